@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* espstation core: a client for the ESP8266 serial ROM loader and flasher
+ * stub.  One struct esp_session per port; no global state, no threads, no
+ * printing.  Everything is reported through return codes, the session's
+ * error record, and the log/progress callbacks.
+ *
+ * Typical use:
+ *   esp_session_open(xport, &cfg, &s);
+ *   esp_connect(s, &plan);          reset into the ROM loader and SYNC
+ *   esp_detect(s, &info);           chip, MAC, flash id and size
+ *   esp_stub_start(s, &stub);       upload the stub, raise the baud rate
+ *   esp_flash_read / esp_flash_erase_* / esp_flash_write / esp_flash_md5
+ *   esp_hard_reset(s);
+ *   esp_session_close(s);
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "esp_err.h"
+#include "esp_image.h"
+#include "esp_reset.h"
+#include "esp_stub.h"
+#include "xport.h"
+
+#define ESP_ROM_BAUD 115200u
+#define ESP_DEFAULT_STUB_BAUD 921600u
+
+enum esp_log_level { ESP_LOG_ERROR, ESP_LOG_WARNING, ESP_LOG_NOTICE, ESP_LOG_INFO, ESP_LOG_DEBUG, ESP_LOG_TRACE };
+
+/* What a progress report is about. */
+enum esp_op {
+	ESP_OP_CONNECT,   /* done = ms waited, total = deadline ms */
+	ESP_OP_WAIT_BOOT, /* reset "none": waiting for the operator (done/total in ms) */
+	ESP_OP_STUB,      /* stub upload, bytes */
+	ESP_OP_READ,      /* bytes */
+	ESP_OP_ERASE,     /* bytes (0/total then total/total for one-shot erases) */
+	ESP_OP_WRITE,     /* uncompressed bytes */
+	ESP_OP_VERIFY,    /* bytes hashed by the chip */
+};
+
+typedef void esp_log_fn(void *user_data, enum esp_log_level level, const char *msg);
+/* Non-zero return cancels the operation (ESP_E_CANCELLED) at the next block. */
+typedef int esp_progress_fn(void *user_data, enum esp_op op, uint64_t done, uint64_t total);
+
+struct esp_session_cfg {
+	unsigned rom_baud;        /* baud for SYNC and the ROM; 0 -> 115200 */
+	unsigned stub_baud;       /* baud after the stub starts; 0 -> keep rom_baud */
+	unsigned connect_ms;      /* give up connecting after this; 0 -> 10 s (auto), 60 s (none) */
+	int no_compress;          /* write uncompressed (FLASH_DATA) */
+	esp_log_fn *log;          /* may be NULL */
+	esp_progress_fn *progress;/* may be NULL */
+	void *user_data;          /* passed to log and progress */
+	const volatile int *cancel; /* optional flag checked between blocks */
+};
+
+struct esp_session;
+
+enum esp_chip {
+	ESP_CHIP_UNKNOWN = 0,
+	ESP_CHIP_ESP8266EX,
+	ESP_CHIP_ESP8285,
+	ESP_CHIP_ESP32_FAMILY, /* named, refused */
+};
+
+struct esp_chip_info {
+	enum esp_chip chip;
+	char name[40];          /* "ESP8266EX", "ESP8285H16", "ESP32-C3" */
+	uint32_t magic;         /* value of the chip-detect register */
+	uint32_t efuse[4];
+	uint8_t mac[6];
+	unsigned crystal_mhz;   /* 26 or 40 */
+	uint32_t flash_id;      /* JEDEC RDID, 24 bits */
+	uint8_t flash_manuf;
+	uint16_t flash_device;  /* type << 8 | capacity */
+	uint32_t flash_size;    /* bytes, from RDID (or eFuse for ESP8285); 0 if unknown */
+};
+
+enum esp_err esp_session_open(struct xport *x, const struct esp_session_cfg *cfg,
+			      struct esp_session **ret);
+/* Closes the session and its transport. Accepts NULL. */
+void esp_session_close(struct esp_session *s);
+const struct esp_error *esp_session_error(const struct esp_session *s);
+struct xport *esp_session_xport(struct esp_session *s);
+/* 1 once the stub runs. */
+int esp_session_stub_running(const struct esp_session *s);
+unsigned esp_session_baud(const struct esp_session *s);
+
+/* Resets into the ROM loader (per plan) and synchronises.  ESP_E_NOSYNC
+ * (with a message saying what to check) if the chip never answers;
+ * ESP_E_NODEV if the port vanished. */
+enum esp_err esp_connect(struct esp_session *s, const struct esp_reset_plan *plan);
+
+/* Identifies the chip.  ESP32-family chips are named and refused with
+ * ESP_E_CHIP; ret is still filled so callers can show the name. */
+enum esp_err esp_detect(struct esp_session *s, struct esp_chip_info *ret);
+
+/* Uploads and starts the stub, waits for "OHAI", switches to stub_baud. */
+enum esp_err esp_stub_start(struct esp_session *s, const struct esp_stub_image *stub);
+
+/* Switches the device and the host to a new baud rate (stub only). */
+enum esp_err esp_change_baud(struct esp_session *s, unsigned baud);
+
+/* Reads flash (stub).  Checks frame sizes and the stub's digest. */
+enum esp_err esp_flash_read(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf);
+
+/* Erases the whole chip (stub). */
+enum esp_err esp_flash_erase_chip(struct esp_session *s, uint32_t flash_size);
+/* Erases a 4 KiB aligned region (stub). */
+enum esp_err esp_flash_erase_region(struct esp_session *s, uint32_t addr, uint32_t len);
+
+/* Writes data at addr: compressed with the stub unless cfg.no_compress; with
+ * only the ROM, uncompressed with the ESP8266 erase-size workaround. */
+enum esp_err esp_flash_write(struct esp_session *s, uint32_t addr, const uint8_t *data,
+			     uint32_t len);
+
+/* The chip's own MD5 of a flash range (stub). */
+enum esp_err esp_flash_md5(struct esp_session *s, uint32_t addr, uint32_t len,
+			   uint8_t ret_md5[16]);
+
+/* Compares the chip's MD5 of [addr, addr+len) with data; ESP_E_VERIFY with
+ * both hashes in the message on mismatch. */
+enum esp_err esp_flash_verify(struct esp_session *s, uint32_t addr, const uint8_t *data,
+			      uint32_t len);
+
+/* Reads [addr, addr+len) and proves it against the chip's SPI_FLASH_MD5:
+ * mismatching 64 KiB chunks are re-read up to `retries` times (brown-out
+ * reads).  ESP_E_READ if the data cannot be made to match. */
+enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
+			      unsigned retries);
+
+/* Leaves the loader: pulses EN over RTS when the port has lines, otherwise
+ * asks the loader to run the firmware (needs a power cycle on ESP8266). */
+enum esp_err esp_hard_reset(struct esp_session *s);
+
+/* Formats a MAC as "aa:bb:cc:dd:ee:ff" into buf (18 bytes). */
+const char *esp_mac_str(const uint8_t mac[6], char *buf);

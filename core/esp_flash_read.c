@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading flash through the stub (READ_FLASH with its ACK flow control,
+ * esp-serial-protocol.md §11) and proven backups. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "esp_hash.h"
+#include "esp_priv.h"
+
+#define READ_PACKET 0x1000u
+#define READ_IN_FLIGHT 64u     /* esptool's value; the stubs run lock-step with it */
+#define READ_FRAME_MS 3000u
+#define BACKUP_CHUNK 0x10000u  /* retry granularity for a bad read */
+#define DRAIN_QUIET_MS 150u
+
+static enum esp_err need_stub(struct esp_session *s, const char *what)
+{
+	if (s->stub)
+		return ESP_OK;
+	return esp_fail(s, ESP_E_UNSUPPORTED,
+			"the ESP8266 ROM cannot %s: the flasher stub must run first", what);
+}
+
+/* One READ_FLASH command.  Data frames of the wrong length (lost bytes) are
+ * still acknowledged so the stub finishes the stream; the read then fails
+ * with ESP_E_READ and the caller may retry it. */
+static enum esp_err read_once(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
+			      uint64_t base_done, uint64_t total)
+{
+	uint8_t d[16];
+	esp_put_le32(d, addr);
+	esp_put_le32(d + 4, len);
+	esp_put_le32(d + 8, READ_PACKET);
+	esp_put_le32(d + 12, READ_IN_FLIGHT);
+	enum esp_err e = esp_command(s, ESP_CMD_READ_FLASH, d, sizeof d, 0, 0, ESP_DEFAULT_TIMEOUT_MS, NULL);
+	if (e)
+		return e;
+	uint32_t got = 0;
+	int corrupt = 0;
+	size_t bad_len = 0;
+	while (got < len) {
+		const uint8_t *f;
+		size_t n;
+		e = esp_recv_frame(s, esp_now_ms() + READ_FRAME_MS, &f, &n);
+		if (e == ESP_E_TIMEOUT)
+			return esp_fail(s, ESP_E_READ,
+					"flash read stalled at 0x%06x (%u of %u bytes): bytes lost on the "
+					"serial link", addr + got, got, len);
+		if (e)
+			return e;
+		uint32_t want = len - got < READ_PACKET ? len - got : READ_PACKET;
+		if (n != want) {
+			corrupt = 1;
+			bad_len = n;
+		} else {
+			memcpy(buf + got, f, n);
+		}
+		got += want;
+		uint8_t ack[4];
+		esp_put_le32(ack, got);
+		if ((e = esp_send_packet(s, ack, sizeof ack)))
+			return e;
+		if ((e = esp_progress(s, ESP_OP_READ, base_done + got, total)))
+			return e;
+	}
+	const uint8_t *f;
+	size_t n;
+	e = esp_recv_frame(s, esp_now_ms() + READ_FRAME_MS, &f, &n);
+	if (e == ESP_E_TIMEOUT || (!e && n != ESP_MD5_LEN))
+		return esp_fail(s, ESP_E_READ, "flash read at 0x%06x: the stub's digest frame is "
+				"missing or malformed (link noise)", addr);
+	if (e)
+		return e;
+	if (corrupt)
+		return esp_fail(s, ESP_E_READ,
+				"corrupt data reading 0x%06x: a %u-byte packet arrived as %zu bytes "
+				"(bytes lost on the serial link)", addr, READ_PACKET, bad_len);
+	uint8_t md5[ESP_MD5_LEN];
+	esp_md5(buf, len, md5);
+	if (memcmp(md5, f, ESP_MD5_LEN) != 0) {
+		char h[33], c[33];
+		enum esp_err r = esp_fail(s, ESP_E_READ,
+					  "corrupt read at 0x%06x+0x%x: data MD5 %s but the chip sent %s "
+					  "(unstable 3.3 V supply or line noise)", addr, len,
+					  esp_hex(md5, 16, h), esp_hex(f, 16, c));
+		s->err.offset = addr;
+		return r;
+	}
+	return ESP_OK;
+}
+
+/* After a broken read the stub may still be sending: wait until the line is
+ * quiet, then re-SYNC (the stub answers SYNC) so commands work again. */
+static enum esp_err resync(struct esp_session *s)
+{
+	uint64_t give_up = esp_now_ms() + 5000u;
+	for (;;) {
+		size_t n = 0;
+		enum esp_err e = xport_read(s->x, s->inbuf, sizeof s->inbuf, DRAIN_QUIET_MS, &n);
+		if (e)
+			return e;
+		if (n == 0 || esp_now_ms() > give_up)
+			break;
+	}
+	esp_flush_rx(s);
+	uint32_t magic;
+	return esp_read_reg(s, 0x40001000u, &magic);
+}
+
+enum esp_err esp_flash_read(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf)
+{
+	enum esp_err e = need_stub(s, "read flash");
+	if (e)
+		return e;
+	return read_once(s, addr, len, buf, 0, len);
+}
+
+static int retryable(enum esp_err e)
+{
+	return e == ESP_E_READ || e == ESP_E_TIMEOUT || e == ESP_E_PROTO;
+}
+
+static enum esp_err read_chunk_retrying(struct esp_session *s, uint32_t addr, uint32_t n,
+					uint8_t *buf, uint64_t done, uint64_t total, unsigned retries)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		enum esp_err e = read_once(s, addr, n, buf, done, total);
+		if (e == ESP_OK || !retryable(e) || attempt >= retries)
+			return e;
+		esp_log(s, ESP_LOG_WARNING, "%s; re-reading (attempt %u of %u)", s->err.msg,
+			attempt + 1, retries);
+		if ((e = resync(s)))
+			return e;
+	}
+}
+
+enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
+			      unsigned retries)
+{
+	enum esp_err e = need_stub(s, "read flash");
+	if (e)
+		return e;
+	for (uint32_t off = 0; off < len; off += BACKUP_CHUNK) {
+		uint32_t n = len - off < BACKUP_CHUNK ? len - off : BACKUP_CHUNK;
+		if ((e = read_chunk_retrying(s, addr + off, n, buf + off, off, len, retries)))
+			return e;
+	}
+	/* the invariant: the data's hash equals the chip's own MD5 of the region;
+	 * a mismatch is narrowed down to 64 KiB chunks, which are read again */
+	uint8_t chip[16], host[16];
+	for (unsigned round = 0;; round++) {
+		if ((e = esp_flash_md5(s, addr, len, chip)))
+			return e;
+		esp_md5(buf, len, host);
+		if (memcmp(chip, host, 16) == 0)
+			return ESP_OK;
+		if (round >= retries) {
+			char h[33], c[33];
+			return esp_fail(s, ESP_E_READ,
+					"backup MD5 %s differs from the chip's %s for 0x%06x+0x%x: "
+					"unstable 3.3 V supply? retry the backup", esp_hex(host, 16, h),
+					esp_hex(chip, 16, c), addr, len);
+		}
+		esp_log(s, ESP_LOG_WARNING,
+			"backup MD5 differs from the chip's: unstable 3.3 V? finding the bad chunks");
+		for (uint32_t off = 0; off < len; off += BACKUP_CHUNK) {
+			uint32_t n = len - off < BACKUP_CHUNK ? len - off : BACKUP_CHUNK;
+			if ((e = esp_flash_md5(s, addr + off, n, chip)))
+				return e;
+			esp_md5(buf + off, n, host);
+			if (memcmp(chip, host, 16) == 0)
+				continue;
+			if ((e = read_chunk_retrying(s, addr + off, n, buf + off, off, len, retries)))
+				return e;
+		}
+	}
+}

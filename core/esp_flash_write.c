@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* Writing flash: zlib-compressed through the stub (default), uncompressed
+ * through the stub, or through the ROM alone with the ESP8266 erase-size
+ * workaround (esp-serial-protocol.md §12.2, §14). */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "esp_priv.h"
+
+#define ROM_WRITE_ATTEMPTS 3
+
+/* esptool's ESP8266ROM.get_erase_size: the ROM erases too much, so ask for
+ * less (§12.2). */
+static uint32_t rom_erase_size(uint32_t offset, uint32_t size)
+{
+	uint32_t n = (size + ESP_SECTOR - 1) / ESP_SECTOR;
+	uint32_t s = offset / ESP_SECTOR;
+	uint32_t head = 16 - s % 16;
+	if (head > n)
+		head = n;
+	uint32_t sent = n < 2 * head ? (n + 1) / 2 : n - head;
+	return sent * ESP_SECTOR;
+}
+
+static enum esp_err begin(struct esp_session *s, uint8_t op, uint32_t size_word, uint32_t blocks,
+			  uint32_t block_size, uint32_t addr, unsigned timeout_ms)
+{
+	uint8_t d[16];
+	esp_put_le32(d, size_word);
+	esp_put_le32(d + 4, blocks);
+	esp_put_le32(d + 8, block_size);
+	esp_put_le32(d + 12, addr);
+	return esp_command(s, op, d, sizeof d, 0, 0, timeout_ms, NULL);
+}
+
+static enum esp_err data_block(struct esp_session *s, uint8_t op, const uint8_t *blk, size_t n,
+			       uint32_t seq, unsigned timeout_ms)
+{
+	uint8_t *payload = malloc(16 + n);
+	if (!payload)
+		return esp_fail(s, ESP_E_NOMEM, "out of memory");
+	uint32_t ck = esp_build_data_block(blk, n, seq, payload);
+	enum esp_err e = esp_command(s, op, payload, 16 + n, ck, 0, timeout_ms, NULL);
+	free(payload);
+	return e;
+}
+
+static enum esp_err finish(struct esp_session *s, uint8_t op, unsigned timeout_ms)
+{
+	uint8_t d[4];
+	esp_put_le32(d, 1); /* stay in the loader */
+	return esp_command(s, op, d, sizeof d, 0, 0, timeout_ms, NULL);
+}
+
+static enum esp_err write_deflated(struct esp_session *s, uint32_t addr, const uint8_t *data,
+				   uint32_t len)
+{
+	uLongf clen = compressBound(len);
+	uint8_t *z = malloc(clen);
+	if (!z)
+		return esp_fail(s, ESP_E_NOMEM, "out of memory compressing %u bytes", len);
+	if (compress2(z, &clen, data, len, 9) != Z_OK) {
+		free(z);
+		return esp_fail(s, ESP_E_NOMEM, "zlib could not compress the image");
+	}
+	uint32_t blocks = (uint32_t)((clen + ESP_STUB_BLOCK - 1) / ESP_STUB_BLOCK);
+	esp_log(s, ESP_LOG_INFO, "compressed %u bytes to %lu", len, (unsigned long)clen);
+	/* the stub erases as it goes; each block may wait for the previous one's
+	 * erase+program, so scale the timeout with the bytes it expands to */
+	uint64_t expand = (uint64_t)ESP_STUB_BLOCK * len / (clen ? clen : 1);
+	unsigned block_ms = esp_timeout_per_mb((uint32_t)(expand > len ? len : expand) + 0x20000u,
+					       ESP_WRITE_MS_PER_MB);
+	enum esp_err e = begin(s, ESP_CMD_FLASH_DEFL_BEGIN, len, blocks, ESP_STUB_BLOCK, addr,
+			       esp_timeout_per_mb(len, ESP_ERASE_MS_PER_MB));
+	for (uint32_t seq = 0; !e && seq < blocks; seq++) {
+		size_t off = (size_t)seq * ESP_STUB_BLOCK;
+		size_t n = clen - off < ESP_STUB_BLOCK ? clen - off : ESP_STUB_BLOCK;
+		e = data_block(s, ESP_CMD_FLASH_DEFL_DATA, z + off, n, seq, block_ms);
+		if (!e)
+			e = esp_progress(s, ESP_OP_WRITE, (uint64_t)len * (off + n) / clen, len);
+	}
+	free(z);
+	if (!e)
+		e = finish(s, ESP_CMD_FLASH_DEFL_END, block_ms);
+	return e;
+}
+
+static enum esp_err write_plain(struct esp_session *s, uint32_t addr, const uint8_t *data,
+				uint32_t len, uint32_t block)
+{
+	int rom = !s->stub;
+	uint32_t blocks = (len + block - 1) / block;
+	uint32_t erase = rom ? rom_erase_size(addr, len) : len;
+	enum esp_err e = begin(s, ESP_CMD_FLASH_BEGIN, erase, blocks, block, addr,
+			       esp_timeout_per_mb(len, rom ? 30000u : ESP_ERASE_MS_PER_MB));
+	uint8_t *buf = malloc(block);
+	if (!buf)
+		return esp_fail(s, ESP_E_NOMEM, "out of memory");
+	unsigned block_ms = esp_timeout_per_mb(block + 0x20000u, ESP_WRITE_MS_PER_MB);
+	for (uint32_t seq = 0; !e && seq < blocks; seq++) {
+		uint32_t off = seq * block, n = len - off < block ? len - off : block;
+		/* only uncompressed blocks are padded, with erased-flash 0xFF */
+		memset(buf, 0xFF, block);
+		memcpy(buf, data + off, n);
+		for (int attempt = 0; attempt < (rom ? ROM_WRITE_ATTEMPTS : 1); attempt++) {
+			e = data_block(s, ESP_CMD_FLASH_DATA, buf, block, seq, block_ms);
+			if (e != ESP_E_TIMEOUT)
+				break;
+		}
+		if (!e)
+			e = esp_progress(s, ESP_OP_WRITE, off + n, len);
+	}
+	free(buf);
+	/* FLASH_END would make the ROM leave the loader: only the stub gets it */
+	if (!e && !rom)
+		e = finish(s, ESP_CMD_FLASH_END, block_ms);
+	return e;
+}
+
+enum esp_err esp_flash_write(struct esp_session *s, uint32_t addr, const uint8_t *data,
+			     uint32_t len)
+{
+	if (addr % 4 || len == 0)
+		return esp_fail(s, ESP_E_INVAL, "write at 0x%x: address must be 4-byte aligned and "
+				"the data non-empty", addr);
+	if (s->flash_size && ((uint64_t)addr + len > s->flash_size))
+		return esp_fail(s, ESP_E_TOOBIG,
+				"%u bytes at 0x%x do not fit the %u-byte flash: use an image built for "
+				"this flash size", len, addr, s->flash_size);
+	enum esp_err e = esp_progress(s, ESP_OP_WRITE, 0, len);
+	if (e)
+		return e;
+	if (!s->stub) {
+		if (addr % ESP_SECTOR)
+			return esp_fail(s, ESP_E_UNSUPPORTED, "without the stub writes must start on a "
+					"4 KiB boundary (0x%x is not)", addr);
+		esp_log(s, ESP_LOG_WARNING, "writing through the ROM (no stub): slow, and no MD5 check "
+			"is possible afterwards");
+		e = write_plain(s, addr, data, len, ESP_ROM_BLOCK);
+	} else if (s->cfg.no_compress) {
+		e = write_plain(s, addr, data, len, ESP_STUB_BLOCK);
+	} else {
+		e = write_deflated(s, addr, data, len);
+	}
+	if (e == ESP_E_DEVICE)
+		s->err.offset = addr;
+	return e;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* fd-level helpers shared by the transports (not a public header). */
+#pragma once
+
+#include "xport.h"
+
+/* poll()-based read/write on a non-blocking fd.  A hangup (EOF, POLLHUP,
+ * EIO, ENXIO, ECONNRESET) is ESP_E_NODEV at once, never a spin until the
+ * timeout. */
+enum esp_err xport_fdio_read(struct xport *x, int fd, void *buf, size_t len, unsigned timeout_ms,
+			     size_t *ret_n);
+enum esp_err xport_fdio_write(struct xport *x, int fd, const void *buf, size_t len,
+			      unsigned timeout_ms);
+/* Raw 8N1 termios with an arbitrary baud (termios2/BOTHER). */
+enum esp_err xport_fdio_set_raw(struct xport *x, int fd, unsigned baud);
+enum esp_err xport_fdio_set_baud(struct xport *x, int fd, unsigned baud);
+/* Both modem lines in one TIOCMSET; errno ENOTTY means "no lines". */
+int xport_fdio_set_lines(int fd, int dtr, int rts);
+/* Explains a failed open() of a port: NOPORT / PERM (naming the group) / BUSY / IO. */
+enum esp_err xport_open_error(struct xport_ops const *unused, struct esp_error *err,
+			      const char *path, int sys_errno);
+/* flock + TIOCEXCL so two programs never share a port. */
+enum esp_err xport_lock(int fd, const char *path, struct esp_error *err);
