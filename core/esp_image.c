@@ -139,9 +139,9 @@ enum esp_err esp_image_parse(const uint8_t *img, size_t len, struct esp_image_in
 		return esp_error_set(err, ESP_E_IMAGE, 0,
 				     "image does not start with 0xE9 (found 0x%02x): not an ESP8266 "
 				     "V1 firmware image", img[0]);
-	if (info.segments == 0 || info.segments > MAX_SEGMENTS)
+	if (info.segments > MAX_SEGMENTS)
 		return esp_error_set(err, ESP_E_IMAGE, 0,
-				     "image header claims %u segments (1..16 allowed): corrupt image",
+				     "image header claims %u segments (at most 16): corrupt image",
 				     info.segments);
 	size_t off = 8;
 	uint8_t sum = ESP_CHECKSUM_SEED;

@@ -28,8 +28,18 @@ const char *esp_cmd_name(uint8_t op)
 	case ESP_CMD_ERASE_REGION: return "ERASE_REGION";
 	case ESP_CMD_READ_FLASH: return "READ_FLASH";
 	case ESP_CMD_RUN_USER_CODE: return "RUN_USER_CODE";
-	default: return "UNKNOWN_COMMAND";
+	default: break;
 	}
+	/* "0xNN" for opcodes without a name, from a constant table (no buffer) */
+#define H4_(p) p "0", p "1", p "2", p "3", p "4", p "5", p "6", p "7", p "8", p "9", p "a", \
+		p "b", p "c", p "d", p "e", p "f"
+	static const char *const hex[256] = {
+		H4_("0x0"), H4_("0x1"), H4_("0x2"), H4_("0x3"), H4_("0x4"), H4_("0x5"),
+		H4_("0x6"), H4_("0x7"), H4_("0x8"), H4_("0x9"), H4_("0xa"), H4_("0xb"),
+		H4_("0xc"), H4_("0xd"), H4_("0xe"), H4_("0xf"),
+	};
+#undef H4_
+	return hex[op];
 }
 
 uint8_t esp_checksum(const uint8_t *data, size_t n)

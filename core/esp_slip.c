@@ -35,16 +35,12 @@ enum esp_slip_result esp_slip_dec_push(struct esp_slip_dec *d, uint8_t byte)
 	if (byte == ESP_SLIP_END) {
 		if (d->len == 0 && !d->overflow && !d->escaped)
 			return ESP_SLIP_MORE; /* "C0 C0": end of one frame, start of the next */
+		/* a frame spoilt by a bad escape or by its length ends at its
+		 * delimiter and is dropped as a whole */
 		int bad = d->overflow || d->escaped;
 		d->in_frame = 0;
-		if (bad) {
-			/* the closing C0 may be the next frame's opener: stay in frame */
-			d->in_frame = 1;
-			restart(d);
-			return ESP_SLIP_ERROR;
-		}
 		d->escaped = 0;
-		return ESP_SLIP_FRAME;
+		return bad ? ESP_SLIP_ERROR : ESP_SLIP_FRAME;
 	}
 	if (d->overflow)
 		return ESP_SLIP_MORE;
@@ -56,10 +52,8 @@ enum esp_slip_result esp_slip_dec_push(struct esp_slip_dec *d, uint8_t byte)
 		} else if (byte == ESP_SLIP_ESC_ESC) {
 			out = ESP_SLIP_ESC;
 		} else {
-			/* invalid escape: drop this frame, resynchronise on the next C0 */
-			d->in_frame = 0;
-			restart(d);
-			return ESP_SLIP_ERROR;
+			d->overflow = 1; /* invalid escape: skip to the delimiter */
+			return ESP_SLIP_MORE;
 		}
 	} else if (byte == ESP_SLIP_ESC) {
 		d->escaped = 1;

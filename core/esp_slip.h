@@ -14,7 +14,7 @@
 enum esp_slip_result {
 	ESP_SLIP_MORE = 0,   /* byte consumed, no complete frame yet */
 	ESP_SLIP_FRAME = 1,  /* a complete frame is in dec->buf[0..len) */
-	ESP_SLIP_ERROR = -1, /* bad escape or overlong frame; frame dropped, decoder resynchronises */
+	ESP_SLIP_ERROR = -1, /* at the delimiter of a frame with a bad escape or too long: dropped */
 };
 
 struct esp_slip_dec {
@@ -23,7 +23,7 @@ struct esp_slip_dec {
 	size_t len;          /* bytes of the frame being decoded */
 	int in_frame;        /* inside a frame (after an opening 0xC0) */
 	int escaped;         /* last byte was 0xDB */
-	int overflow;        /* the current frame exceeded cap */
+	int overflow;        /* the current frame is spoilt (too long or bad escape) */
 	size_t skipped;      /* bytes seen outside frames (boot log, noise) since reset */
 };
 

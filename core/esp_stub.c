@@ -110,7 +110,7 @@ static int decode_segment(const char *b64, size_t n, uint8_t **ret, size_t *ret_
 	if (!buf)
 		return -1;
 	long len = esp_base64_decode(b64, n, buf);
-	if (len <= 0) {
+	if (len < 0) {
 		free(buf);
 		return -1;
 	}

@@ -137,12 +137,27 @@ enum esp_err xport_fdio_set_raw(struct xport *x, int fd, unsigned baud)
 	t.c_cflag |= CLOCAL | CREAD;
 	t.c_cflag &= ~(tcflag_t)(CRTSCTS | CSTOPB | PARENB);
 	t.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
-	t.c_cc[VMIN] = 0;
+	/* VMIN=1: with O_NONBLOCK an idle line then reads EAGAIN, so a read of
+	 * 0 bytes really means hang-up (VMIN=0 would return 0 for "no data") */
+	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	if (tcsetattr(fd, TCSANOW, &t) != 0)
 		return esp_error_set(x->err, ESP_E_IO, errno, "configuring %s: %s", x->name,
 				     strerror(errno));
 	return xport_fdio_set_baud(x, fd, baud);
+}
+
+void xport_fdio_nonblock_vmin1(int fd)
+{
+	struct termios t;
+	if (tcgetattr(fd, &t) == 0 && (t.c_cc[VMIN] != 1 || t.c_cc[VTIME] != 0)) {
+		t.c_cc[VMIN] = 1;
+		t.c_cc[VTIME] = 0;
+		(void)tcsetattr(fd, TCSANOW, &t);
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
 int xport_fdio_set_lines(int fd, int dtr, int rts)

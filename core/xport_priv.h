@@ -14,6 +14,8 @@ enum esp_err xport_fdio_write(struct xport *x, int fd, const void *buf, size_t l
 /* Raw 8N1 termios with an arbitrary baud (termios2/BOTHER). */
 enum esp_err xport_fdio_set_raw(struct xport *x, int fd, unsigned baud);
 enum esp_err xport_fdio_set_baud(struct xport *x, int fd, unsigned baud);
+/* VMIN=1/VTIME=0 and O_NONBLOCK: an idle line reads EAGAIN, a hang-up reads 0. */
+void xport_fdio_nonblock_vmin1(int fd);
 /* Both modem lines in one TIOCMSET; errno ENOTTY means "no lines". */
 int xport_fdio_set_lines(int fd, int dtr, int rts);
 /* Explains a failed open() of a port: NOPORT / PERM (naming the group) / BUSY / IO. */

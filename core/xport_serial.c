@@ -60,6 +60,8 @@ static enum esp_err ser_set_baud(struct xport *x, unsigned baud)
 		return esp_error_set(x->err, ESP_E_IO, sp_last_error_code(),
 				     "setting %u baud on %s: %s (adapter limit? try --baud 460800)",
 				     baud, x->name, sp_last_error_message());
+	/* libserialport may rewrite VMIN/VTIME: keep "0 bytes = hang-up" true */
+	xport_fdio_nonblock_vmin1(s->fd);
 	x->baud = baud;
 	return ESP_OK;
 }

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+/* Common options, exit codes, error lines and session setup for the
+ * single-port sub-commands. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_common.h"
+#include "cli_help.h"
+#include "cli_signal.h"
+
+enum {
+	OPT_ROM_BAUD = 0x100,
+	OPT_RESET,
+	OPT_STUB,
+	OPT_CONNECT_TIMEOUT,
+	OPT_AFTER,
+	OPT_HELP_LONG,
+};
+
+static const struct option s_common_opts[] = {
+	{"port", required_argument, NULL, 'p'},
+	{"baud", required_argument, NULL, 'b'},
+	{"rom-baud", required_argument, NULL, OPT_ROM_BAUD},
+	{"reset", required_argument, NULL, OPT_RESET},
+	{"stub", required_argument, NULL, OPT_STUB},
+	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+	{"after", required_argument, NULL, OPT_AFTER},
+	{"verbose", no_argument, NULL, 'v'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+};
+#define N_COMMON (sizeof s_common_opts / sizeof s_common_opts[0])
+#define MAX_EXTRA 16
+
+/* A switch rather than an array so that -Wswitch flags a new enum esp_err
+ * that nobody has given an exit code yet. */
+enum cli_exit cli_exit_for(enum esp_err e)
+{
+	switch (e) {
+	case ESP_OK: return CLI_EXIT_OK;
+	case ESP_E_INVAL: return CLI_EXIT_USAGE;
+	case ESP_E_NOPORT:
+	case ESP_E_PERM:
+	case ESP_E_BUSY: return CLI_EXIT_PORT;
+	case ESP_E_NOSYNC:
+	case ESP_E_TIMEOUT:
+	case ESP_E_PROTO: return CLI_EXIT_NOANSWER;
+	case ESP_E_NODEV:
+	case ESP_E_IO: return CLI_EXIT_UNPLUGGED;
+	case ESP_E_DEVICE:
+	case ESP_E_VERIFY:
+	case ESP_E_READ:
+	case ESP_E_STUB: return CLI_EXIT_DEVICE;
+	case ESP_E_CHIP:
+	case ESP_E_UNSUPPORTED:
+	case ESP_E_IMAGE:
+	case ESP_E_TOOBIG: return CLI_EXIT_REFUSED;
+	case ESP_E_NOMEM: return CLI_EXIT_FILE;
+	case ESP_E_CANCELLED: return CLI_EXIT_CANCELLED;
+	}
+	return CLI_EXIT_DEVICE;
+}
+
+int cli_fail(int code, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	/* One line, whatever the message contains: scripts and journald
+	 * count on it. */
+	for (char *c = line; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	fflush(stdout);
+	fprintf(stderr, "espstation: %s\n", line);
+	return code;
+}
+
+int cli_parse_u32(const char *s, uint32_t *ret)
+{
+	if (!s || !*s || *s == '-')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -1;
+	unsigned long long mult = 1;
+	if (*end == 'k' || *end == 'K')
+		mult = 1024;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1024 * 1024;
+	if (mult > 1) {
+		end++;
+		if (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0)
+			end += strlen(end);
+	}
+	if (*end || v > UINT32_MAX / mult)
+		return -1;
+	*ret = (uint32_t)(v * mult);
+	return 0;
+}
+
+int cli_parse_region(const char *s, uint32_t *ret_addr, uint32_t *ret_len)
+{
+	const char *colon = strchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= 32)
+		return -1;
+	char addr[32];
+	memcpy(addr, s, (size_t)(colon - s));
+	addr[colon - s] = '\0';
+	return cli_parse_u32(addr, ret_addr) < 0 || cli_parse_u32(colon + 1, ret_len) < 0 ? -1 : 0;
+}
+
+static int parse_baud(const char *cmd, const char *opt, const char *arg, unsigned *ret)
+{
+	uint32_t v;
+	if (cli_parse_u32(arg, &v) < 0 || v < 300 || v > 12000000)
+		return cli_fail(-1, "%s: %s wants a baud rate (300..12000000), not '%s'", cmd, opt, arg);
+	*ret = v;
+	return 0;
+}
+
+static int parse_seconds(const char *cmd, const char *arg, unsigned *ret_ms)
+{
+	char *end;
+	errno = 0;
+	double sec = strtod(arg, &end);
+	if (errno || end == arg || *end || !(sec > 0) || sec > 86400)
+		return cli_fail(-1, "%s: --connect-timeout wants seconds (e.g. 2 or 0.5), not '%s'",
+				cmd, arg);
+	*ret_ms = (unsigned)(sec * 1000 + 0.5);
+	return 0;
+}
+
+static int is_common(int id)
+{
+	for (size_t i = 0; i < N_COMMON; i++)
+		if (s_common_opts[i].val == id)
+			return 1;
+	return 0;
+}
+
+static int handle_common(const struct cli_parser *ps, struct cli_opts *o, int id, const char *arg)
+{
+	switch (id) {
+	case 'p': o->port = arg; return 0;
+	case 'b': return parse_baud(ps->cmd, "--baud", arg, &o->stub_baud);
+	case OPT_ROM_BAUD: return parse_baud(ps->cmd, "--rom-baud", arg, &o->rom_baud);
+	case OPT_RESET: {
+		/* Checked now so that a typo fails before the port is touched. */
+		struct esp_reset_plan plan;
+		struct esp_error err = {0};
+		if (esp_reset_plan_parse(arg, &plan, &err) != ESP_OK)
+			return cli_fail(-1, "%s: bad --reset '%s': %s", ps->cmd, arg,
+					err.msg[0] ? err.msg : "expected auto, none or a sequence");
+		o->reset = arg;
+		return 0;
+	}
+	case OPT_STUB: o->stub_path = arg; return 0;
+	case OPT_CONNECT_TIMEOUT: return parse_seconds(ps->cmd, arg, &o->connect_ms);
+	case OPT_AFTER:
+		if (!strcmp(arg, "hard-reset") || !strcmp(arg, "hard_reset"))
+			o->after = CLI_AFTER_HARD_RESET;
+		else if (!strcmp(arg, "no-reset") || !strcmp(arg, "no_reset"))
+			o->after = CLI_AFTER_NO_RESET;
+		else
+			return cli_fail(-1, "%s: --after wants hard-reset or no-reset, not '%s'",
+					ps->cmd, arg);
+		return 0;
+	case 'v': o->verbose++; return 0;
+	case 'q': o->quiet = 1; return 0;
+	}
+	return -1;
+}
+
+int cli_parse(const struct cli_parser *ps, int argc, char **argv, struct cli_opts *o,
+	      int *ret_first)
+{
+	memset(o, 0, sizeof *o);
+	o->rom_baud = ESP_ROM_BAUD;
+	o->stub_baud = ESP_DEFAULT_STUB_BAUD;
+	o->after = CLI_AFTER_HARD_RESET;
+
+	struct option opts[N_COMMON + MAX_EXTRA + 1];
+	size_t n = 0;
+	for (; n < N_COMMON; n++)
+		opts[n] = s_common_opts[n];
+	for (size_t i = 0; ps->extra && ps->extra[i].name && n < N_COMMON + MAX_EXTRA; i++)
+		opts[n++] = ps->extra[i];
+	memset(&opts[n], 0, sizeof opts[n]);
+
+	/* Leading ':' so a missing argument is told apart from an unknown option;
+	 * opterr = 0 so the messages are ours and carry the sub-command name. */
+	char shorts[32];
+	snprintf(shorts, sizeof shorts, ":p:b:vqh%s", ps->short_opts ? ps->short_opts : "");
+	opterr = 0;
+	optind = 0;
+	int c, idx;
+	while ((c = getopt_long(argc, argv, shorts, opts, &idx)) != -1) {
+		/* What to name in a message: the long option as typed, else -X. */
+		char shortname[3] = {'-', (char)optopt, '\0'};
+		const char *prev = argv[optind - 1];
+		const char *bad = strncmp(prev, "--", 2) == 0 || !optopt ? prev : shortname;
+		if (c == 'h') {
+			cli_help_command(ps->cmd, stdout);
+			return CLI_EXIT_OK;
+		}
+		if (c == '?')
+			return cli_fail(CLI_EXIT_USAGE, "%s: unknown option '%s'; see 'espstation %s --help'",
+					ps->cmd, bad, ps->cmd);
+		if (c == ':')
+			return cli_fail(CLI_EXIT_USAGE, "%s: option '%s' needs a value", ps->cmd, bad);
+		int r = is_common(c) ? handle_common(ps, o, c, optarg)
+				     : ps->handle(ps->user, c, optarg);
+		if (r < 0)
+			return CLI_EXIT_USAGE;
+	}
+	int npos = argc - optind;
+	if (npos < ps->min_args || npos > ps->max_args) {
+		if (ps->max_args == 0)
+			return cli_fail(CLI_EXIT_USAGE, "%s: unexpected argument '%s'", ps->cmd,
+					argv[optind]);
+		return cli_fail(CLI_EXIT_USAGE, "%s: expected %s; see 'espstation %s --help'", ps->cmd,
+				npos < ps->min_args ? "an IMAGE file" : "only one IMAGE file", ps->cmd);
+	}
+	if (ps->need_port && !o->port)
+		return cli_fail(CLI_EXIT_USAGE, "%s: --port is required (e.g. --port /dev/ttyUSB0)",
+				ps->cmd);
+	*ret_first = optind;
+	return -1;
+}
+
+void cli_run_init(struct cli_run *r)
+{
+	progress_init(&r->prog, stderr, r->opts.quiet, r->opts.verbose);
+	r->cancel = cli_signal_cancel_flag();
+	r->s = NULL;
+	memset(&r->chip, 0, sizeof r->chip);
+}
+
+void cli_info(struct cli_run *r, const char *fmt, ...)
+{
+	if (r->opts.quiet || r->quiet_info)
+		return;
+	progress_break(&r->prog);
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
+static int fail_code(struct cli_run *r, enum esp_err e, const struct esp_error *err,
+		     const char *what)
+{
+	progress_break(&r->prog);
+	if (e == ESP_E_CANCELLED || (r->cancel && *r->cancel))
+		return cli_fail(CLI_EXIT_CANCELLED, "%s: cancelled", what);
+	const char *msg = err && err->code == e && err->msg[0] ? err->msg : esp_strerror(e);
+	return cli_fail(cli_exit_for(e), "%s: %s", what, msg);
+}
+
+int cli_fail_session(struct cli_run *r, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	const struct esp_error *err = esp_session_error(r->s);
+	enum esp_err e = err && err->code != ESP_OK ? err->code : ESP_E_IO;
+	return fail_code(r, e, err, what);
+}
+
+static const char *default_reset(const char *port)
+{
+	/* A TCP serial server has no modem lines to wiggle. */
+	return strncmp(port, "socket://", 9) == 0 ? "none" : "auto";
+}
+
+static int load_stub(struct cli_run *r, struct esp_stub_image *img)
+{
+	struct esp_error err = {0};
+	enum esp_err e = r->opts.stub_path ? esp_stub_load_file(r->opts.stub_path, img, &err)
+					   : esp_stub_builtin(img, &err);
+	if (e == ESP_OK)
+		return 0;
+	if (r->opts.stub_path)
+		return cli_fail(CLI_EXIT_USAGE, "cannot load stub %s: %s", r->opts.stub_path,
+				err.msg[0] ? err.msg : esp_strerror(e));
+	return fail_code(r, e, &err, "cannot load the built-in stub");
+}
+
+static int open_session(struct cli_run *r)
+{
+	struct esp_error err = {0};
+	struct xport *x = NULL;
+	enum esp_err e = xport_open_port(r->opts.port, r->opts.rom_baud, &err, &x);
+	if (e != ESP_OK) {
+		const char *msg = err.msg[0] ? err.msg : esp_strerror(e);
+		/* Whatever went wrong, the port did not open: exit 2, except for a
+		 * malformed port name, which is a usage error. */
+		return cli_fail(e == ESP_E_INVAL ? CLI_EXIT_USAGE : CLI_EXIT_PORT, "cannot open %s: %s",
+				r->opts.port, msg);
+	}
+	struct esp_session_cfg cfg = {
+		.rom_baud = r->opts.rom_baud,
+		.stub_baud = r->opts.stub_baud,
+		.connect_ms = r->opts.connect_ms,
+		.no_compress = r->no_compress,
+		.log = progress_log,
+		.progress = progress_report,
+		.user_data = &r->prog,
+		.cancel = r->cancel,
+	};
+	e = esp_session_open(x, &cfg, &r->s);
+	if (e != ESP_OK) {
+		xport_close(x);
+		return cli_fail(cli_exit_for(e), "cannot start a session on %s: %s", r->opts.port,
+				esp_strerror(e));
+	}
+	return 0;
+}
+
+int cli_connect(struct cli_run *r, int want_stub)
+{
+	int rc = 0;
+	if (want_stub) {
+		rc = load_stub(r, &r->stub);
+		r->have_stub = rc == 0;
+	}
+	if (rc == 0)
+		rc = open_session(r);
+	const char *reset = r->opts.reset ? r->opts.reset : default_reset(r->opts.port);
+	struct esp_reset_plan plan;
+	struct esp_error perr = {0};
+	if (rc == 0 && esp_reset_plan_parse(reset, &plan, &perr) != ESP_OK)
+		rc = cli_fail(CLI_EXIT_USAGE, "bad --reset '%s': %s", reset, perr.msg);
+	if (rc == 0) {
+		cli_info(r, "Connecting to %s (reset %s, %u baud)...", r->opts.port, reset,
+			 r->opts.rom_baud);
+		enum esp_err e = esp_connect(r->s, &plan);
+		/* The usual cause of silence is a unit that is not in download
+		 * mode; say so up front, the core's message says what to check. */
+		if (e == ESP_E_NOSYNC || e == ESP_E_TIMEOUT)
+			rc = cli_fail_session(r, "no answer from the unit (not in download mode?)");
+		else if (e != ESP_OK)
+			rc = cli_fail_session(r, "cannot connect to the unit");
+	}
+	if (rc == 0) {
+		enum esp_err e = esp_detect(r->s, &r->chip);
+		if (e == ESP_E_CHIP)
+			rc = cli_fail_session(r, "unsupported chip");
+		else if (e != ESP_OK)
+			rc = cli_fail_session(r, "cannot identify the chip");
+	}
+	/* probe prints all of this itself */
+	if (rc == 0 && want_stub) {
+		char mac[18], size[16] = "unknown size";
+		if (r->chip.flash_size)
+			esp_flash_size_name(r->chip.flash_size, size, sizeof size);
+		cli_info(r, "Detected %s, MAC %s, %s flash (id 0x%06x)", r->chip.name,
+			 esp_mac_str(r->chip.mac, mac), size, (unsigned)r->chip.flash_id);
+	}
+	return rc;
+}
+
+int cli_start_stub(struct cli_run *r)
+{
+	if (!r->have_stub)
+		return cli_fail(CLI_EXIT_USAGE, "internal error: no stub loaded");
+	cli_info(r, "Starting the flasher stub, then %u baud...", r->opts.stub_baud);
+	int rc = esp_stub_start(r->s, &r->stub) == ESP_OK
+			 ? 0 : cli_fail_session(r, "cannot start the flasher stub");
+	esp_stub_free(&r->stub);
+	r->have_stub = 0;
+	return rc;
+}
+
+int cli_finish(struct cli_run *r, int code)
+{
+	progress_break(&r->prog);
+	/* Only a unit that did what was asked gets restarted into its firmware;
+	 * a failed one stays in the loader for the next attempt. */
+	if (r->s && code == CLI_EXIT_OK && r->opts.after == CLI_AFTER_HARD_RESET) {
+		enum esp_err e = esp_hard_reset(r->s);
+		const struct esp_error *err = esp_session_error(r->s);
+		const char *msg = err->code == e && err->msg[0] ? err->msg : esp_strerror(e);
+		/* Without DTR/RTS the core cannot reset the chip and says how the
+		 * operator can: an instruction, not a failure. */
+		if (e == ESP_E_UNSUPPORTED && !r->opts.quiet)
+			fprintf(stderr, "note: %s\n", msg);
+		else if (e != ESP_OK && !r->opts.quiet)
+			fprintf(stderr, "warning: could not restart the unit (power-cycle it): %s\n",
+				msg);
+	}
+	esp_session_close(r->s);
+	r->s = NULL;
+	if (r->have_stub)
+		esp_stub_free(&r->stub);
+	r->have_stub = 0;
+	return code;
+}
+
+uint32_t cli_flash_size(const struct cli_run *r)
+{
+	return r->chip.flash_size;
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+/* Help texts, written as a man page would be: an operator at the station
+ * should not need anything else.  Each sub-command's page is its own text
+ * plus the shared sections (common options, ports, exit status). */
+#include <string.h>
+
+#include "cli_help.h"
+
+static const char s_main[] =
+"Usage: espstation COMMAND [OPTIONS] ...\n"
+"       espstation COMMAND --help\n"
+"       espstation --help | --version\n"
+"\n"
+"Production flashing station for ESP8266 (Sonoff) devices.  The commands below\n"
+"work on one serial port each, like esptool; use them to debug a slot.\n"
+"\n"
+"Commands:\n"
+"  probe    identify the chip, its MAC and its flash\n"
+"  backup   read the whole flash into a file (proved against the chip's MD5)\n"
+"  erase    erase the whole flash, or one region\n"
+"  write    write a firmware image (patching its header like esptool), then verify\n"
+"  verify   compare the flash with an image (chip MD5)\n"
+"\n"
+"Run 'espstation COMMAND --help' for the options of a command.\n";
+
+static const char s_common[] =
+"Common options:\n"
+"  -p, --port DEV           serial port: /dev/ttyUSB0, /dev/serial/by-path/...,\n"
+"                           or socket://HOST:PORT for a TCP serial server. Required.\n"
+"  -b, --baud N             baud rate once the flasher stub runs (default 921600).\n"
+"                           Lower it (460800, 230400, 115200) on long or noisy cables.\n"
+"      --rom-baud N         baud rate for the ROM loader and SYNC (default 115200).\n"
+"      --reset MODE         how to put the unit into download mode (default auto;\n"
+"                           none for socket:// ports):\n"
+"                             auto  esptool's DTR/RTS reset sequences, in turn;\n"
+"                             none  no line changes: the operator holds GPIO0 (the\n"
+"                                   button) and power-cycles the unit;\n"
+"                             SEQ   a custom sequence in esptool's form, e.g.\n"
+"                                   D0|R1|W0.1|D1|R0|W0.05|D0 (D/R set DTR/RTS,\n"
+"                                   U<dtr>,<rts> sets both, W waits seconds).\n"
+"      --stub FILE.json     flasher stub in esptool's JSON format (default: the\n"
+"                           built-in esp-flasher-stub from esptool-js).\n"
+"      --connect-timeout SEC  give up connecting after SEC seconds (default 10 with\n"
+"                           a reset sequence, 60 with --reset none).\n"
+"      --after ACTION       what to do after success: hard-reset (default: restart\n"
+"                           the unit into its firmware) or no-reset (stay in the\n"
+"                           loader).  A failed run always leaves the unit in the loader.\n"
+"  -v, --verbose            log protocol steps to stderr; twice: also raw bytes.\n"
+"  -q, --quiet              no progress and no messages; results and errors only.\n"
+"  -h, --help               show this help and exit.\n";
+
+static const char s_notes[] =
+"Ports and wiring:\n"
+"  A USB-UART with DTR/RTS wired to EN/GPIO0 (NodeMCU-style auto-reset) needs\n"
+"  nothing more.  A bare USB-UART adapter, as used on Sonoff units, cannot\n"
+"  reset the chip: use --reset none, hold the button (GPIO0) and power-cycle the\n"
+"  unit when asked.  socket://HOST:PORT talks raw TCP to a serial server such as\n"
+"  ser2net; it has no modem lines and no baud control, so the reset defaults to\n"
+"  none and the server's port must already run at the baud rate in use.\n"
+"\n"
+"Output:\n"
+"  Results go to stdout.  Progress goes to stderr: one redrawn line on a terminal,\n"
+"  plain lines every 10% otherwise (journald).  A failure is one line on stderr:\n"
+"  'espstation: <what failed>: <cause and what to do>'.  SIGINT or SIGTERM stops\n"
+"  between blocks (a second one kills at once).\n"
+"\n"
+"Exit status:\n"
+"  0  success\n"
+"  1  usage or configuration error (bad option, bad --stub file)\n"
+"  2  the port cannot be opened (no such port, permission denied, in use)\n"
+"  3  no answer from the unit (not in download mode, wiring, wrong baud rate)\n"
+"  4  the port vanished or failed mid-operation (unit unplugged)\n"
+"  5  device or flash failure (erase or write failed, verify mismatch, flash reads\n"
+"     that do not match the chip's MD5)\n"
+"  6  refused: unsupported chip, image larger than the flash, invalid image\n"
+"  7  local file error (cannot read the image, cannot write the backup, backup\n"
+"     file exists, disk full, out of memory)\n"
+"  8  cancelled (SIGINT, SIGTERM)\n";
+
+static const char s_probe[] =
+"Usage: espstation probe --port DEV [--json] [OPTIONS]\n"
+"\n"
+"Connects to the ROM loader and prints the chip (ESP8266EX or ESP8285), its MAC\n"
+"address, the crystal frequency, the SPI flash JEDEC id (manufacturer, device)\n"
+"and the real flash size read from the flash chip.  The flasher stub is not\n"
+"needed.  ESP32-family chips are named and refused (exit 6).\n"
+"\n"
+"Options:\n"
+"      --json               print one JSON object instead of text, with the keys\n"
+"                           port, chip, mac, crystal_mhz, flash_id (\"0x1640ef\"),\n"
+"                           flash_manufacturer (\"0xef\"), flash_device (\"0x4016\"),\n"
+"                           flash_size (bytes) and flash_size_name (\"1MB\").\n"
+"\n"
+"Examples:\n"
+"  espstation probe --port /dev/ttyUSB0\n"
+"  espstation probe --port /dev/ttyUSB0 --reset none --json\n"
+"  espstation probe --port socket://192.168.1.50:4000\n";
+
+static const char s_backup[] =
+"Usage: espstation backup --port DEV -o FILE [--force] [OPTIONS]\n"
+"\n"
+"Reads the whole flash, as large as the flash chip really is (never a size given\n"
+"by hand), and proves the data against the chip's own MD5 of every 64 KiB chunk,\n"
+"re-reading chunks that do not match (brown-out reads).  The file is written\n"
+"atomically: a temporary file in the same directory, fsync, rename, fsync of the\n"
+"directory.  It gets mode 0600 because stock firmware holds the unit's cloud\n"
+"credentials.  Prints the size, MD5 and SHA-256.  An interrupted backup leaves no\n"
+"file behind.\n"
+"\n"
+"Options:\n"
+"  -o, --output FILE        where to write the backup.  Required.\n"
+"      --force              replace FILE if it exists (default: refuse, exit 7).\n"
+"\n"
+"Examples:\n"
+"  espstation backup --port /dev/ttyUSB0 -o sonoff-stock.bin\n"
+"  espstation backup --port /dev/ttyUSB0 --reset none --baud 460800 -o unit7.bin\n";
+
+static const char s_erase[] =
+"Usage: espstation erase --port DEV [--region ADDR:LEN] [OPTIONS]\n"
+"\n"
+"Erases the whole flash (the default), or one region.  Needs the flasher stub,\n"
+"which espstation uploads.  A whole-chip erase takes up to two minutes on large\n"
+"flash chips.\n"
+"\n"
+"Options:\n"
+"      --region ADDR:LEN    erase LEN bytes from ADDR instead of the whole chip;\n"
+"                           both multiples of 4 KiB (0x1000), inside the flash.\n"
+"                           Numbers may be hex (0x...) and take K or M suffixes.\n"
+"\n"
+"Examples:\n"
+"  espstation erase --port /dev/ttyUSB0\n"
+"  espstation erase --port /dev/ttyUSB0 --region 0xfc000:16K   (SDK settings area)\n";
+
+static const char s_flash_params[] =
+"      --address ADDR       flash address to write at (default 0x0); a multiple of\n"
+"                           4 KiB.\n"
+"      --flash-mode MODE    keep (default), qio, qout, dio or dout: the SPI mode in\n"
+"                           the image header.  Most Sonoff units need dout.\n"
+"      --flash-size SIZE    detect (default: the size of the detected flash chip),\n"
+"                           keep, or 256KB, 512KB, 1MB, 2MB, 4MB, 8MB, 16MB.\n"
+"      --flash-freq FREQ    keep (default), 40m, 26m, 20m or 80m.\n"
+"                           These three only change a valid ESP8266 image written at\n"
+"                           0x0, like esptool: bytes 2 and 3 of the header.\n";
+
+static const char s_write[] =
+"Usage: espstation write --port DEV [OPTIONS] IMAGE\n"
+"\n"
+"Writes IMAGE to the flash and verifies it.  An image that does not fit the\n"
+"detected flash at ADDR is refused (exit 6) before anything is erased, and so is\n"
+"an image at 0x0 that starts like an ESP8266 image but is damaged.  The image is\n"
+"padded with 0xFF to a multiple of 4 bytes and its header is patched like\n"
+"esptool does (see --flash-*); 'Flash parameters set to 0xMMSF' says when it was.\n"
+"The data goes compressed through the flasher stub, then the chip's MD5 of the\n"
+"written range is compared with the image.  Prints the SHA-256 of the file and of\n"
+"what was written.\n"
+"\n"
+"Options:\n"
+"%s"
+"      --no-compress        send the data uncompressed (slower; for debugging).\n"
+"      --no-verify          skip the MD5 verification after writing.\n"
+"\n"
+"Examples:\n"
+"  espstation write --port /dev/ttyUSB0 --flash-mode dout --flash-size 1MB sonoff.bin\n"
+"      the classic Sonoff flash: DOUT, 1 MB (header bytes 2..3 become 03 20)\n"
+"  espstation write --port /dev/ttyUSB0 --reset none tasmota.bin\n"
+"      bare USB-UART: hold the button and power-cycle the unit when asked\n"
+"  espstation write --port /dev/ttyUSB0 --address 0xfb000 blank.bin\n";
+
+static const char s_verify[] =
+"Usage: espstation verify --port DEV [OPTIONS] IMAGE\n"
+"\n"
+"Compares the flash with IMAGE using the chip's own MD5 of the range.  The image\n"
+"is padded and patched exactly as 'write' would with the same options, so verify\n"
+"with the options used to write.  A mismatch exits with 5.\n"
+"\n"
+"Options:\n"
+"%s"
+"\n"
+"Examples:\n"
+"  espstation verify --port /dev/ttyUSB0 --flash-mode dout --flash-size 1MB sonoff.bin\n";
+
+struct help_page {
+	const char *cmd;
+	const char *text;
+};
+
+static const struct help_page s_pages[] = {
+	{"probe", s_probe}, {"backup", s_backup}, {"erase", s_erase},
+	{"write", s_write}, {"verify", s_verify},
+};
+
+void cli_help_main(FILE *f)
+{
+	fputs(s_main, f);
+	fputc('\n', f);
+	fputs(s_common, f);
+	fputc('\n', f);
+	fputs(s_notes, f);
+}
+
+int cli_help_command(const char *cmd, FILE *f)
+{
+	for (size_t i = 0; i < sizeof s_pages / sizeof s_pages[0]; i++) {
+		if (strcmp(cmd, s_pages[i].cmd) != 0)
+			continue;
+		/* write and verify share the flash-parameter options. */
+		const char *t = s_pages[i].text;
+		const char *mark = strstr(t, "%s");
+		if (mark) {
+			fwrite(t, 1, (size_t)(mark - t), f);
+			fputs(s_flash_params, f);
+			fputs(mark + 2, f);
+		} else {
+			fputs(t, f);
+		}
+		fputc('\n', f);
+		fputs(s_common, f);
+		fputc('\n', f);
+		fputs(s_notes, f);
+		return 0;
+	}
+	return -1;
+}

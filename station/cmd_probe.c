@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* probe: what is on this port?  Chip, MAC, crystal, flash id and size,
+ * from the ROM loader alone. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_cmds.h"
+#include "cli_common.h"
+
+enum { OPT_JSON = CLI_OPT_CMD_BASE };
+
+struct probe_args {
+	int json;
+};
+
+static int probe_opt(void *user, int id, const char *arg)
+{
+	struct probe_args *a = user;
+	(void)arg;
+	if (id != OPT_JSON)
+		return -1;
+	a->json = 1;
+	return 0;
+}
+
+/* Port names come from the command line and may hold anything. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(f, "\\%c", *c);
+		else if (*c < 0x20)
+			fprintf(f, "\\u%04x", *c);
+		else
+			fputc(*c, f);
+	}
+	fputc('"', f);
+}
+
+static void print_json(const struct cli_run *r)
+{
+	const struct esp_chip_info *ci = &r->chip;
+	char mac[18], size_name[16];
+	printf("{\"port\":");
+	json_string(stdout, r->opts.port);
+	printf(",\"chip\":");
+	json_string(stdout, ci->name);
+	printf(",\"mac\":\"%s\",\"crystal_mhz\":%u", esp_mac_str(ci->mac, mac), ci->crystal_mhz);
+	printf(",\"flash_id\":\"0x%06x\",\"flash_manufacturer\":\"0x%02x\",\"flash_device\":\"0x%04x\"",
+	       (unsigned)ci->flash_id, ci->flash_manuf, ci->flash_device);
+	if (ci->flash_size)
+		printf(",\"flash_size\":%u,\"flash_size_name\":\"%s\"}\n", (unsigned)ci->flash_size,
+		       esp_flash_size_name(ci->flash_size, size_name, sizeof size_name));
+	else
+		printf(",\"flash_size\":null,\"flash_size_name\":null}\n");
+}
+
+static void print_text(const struct cli_run *r)
+{
+	const struct esp_chip_info *ci = &r->chip;
+	char mac[18], size_name[16];
+	printf("Port:        %s\n", r->opts.port);
+	printf("Chip:        %s\n", ci->name);
+	printf("MAC:         %s\n", esp_mac_str(ci->mac, mac));
+	printf("Crystal:     %u MHz\n", ci->crystal_mhz);
+	printf("Flash ID:    0x%06x (manufacturer 0x%02x, device 0x%04x)\n", (unsigned)ci->flash_id,
+	       ci->flash_manuf, ci->flash_device);
+	if (ci->flash_size)
+		printf("Flash size:  %s (%u bytes)\n",
+		       esp_flash_size_name(ci->flash_size, size_name, sizeof size_name),
+		       (unsigned)ci->flash_size);
+	else
+		printf("Flash size:  unknown (the JEDEC capacity code is not in the table)\n");
+}
+
+int cmd_probe(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{"json", no_argument, NULL, OPT_JSON},
+		{NULL, 0, NULL, 0},
+	};
+	struct probe_args a = {0};
+	const struct cli_parser ps = {
+		.cmd = "probe", .extra = extra, .handle = probe_opt, .user = &a, .need_port = 1,
+	};
+	struct cli_run r = {0};
+	int first;
+	int rc = cli_parse(&ps, argc, argv, &r.opts, &first);
+	if (rc >= 0)
+		return rc;
+	/* stdout must hold nothing but the object. */
+	r.quiet_info = a.json;
+	cli_run_init(&r);
+	rc = cli_connect(&r, 0);
+	if (rc == CLI_EXIT_OK) {
+		if (a.json)
+			print_json(&r);
+		else
+			print_text(&r);
+		fflush(stdout);
+	}
+	return cli_finish(&r, rc);
+}

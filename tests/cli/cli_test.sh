@@ -1,0 +1,604 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# End-to-end tests of the espstation command line against the device
+# emulator.  Each case checks the program's claims against independent
+# evidence: the emulator's own flash dump (--save-flash), the image it was
+# loaded with, its JSON-lines command log, and files made by mkimage.
+#
+# usage: cli_test.sh CASE ESPSTATION EMULATOR MKIMAGE
+#   EMULATOR may be "none" for the cases that need no device.
+set -u
+
+CASE=$1
+ST=$2
+EMU=$3
+MKIMAGE=$4
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/espstation-cli.XXXXXX") || exit 1
+EMU_PID=
+BG_PID=
+
+cleanup() {
+	[ -n "$BG_PID" ] && kill -TERM "$BG_PID" 2>/dev/null && wait "$BG_PID" 2>/dev/null
+	[ -n "$EMU_PID" ] && kill -TERM "$EMU_PID" 2>/dev/null && wait "$EMU_PID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say() { printf '%s\n' "[$CASE] $*"; }
+
+dump() {
+	for f in "$T"/out "$T"/err "$T"/emu.stderr; do
+		[ -s "$f" ] || continue
+		printf -- '--- %s\n' "$f"
+		tail -n 20 "$f"
+	done
+	if [ -s "$T/emu.log" ]; then
+		printf -- '--- emu.log (last 15 lines)\n'
+		tail -n 15 "$T/emu.log"
+	fi
+}
+
+fail() {
+	printf 'FAIL [%s]: %s\n' "$CASE" "$*"
+	dump
+	exit 1
+}
+
+# ---- the emulator ---------------------------------------------------------
+
+# emu_start [emulator options...]: a fresh device on $T/ttyEMU, in download
+# mode, bare wiring, instant flash timing, logging to $T/emu.log.
+emu_start() {
+	[ "$EMU" != none ] || fail "this case needs the emulator"
+	rm -f "$T/emu.stdout" "$T/emu.log" "$T/ttyEMU"
+	"$EMU" --pty "$T/ttyEMU" --boot download --wiring none --fast-flash --no-banner \
+		--log "$T/emu.log" "$@" >"$T/emu.stdout" 2>"$T/emu.stderr" &
+	EMU_PID=$!
+	# Ready once it printed the slave path (a whole line) on stdout.
+	i=0
+	while ! grep -q . "$T/emu.stdout" 2>/dev/null || [ "$(wc -l <"$T/emu.stdout")" -lt 1 ]; do
+		kill -0 "$EMU_PID" 2>/dev/null || { EMU_PID=; fail "emulator exited at start: $(cat "$T/emu.stderr")"; }
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "emulator not ready after 10 s"
+		sleep 0.1
+	done
+	[ -e "$T/ttyEMU" ] || fail "emulator did not create $T/ttyEMU"
+}
+
+# emu_stop: SIGTERM, which also writes --save-flash; fails if it crashed.
+emu_stop() {
+	[ -n "$EMU_PID" ] || return 0
+	kill -TERM "$EMU_PID" 2>/dev/null
+	wait "$EMU_PID"
+	rc=$?
+	EMU_PID=
+	[ $rc -eq 0 ] || fail "emulator exited with $rc: $(tail -n 5 "$T/emu.stderr")"
+}
+
+# Opcodes the emulator logged, one per line, as decimal numbers.
+emu_ops() {
+	sed -n 's/.*"ev":"cmd".*"op":\([0-9]*\).*/\1/p' "$T/emu.log"
+}
+
+# emu_saw OPCODE: did the device receive that command?
+emu_saw() {
+	emu_ops | grep -qx "$1"
+}
+
+# emu_erased: did any command erase flash?  (Detection itself sends a
+# FLASH_BEGIN of size 0 to attach the SPI flash, as esptool does.)
+emu_erased() {
+	grep '"ev":"cmd"' "$T/emu.log" | grep -qE '"erased_sectors":[1-9]|"name":"ERASE_'
+}
+
+OP_FLASH_BEGIN=2
+OP_FLASH_DATA=3
+OP_MEM_BEGIN=5
+OP_SYNC=8
+OP_FLASH_DEFL_BEGIN=16
+OP_FLASH_DEFL_DATA=17
+OP_SPI_FLASH_MD5=19
+OP_ERASE_FLASH=208
+OP_ERASE_REGION=209
+OP_READ_FLASH=210
+
+# ---- running espstation ---------------------------------------------------
+
+# The options every device run uses: the emulator's port, no modem lines,
+# a fast link, and the unit left in the loader (a bare adapter cannot
+# reset it, and the emulator is dumped afterwards).
+common() {
+	printf '%s\n' --port "$T/ttyEMU" --reset none --baud 3000000 --connect-timeout 5 \
+		--after no-reset
+}
+
+# st EXPECTED_RC args...: runs espstation, stdout in $T/out, stderr in $T/err.
+st() {
+	want=$1
+	shift
+	"$ST" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	# Under ASan/UBSan a report may come with an exit code a case expects.
+	grep -qE 'Sanitizer|runtime error:' "$T/err" && fail "sanitizer report from espstation $*"
+	[ "$rc" -eq "$want" ] || fail "espstation $* exited with $rc, expected $want"
+}
+
+# st_dev EXPECTED_RC SUBCOMMAND args...: st with the common device options.
+st_dev() {
+	want=$1
+	sub=$2
+	shift 2
+	# shellcheck disable=SC2046 # common() prints one word per line, no spaces
+	st "$want" "$sub" $(common) "$@"
+}
+
+# A failure is exactly one "espstation: " line on stderr.
+one_error_line() {
+	n=$(grep -c '^espstation: ' "$T/err")
+	[ "$n" -eq 1 ] || fail "expected one 'espstation:' error line on stderr, got $n"
+}
+
+# The error line mentions a pattern (extended regex, case-insensitive).
+error_mentions() {
+	grep '^espstation: ' "$T/err" | grep -qiE -e "$1" || fail "error line does not mention '$1'"
+}
+
+out_has() {
+	grep -qE "$1" "$T/out" || fail "stdout lacks '$1'"
+}
+
+same_file() {
+	cmp "$1" "$2" >"$T/cmp" 2>&1 || fail "$1 and $2 differ: $(cat "$T/cmp")"
+}
+
+ff_bytes() {
+	head -c "$1" /dev/zero | tr '\000' '\377'
+}
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+md5_of() { md5sum "$1" | cut -d' ' -f1; }
+size_of() { wc -c <"$1" | tr -d ' '; }
+
+# expected_flash BASE IMAGE ADDR OUT: what the flash must hold after writing
+# IMAGE at ADDR over BASE: every 4 KiB sector the image touches is erased
+# (0xFF), then the image is programmed (esp-serial-protocol.md §14.3).
+expected_flash() {
+	base=$1 img=$2 addr=$3 out=$4
+	len=$(size_of "$img")
+	first=$((addr / 4096))
+	nsec=$(((addr + len + 4095) / 4096 - first))
+	cp "$base" "$out"
+	ff_bytes $((nsec * 4096)) | dd of="$out" bs=4096 seek="$first" conv=notrunc 2>/dev/null
+	dd if="$img" of="$out" bs=1 seek="$addr" conv=notrunc 2>/dev/null
+}
+
+# header_bytes FILE: bytes 2 and 3 as "xx yy".
+header_bytes() {
+	od -An -tx1 -j2 -N2 "$1" | tr -s ' ' | sed 's/^ //; s/ $//'
+}
+
+# patch_header FILE B2 B3 (octal escapes for printf, e.g. \003 \040)
+patch_header() {
+	printf "$2$3" | dd of="$1" bs=1 seek=2 conv=notrunc 2>/dev/null
+}
+
+# ---- the cases -------------------------------------------------------------
+
+case_help() {
+	st 0 --help
+	for w in probe backup erase write verify "Exit status" socket:// "--reset none"; do
+		grep -q -- "$w" "$T/out" || fail "espstation --help does not mention $w"
+	done
+	st 0 --version
+	out_has '^espstation [0-9]+\.[0-9]+'
+	common_opts="--port --baud --rom-baud --reset --stub --connect-timeout --after --verbose --quiet --help"
+	for cmd in probe backup erase write verify; do
+		case $cmd in
+		probe) own="--json" ;;
+		backup) own="--output --force" ;;
+		erase) own="--region" ;;
+		write) own="--address --flash-mode --flash-size --flash-freq --no-compress --no-verify" ;;
+		verify) own="--address --flash-mode --flash-size --flash-freq" ;;
+		esac
+		st 0 "$cmd" --help
+		for o in $common_opts $own; do
+			grep -q -- "$o" "$T/out" || fail "$cmd --help does not mention $o"
+		done
+		for w in "Usage: espstation $cmd" "Examples:" "Exit status:" socket:// "--reset none" \
+			"default"; do
+			grep -q -- "$w" "$T/out" || fail "$cmd --help does not mention '$w'"
+		done
+		for code in 0 1 2 3 4 5 6 7 8; do
+			grep -qE "^  $code  " "$T/out" || fail "$cmd --help does not document exit code $code"
+		done
+		[ ! -s "$T/err" ] || fail "$cmd --help wrote to stderr"
+	done
+	st 0 write --help
+	grep -q -- "--flash-mode dout --flash-size 1MB sonoff.bin" "$T/out" ||
+		fail "write --help lacks the classic Sonoff example"
+	st 0 help verify
+	out_has "Usage: espstation verify"
+}
+
+case_usage() {
+	st 1
+	st 1 frobnicate
+	one_error_line
+	st 1 probe
+	one_error_line
+	error_mentions "--port"
+	st 1 probe --port /dev/null --bogus
+	one_error_line
+	error_mentions "unknown option"
+	st 1 write --port /dev/null
+	one_error_line
+	st 1 write --port /dev/null --flash-mode fast x.bin
+	error_mentions "flash-mode"
+	st 1 write --port /dev/null --flash-size 3MB x.bin
+	error_mentions "flash-size"
+	st 1 write --port /dev/null --address 0x123 x.bin
+	error_mentions "4 KiB"
+	st 1 erase --port /dev/null --region 0x1000
+	error_mentions "region"
+	st 1 probe --port /dev/null --reset X9
+	one_error_line
+	st 1 backup --port /dev/null
+	error_mentions "-o FILE"
+	# A --stub that cannot be loaded fails before any port is opened.
+	st 1 backup --port "$T/no-such-port" --stub "$T/missing.json" -o "$T/b.bin"
+	one_error_line
+	error_mentions "stub"
+	# The image is read before connecting: a typo costs no device time.
+	st 7 write --port "$T/no-such-port" "$T/missing.bin"
+	one_error_line
+}
+
+case_noport() {
+	st 2 probe --port "$T/ttyNOPE"
+	[ "$(wc -l <"$T/err")" -eq 1 ] || fail "expected exactly one line on stderr"
+	one_error_line
+	error_mentions "ttyNOPE"
+	st 2 probe --port /dev/null
+	one_error_line
+	st 2 backup --port "$T/ttyNOPE" -o "$T/b.bin"
+	[ ! -e "$T/b.bin" ] || fail "a backup file appeared"
+	one_error_line
+}
+
+case_probe() {
+	emu_start --chip esp8266ex --mac 5c:cf:7f:0a:0b:0c --flash-size 1MB
+	st_dev 0 probe
+	out_has '^Chip: +ESP8266EX'
+	out_has '^MAC: +5c:cf:7f:0a:0b:0c'
+	out_has '^Flash size: +1MB \(1048576 bytes\)'
+	out_has '^Crystal: +(26|40) MHz'
+	out_has '^Flash ID: +0x14[0-9a-f]{2}ef \(manufacturer 0xef, device 0x[0-9a-f]{2}14\)'
+	emu_saw $OP_SYNC || fail "the emulator log shows no SYNC"
+	emu_saw $OP_MEM_BEGIN && fail "probe uploaded the stub; it needs only the ROM"
+	st_dev 0 probe --json
+	[ "$(wc -l <"$T/out")" -eq 1 ] || fail "--json printed more than one line"
+	json=$(cat "$T/out")
+	for kv in '"chip":"ESP8266EX"' '"mac":"5c:cf:7f:0a:0b:0c"' '"flash_size":1048576' \
+		'"flash_size_name":"1MB"' '"flash_manufacturer":"0xef"' "\"port\":\"$T/ttyEMU\""; do
+		case $json in *"$kv"*) ;; *) fail "--json lacks $kv: $json" ;; esac
+	done
+	printf '%s' "$json" | grep -qE '"flash_id":"0x14[0-9a-f]{2}ef"' || fail "bad flash_id: $json"
+	printf '%s' "$json" | grep -qE '"flash_device":"0x[0-9a-f]{2}14"' || fail "bad flash_device: $json"
+	printf '%s' "$json" | grep -qE '"crystal_mhz":(26|40)[,}]' || fail "bad crystal_mhz: $json"
+	printf '%s' "$json" | grep -qE '^\{.*\}$' || fail "not one JSON object: $json"
+	emu_stop
+
+	emu_start --chip esp8285 --flash-size 2MB --mac 24:0a:c4:00:00:01
+	st_dev 0 probe --json
+	grep -q '"chip":"ESP8285' "$T/out" || fail "ESP8285 not named: $(cat "$T/out")"
+	grep -q '"flash_size":2097152' "$T/out" || fail "2MB flash not found: $(cat "$T/out")"
+	grep -q '"mac":"24:0a:c4:00:00:01"' "$T/out" || fail "wrong MAC: $(cat "$T/out")"
+	emu_stop
+
+	# Default --after hard-reset on a port without DTR/RTS: the operator is
+	# told to power-cycle; that is not a failure.
+	emu_start
+	st 0 probe --port "$T/ttyEMU" --reset none --connect-timeout 5
+	grep -qi "power-cycle" "$T/err" || fail "no power-cycle note after probe"
+	grep -q '^espstation: ' "$T/err" && fail "a successful probe printed an error line"
+	emu_stop
+}
+
+# backup of a 1 MB flash loaded with a known image, at the fast test baud.
+case_backup() {
+	"$MKIMAGE" random "$T/stock.bin" 1048576 11 || fail "mkimage"
+	mkdir "$T/out.d"
+	emu_start --flash-size 1MB --flash-image "$T/stock.bin"
+	st_dev 0 backup -o "$T/out.d/unit.bin"
+	same_file "$T/out.d/unit.bin" "$T/stock.bin"
+	mode=$(stat -c %a "$T/out.d/unit.bin")
+	[ "$mode" = 600 ] || fail "backup has mode $mode, not 600"
+	[ "$(ls -A "$T/out.d")" = unit.bin ] || fail "stray files next to the backup: $(ls -A "$T/out.d")"
+	out_has "SHA-256: +$(sha256_of "$T/stock.bin")"
+	out_has "MD5: +$(md5_of "$T/stock.bin")"
+	out_has "Size: +1048576 bytes"
+	emu_saw $OP_READ_FLASH || fail "no READ_FLASH in the emulator log"
+	emu_stop
+
+	# An existing file is never replaced without --force, and the refusal
+	# comes before the device is touched.
+	printf 'keep me' >"$T/out.d/unit.bin"
+	emu_start --flash-size 1MB --flash-image "$T/stock.bin"
+	st_dev 7 backup -o "$T/out.d/unit.bin"
+	one_error_line
+	error_mentions "exists"
+	[ "$(cat "$T/out.d/unit.bin")" = "keep me" ] || fail "the existing file was changed"
+	emu_saw $OP_SYNC && fail "the device was contacted although the output exists"
+	st_dev 0 backup -o "$T/out.d/unit.bin" --force
+	same_file "$T/out.d/unit.bin" "$T/stock.bin"
+	[ "$(stat -c %a "$T/out.d/unit.bin")" = 600 ] || fail "--force backup is not mode 600"
+	emu_stop
+
+	# Brown-out reads: corrupted READ_FLASH packets must be caught by the
+	# chip's MD5 and re-read; the file still equals the flash.
+	emu_start --flash-size 1MB --flash-image "$T/stock.bin" --brownout-reads 3 --seed 7
+	st_dev 0 backup -o "$T/out.d/brownout.bin"
+	same_file "$T/out.d/brownout.bin" "$T/stock.bin"
+	emu_stop
+}
+
+# One backup at the production stub baud (921600): ~12 s for 1 MB.
+case_backup_921600() {
+	"$MKIMAGE" random "$T/stock.bin" 1048576 12 || fail "mkimage"
+	emu_start --flash-size 1MB --flash-image "$T/stock.bin"
+	st_dev 0 backup -o "$T/unit.bin" --baud 921600
+	same_file "$T/unit.bin" "$T/stock.bin"
+	[ "$(stat -c %a "$T/unit.bin")" = 600 ] || fail "backup is not mode 600"
+	emu_stop
+}
+
+# SIGTERM during a backup: exit 8, nothing left in the output directory.
+case_cancel() {
+	"$MKIMAGE" random "$T/stock.bin" 1048576 13 || fail "mkimage"
+	mkdir "$T/out.d"
+	emu_start --flash-size 1MB --flash-image "$T/stock.bin"
+	# shellcheck disable=SC2046
+	"$ST" backup $(common) --baud 115200 -o "$T/out.d/unit.bin" >"$T/out" 2>"$T/err" &
+	BG_PID=$!
+	i=0
+	until grep -q '^read' "$T/err" 2>/dev/null; do
+		kill -0 "$BG_PID" 2>/dev/null || fail "backup ended before reading"
+		i=$((i + 1))
+		[ $i -le 300 ] || fail "no read progress after 30 s"
+		sleep 0.1
+	done
+	sleep 1
+	kill -TERM "$BG_PID"
+	wait "$BG_PID"
+	rc=$?
+	BG_PID=
+	grep -qE 'Sanitizer|runtime error:' "$T/err" && fail "sanitizer report from the backup"
+	[ $rc -eq 8 ] || fail "cancelled backup exited with $rc, expected 8"
+	one_error_line
+	error_mentions "cancel"
+	[ -z "$(ls -A "$T/out.d")" ] || fail "cancelled backup left files: $(ls -A "$T/out.d")"
+}
+
+# write + header patch; the emulator's flash must equal the patched image.
+case_write() {
+	"$MKIMAGE" random "$T/base.bin" 1048576 21 || fail "mkimage"
+	# QIO (00), 512KB/40m (00), as many images come; 70001 bytes: not a
+	# multiple of 4 before the checksum padding, 70016 after.
+	"$MKIMAGE" image "$T/fw.bin" 70001 22 00 00 || fail "mkimage"
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash.bin"
+	st_dev 0 write --flash-mode dout --flash-size 1MB "$T/fw.bin"
+	out_has "Flash parameters set to 0x0320"
+	cp "$T/fw.bin" "$T/fw-patched.bin"
+	patch_header "$T/fw-patched.bin" '\003' '\040'
+	[ "$(header_bytes "$T/fw-patched.bin")" = "03 20" ] || fail "test helper patch_header broken"
+	out_has "SHA-256 of $T/fw.bin: $(sha256_of "$T/fw.bin")"
+	out_has "SHA-256 written: $(sha256_of "$T/fw-patched.bin")"
+	emu_saw $OP_FLASH_DEFL_BEGIN || fail "write did not use compressed FLASH_DEFL_BEGIN"
+	emu_saw $OP_SPI_FLASH_MD5 || fail "write did not verify with SPI_FLASH_MD5"
+	emu_stop
+	[ "$(header_bytes "$T/flash.bin")" = "03 20" ] ||
+		fail "flash header bytes 2..3 are $(header_bytes "$T/flash.bin"), not 03 20"
+	expected_flash "$T/base.bin" "$T/fw-patched.bin" 0 "$T/expect.bin"
+	same_file "$T/flash.bin" "$T/expect.bin"
+
+	# Defaults: mode and freq kept, size "detect" = the detected 1MB; after
+	# success the stub is told to run the firmware (no DTR/RTS here).
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash2.bin"
+	st_dev 0 write "$T/fw.bin" --after hard-reset
+	out_has "Flash parameters set to 0x0020"
+	emu_stop
+	[ "$(emu_ops | tail -n 1)" = 211 ] || fail "the last command was not RUN_USER_CODE"
+	cp "$T/fw.bin" "$T/fw-detect.bin"
+	patch_header "$T/fw-detect.bin" '\000' '\040'
+	expected_flash "$T/base.bin" "$T/fw-detect.bin" 0 "$T/expect2.bin"
+	same_file "$T/flash2.bin" "$T/expect2.bin"
+
+	# Not an image, odd length, not at 0: written as is, padded with 0xFF to
+	# 4 bytes; --no-compress uses FLASH_BEGIN/FLASH_DATA.
+	"$MKIMAGE" random "$T/blob.bin" 1001 23 || fail "mkimage"
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash3.bin"
+	st_dev 0 write --address 0x10000 --no-compress "$T/blob.bin"
+	grep -q "Flash parameters" "$T/out" && fail "a blob at 0x10000 had its 'header' patched"
+	emu_saw $OP_FLASH_BEGIN || fail "--no-compress did not use FLASH_BEGIN"
+	emu_saw $OP_FLASH_DEFL_BEGIN && fail "--no-compress still used FLASH_DEFL_BEGIN"
+	emu_stop
+	cp "$T/blob.bin" "$T/blob-padded.bin"
+	ff_bytes 3 >>"$T/blob-padded.bin"
+	expected_flash "$T/base.bin" "$T/blob-padded.bin" 65536 "$T/expect3.bin"
+	same_file "$T/flash3.bin" "$T/expect3.bin"
+}
+
+# verify: chip MD5 against the identically patched image.
+case_verify() {
+	"$MKIMAGE" random "$T/base.bin" 1048576 31 || fail "mkimage"
+	"$MKIMAGE" image "$T/fw.bin" 50000 32 00 00 || fail "mkimage"
+	cp "$T/fw.bin" "$T/fw-patched.bin"
+	patch_header "$T/fw-patched.bin" '\003' '\040'
+	expected_flash "$T/base.bin" "$T/fw-patched.bin" 0 "$T/flash.bin"
+	emu_start --flash-size 1MB --flash-image "$T/flash.bin"
+	st_dev 0 verify --flash-mode dout --flash-size 1MB "$T/fw.bin"
+	out_has "matches"
+	emu_saw $OP_SPI_FLASH_MD5 || fail "verify did not ask for SPI_FLASH_MD5"
+	emu_saw $OP_FLASH_DEFL_BEGIN && fail "verify wrote to the flash"
+	emu_saw $OP_ERASE_REGION && fail "verify erased the flash"
+	emu_stop
+	# Without the options the header differs (mode kept = QIO): mismatch.
+	emu_start --flash-size 1MB --flash-image "$T/flash.bin"
+	st_dev 5 verify "$T/fw.bin"
+	one_error_line
+	error_mentions "md5|match"
+	emu_stop
+}
+
+# A flash that lies about writes: write's own verify and verify both catch it.
+case_lie() {
+	"$MKIMAGE" random "$T/base.bin" 1048576 41 || fail "mkimage"
+	"$MKIMAGE" image "$T/fw.bin" 60000 42 03 20 || fail "mkimage"
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --lie-writes 1 --seed 5
+	st_dev 5 write "$T/fw.bin"
+	one_error_line
+	error_mentions "md5|match"
+	emu_stop
+
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --lie-writes 1 --seed 5 \
+		--save-flash "$T/lied.bin"
+	st_dev 0 write --no-verify "$T/fw.bin"
+	emu_saw $OP_SPI_FLASH_MD5 && fail "--no-verify still verified"
+	emu_stop
+	expected_flash "$T/base.bin" "$T/fw.bin" 0 "$T/expect.bin"
+	cmp -s "$T/lied.bin" "$T/expect.bin" && fail "--lie-writes 1 did not corrupt the flash (test premise)"
+
+	emu_start --flash-size 1MB --flash-image "$T/lied.bin"
+	st_dev 5 verify "$T/fw.bin"
+	one_error_line
+	error_mentions "md5|match"
+	emu_stop
+	# ...and the honest flash verifies.
+	emu_start --flash-size 1MB --flash-image "$T/expect.bin"
+	st_dev 0 verify "$T/fw.bin"
+	emu_stop
+}
+
+# Images that do not fit, or are damaged, are refused before any erase:
+# the emulator log shows no erase or write, and its flash is unchanged.
+case_refuse() {
+	"$MKIMAGE" random "$T/base.bin" 262144 50 || fail "mkimage"
+	"$MKIMAGE" image "$T/big.bin" 300000 51 00 00 || fail "mkimage"
+	emu_start --flash-size 256KB --flash-image "$T/base.bin" --save-flash "$T/flash.bin"
+	st_dev 6 write "$T/big.bin"
+	one_error_line
+	error_mentions "too large"
+	error_mentions "$(size_of "$T/big.bin")"
+	error_mentions "262144"
+	emu_erased && fail "flash was erased although the image was refused"
+	for op in $OP_FLASH_DEFL_BEGIN $OP_FLASH_DATA $OP_FLASH_DEFL_DATA $OP_MEM_BEGIN; do
+		emu_saw "$op" && fail "command $op reached the device although the image was refused"
+	done
+	emu_stop
+	same_file "$T/flash.bin" "$T/base.bin"
+
+	# Fits at 0, not at 0x38000 of a 256 KB flash (64 KB from there is 288 KB).
+	"$MKIMAGE" random "$T/blob.bin" 65536 52 || fail "mkimage"
+	emu_start --flash-size 256KB --flash-image "$T/base.bin" --save-flash "$T/flash2.bin"
+	st_dev 6 write --address 0x38000 "$T/blob.bin"
+	one_error_line
+	error_mentions "too large"
+	emu_erased && fail "flash was erased although the image was refused"
+	emu_stop
+	same_file "$T/flash2.bin" "$T/base.bin"
+
+	# A truncated boot image at 0x0 would brick the unit: refused.
+	"$MKIMAGE" image "$T/fw.bin" 40000 53 00 00 || fail "mkimage"
+	head -c 30000 "$T/fw.bin" >"$T/truncated.bin"
+	emu_start --flash-size 256KB --flash-image "$T/base.bin" --save-flash "$T/flash3.bin"
+	st_dev 6 write "$T/truncated.bin"
+	one_error_line
+	error_mentions "valid"
+	emu_erased && fail "flash was erased for a damaged image"
+	emu_stop
+	same_file "$T/flash3.bin" "$T/base.bin"
+}
+
+# A unit that is not in download mode: exit 3, a message that says so, and
+# the operator told once to hold the button.
+case_noboot() {
+	emu_start --boot app
+	st_dev 3 probe --connect-timeout 2
+	one_error_line
+	error_mentions "download mode|boot"
+	emu_stop
+	emu_start --boot app --never-boot
+	st_dev 3 probe --connect-timeout 2
+	one_error_line
+	error_mentions "download mode|boot"
+	n=$(grep -c 'hold GPIO0 (the button) and power-cycle the unit' "$T/err")
+	[ "$n" -eq 1 ] || fail "the button hint was printed $n times, not once"
+	emu_saw $OP_MEM_BEGIN && fail "something reached the device beyond SYNC"
+	emu_stop
+}
+
+# The ROM baud all the way: probe, and a small write with the stub at 115200.
+case_baud115200() {
+	"$MKIMAGE" random "$T/base.bin" 262144 61 || fail "mkimage"
+	"$MKIMAGE" image "$T/fw.bin" 8000 62 02 00 || fail "mkimage"
+	emu_start --flash-size 256KB --flash-image "$T/base.bin" --save-flash "$T/flash.bin"
+	st_dev 0 probe --baud 115200
+	out_has '^Flash size: +256KB'
+	st_dev 0 write --baud 115200 --flash-mode dout "$T/fw.bin"
+	out_has "Flash parameters set to 0x0310"
+	emu_stop
+	cp "$T/fw.bin" "$T/fw-patched.bin"
+	patch_header "$T/fw-patched.bin" '\003' '\020'
+	expected_flash "$T/base.bin" "$T/fw-patched.bin" 0 "$T/expect.bin"
+	same_file "$T/flash.bin" "$T/expect.bin"
+}
+
+case_erase() {
+	"$MKIMAGE" random "$T/base.bin" 1048576 71 || fail "mkimage"
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash.bin"
+	st_dev 0 erase --region 0x10000:8K
+	emu_saw $OP_ERASE_REGION || fail "no ERASE_REGION in the emulator log"
+	emu_stop
+	cp "$T/base.bin" "$T/expect.bin"
+	ff_bytes 8192 | dd of="$T/expect.bin" bs=4096 seek=16 conv=notrunc 2>/dev/null
+	same_file "$T/flash.bin" "$T/expect.bin"
+
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash2.bin"
+	st_dev 6 erase --region 0xff000:0x2000
+	one_error_line
+	error_mentions "beyond"
+	emu_erased && fail "an out-of-range erase reached the device"
+	emu_stop
+	same_file "$T/flash2.bin" "$T/base.bin"
+
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash3.bin"
+	st_dev 0 erase
+	emu_saw $OP_ERASE_FLASH || fail "no ERASE_FLASH in the emulator log"
+	emu_stop
+	ff_bytes 1048576 >"$T/blank.bin"
+	same_file "$T/flash3.bin" "$T/blank.bin"
+}
+
+# The unit vanishes mid-write: exit 4.
+case_unplug() {
+	"$MKIMAGE" random "$T/blob.bin" 262144 81 || fail "mkimage"
+	emu_start --flash-size 1MB --unplug-after 120000
+	st_dev 4 write --address 0x40000 "$T/blob.bin"
+	one_error_line
+}
+
+case "$CASE" in
+help | usage | noport | probe | backup | backup_921600 | cancel | write | verify | lie | refuse | \
+	noboot | baud115200 | erase | unplug)
+	"case_$CASE"
+	;;
+*)
+	fail "no such case"
+	;;
+esac
+say "ok"
+exit 0

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/* core against the device emulator: every operation, each fault.  The client
+ * either succeeds with data proven equal to the emulated flash, or fails with
+ * the right error; never success on bad data.  Usage: test_client SCENARIO */
+#include <string.h>
+#include <time.h>
+
+#include "esp_hash.h"
+#include "rig.h"
+
+#define FAST_BAUD 3000000u
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Auto-reset over DTR/RTS from application mode, detect at 115200. */
+static void t_detect(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.flash_manuf = 0xC8;
+	struct rig r;
+	rig_open(&r, &c, 115200, 115200);
+	struct esp_reset_plan plan = {.mode = ESP_RESET_AUTO};
+	CHECK_OK(&r, esp_connect(r.s, &plan));
+	CHECK(r.lines_calls > 0);
+	struct esp_chip_info ci;
+	CHECK_OK(&r, esp_detect(r.s, &ci));
+	char mac[18];
+	CHECK(strcmp(esp_mac_str(ci.mac, mac), "5c:cf:7f:01:02:03") == 0);
+	CHECK(ci.chip == ESP_CHIP_ESP8266EX);
+	CHECK(strcmp(ci.name, "ESP8266EX") == 0);
+	CHECK(ci.flash_manuf == 0xC8);
+	CHECK(ci.flash_size == 1u << 20);
+	CHECK((ci.flash_id >> 16) == 0x14);
+	CHECK(ci.crystal_mhz == 26);
+	rig_close(&r);
+}
+
+static void t_detect_8285(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.chip = EMU_ESP8285;
+	c.flash_size = 2u << 20;
+	c.crystal_mhz = 40;
+	static const uint8_t mac[6] = {0x18, 0xfe, 0x34, 0xaa, 0xbb, 0xcc};
+	memcpy(c.mac, mac, 6);
+	struct rig r;
+	rig_open(&r, &c, 115200, 115200);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	char m[18];
+	CHECK(ci.chip == ESP_CHIP_ESP8285);
+	CHECK(strncmp(ci.name, "ESP8285", 7) == 0);
+	CHECK(strcmp(esp_mac_str(ci.mac, m), "18:fe:34:aa:bb:cc") == 0);
+	CHECK(ci.flash_size == 2u << 20);
+	CHECK(ci.crystal_mhz == 40);
+	rig_close(&r);
+}
+
+/* detect -> backup -> erase -> write -> verify, checked against the flash. */
+static void pipeline(enum emu_stub_flavour flavour, unsigned stub_baud)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.stub_flavour = flavour;
+	struct rig r;
+	rig_open(&r, &c, 115200, stub_baud);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	CHECK(esp_session_baud(r.s) == stub_baud);
+	CHECK(emu_device_baud(r.emu) == stub_baud);
+
+	uint32_t n;
+	uint8_t *orig = rig_flash(&r, &n);
+	CHECK(n == ci.flash_size);
+	uint8_t *backup = malloc(n);
+	CHECK_OK(&r, esp_flash_backup(r.s, 0, n, backup, 2));
+	CHECK(memcmp(orig, backup, n) == 0);
+
+	CHECK_OK(&r, esp_flash_erase_chip(r.s, n));
+	uint8_t *now = rig_flash(&r, &n);
+	for (uint32_t i = 0; i < n; i++)
+		CHECK(now[i] == 0xFF);
+	free(now);
+
+	uint32_t len = 300000; /* half random, half compressible */
+	uint8_t *img = rig_random(len, 7);
+	memset(img + len / 2, 0x5A, len / 2);
+	CHECK_OK(&r, esp_flash_write(r.s, 0x1000, img, len));
+	CHECK_OK(&r, esp_flash_verify(r.s, 0x1000, img, len));
+	now = rig_flash(&r, &n);
+	CHECK(memcmp(now + 0x1000, img, len) == 0);
+	CHECK(now[0] == 0xFF && now[0x1000 + len] == 0xFF);
+	CHECK(rig_log_count(&r, "FLASH_DEFL_DATA") > 0);
+	free(now);
+	free(img);
+	free(backup);
+	free(orig);
+	rig_close(&r);
+}
+
+static void t_pipeline_fast(void)
+{
+	pipeline(EMU_STUB_NEW, FAST_BAUD);
+}
+
+static void t_pipeline_legacy(void)
+{
+	pipeline(EMU_STUB_LEGACY, FAST_BAUD);
+}
+
+static void t_pipeline_921600(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.flash_size = 256u << 10;
+	struct rig r;
+	rig_open(&r, &c, 115200, 921600);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	uint32_t n;
+	uint8_t *orig = rig_flash(&r, &n);
+	uint8_t *b = malloc(n);
+	CHECK_OK(&r, esp_flash_backup(r.s, 0, n, b, 1));
+	CHECK(memcmp(b, orig, n) == 0);
+	uint8_t *img = rig_random(40000, 3);
+	CHECK_OK(&r, esp_flash_write(r.s, 0, img, 40000));
+	CHECK_OK(&r, esp_flash_verify(r.s, 0, img, 40000));
+	free(img);
+	free(b);
+	free(orig);
+	rig_close(&r);
+}
+
+/* Uncompressed stub write (FLASH_DATA, 0xFF padded blocks). */
+static void t_write_plain(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	struct rig r;
+	rig_open_ex(&r, &c, 115200, FAST_BAUD, 1);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	uint32_t len = 50000, n;
+	uint8_t *img = rig_random(len, 5);
+	CHECK_OK(&r, esp_flash_write(r.s, 0x8000, img, len));
+	CHECK_OK(&r, esp_flash_verify(r.s, 0x8000, img, len));
+	uint8_t *now = rig_flash(&r, &n);
+	CHECK(memcmp(now + 0x8000, img, len) == 0);
+	CHECK(rig_log_count(&r, "FLASH_DEFL") == 0);
+	CHECK(rig_log_count(&r, "\"FLASH_DATA\"") > 0);
+	free(img);
+	free(now);
+	rig_close(&r);
+}
+
+/* ROM only (no stub): FLASH_BEGIN with the ESP8266 erase-size workaround. */
+static void t_rom_write(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	struct rig r;
+	rig_open(&r, &c, 115200, 115200);
+	struct esp_reset_plan plan = {.mode = ESP_RESET_AUTO};
+	CHECK_OK(&r, esp_connect(r.s, &plan));
+	struct esp_chip_info ci;
+	CHECK_OK(&r, esp_detect(r.s, &ci));
+	uint32_t n;
+	uint8_t *before = rig_flash(&r, &n);
+	/* 0x3000 + 7 sectors: the ROM bug would erase one sector too many if the
+	 * workaround were wrong in the other direction; 5 sectors from 0x11000
+	 * cross no block boundary */
+	uint32_t len = 5 * 4096 - 100;
+	uint8_t *img = rig_random(len, 11);
+	CHECK_OK(&r, esp_flash_write(r.s, 0x11000, img, len));
+	uint8_t *after = rig_flash(&r, &n);
+	CHECK(memcmp(after + 0x11000, img, len) == 0);
+	/* everything outside the written sectors is untouched, except what the
+	 * ROM legitimately erases (its rounding is at most one sector) */
+	CHECK(memcmp(after, before, 0x11000) == 0);
+	CHECK(memcmp(after + 0x11000 + 6 * 4096, before + 0x11000 + 6 * 4096,
+		     n - 0x11000 - 6 * 4096) == 0);
+	CHECK_ERR(&r, esp_flash_md5(r.s, 0, 4096, (uint8_t[16]){0}), ESP_E_UNSUPPORTED);
+	free(img);
+	free(before);
+	free(after);
+	rig_close(&r);
+}
+
+/* A unit that never enters download mode: a clear NOSYNC, not a hang. */
+static void t_never_boot(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.faults.never_boot = 1;
+	struct rig r;
+	rig_open(&r, &c, 115200, 115200);
+	struct esp_reset_plan plan = {.mode = ESP_RESET_AUTO};
+	CHECK_ERR(&r, esp_connect(r.s, &plan), ESP_E_NOSYNC);
+	CHECK(strstr(esp_session_error(r.s)->msg, "download mode") != NULL);
+	rig_close(&r);
+}
+
+/* Bare adapter: no auto-reset wiring; the operator's button gets it in. */
+static void t_operator_button(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.wiring = EMU_WIRING_NONE;
+	c.boot_download_at_start = 1;
+	struct rig r;
+	rig_open(&r, &c, 115200, 115200);
+	struct esp_reset_plan plan = {.mode = ESP_RESET_NONE};
+	CHECK_OK(&r, esp_connect(r.s, &plan));
+	CHECK(r.lines_calls == 0);
+	rig_close(&r);
+}
+
+/* Brown-out reads: corrupted packets, truthful digests: backup retries and
+ * ends with exactly the flash contents. */
+static void t_brownout(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.faults.brownout_reads = 3;
+	c.faults.seed = 42;
+	struct rig r;
+	rig_open(&r, &c, 115200, FAST_BAUD);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	uint32_t n;
+	uint8_t *orig = rig_flash(&r, &n);
+	uint8_t *b = malloc(n);
+	CHECK_OK(&r, esp_flash_backup(r.s, 0, n, b, 4));
+	CHECK(memcmp(orig, b, n) == 0);
+	/* without retries the same fault must be reported, never hidden */
+	free(b);
+	free(orig);
+	rig_close(&r);
+}
+
+static void t_brownout_no_retry(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.faults.brownout_reads = 40;
+	c.faults.seed = 5;
+	struct rig r;
+	rig_open(&r, &c, 115200, FAST_BAUD);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	uint32_t n = ci.flash_size;
+	uint8_t *b = malloc(n);
+	CHECK_ERR(&r, esp_flash_backup(r.s, 0, n, b, 0), ESP_E_READ);
+	free(b);
+	rig_close(&r);
+}
+
+/* A flash that lies about writes is caught by verify. */
+static void t_lying_flash(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.faults.lie_writes = 1;
+	struct rig r;
+	rig_open(&r, &c, 115200, FAST_BAUD);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	uint8_t *img = rig_random(65536, 9);
+	CHECK_OK(&r, esp_flash_write(r.s, 0, img, 65536));
+	CHECK_ERR(&r, esp_flash_verify(r.s, 0, img, 65536), ESP_E_VERIFY);
+	CHECK(strstr(esp_session_error(r.s)->msg, "MD5") != NULL);
+	free(img);
+	rig_close(&r);
+}
+
+/* Noise on the line: success only with proven data, else a wire error. */
+static void t_noise(void)
+{
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct emu_config c;
+		rig_defaults(&c);
+		c.flash_size = 256u << 10;
+		c.faults.seed = seed;
+		c.faults.drop_ppm = 3;
+		c.faults.flip_ppm = 3;
+		struct rig r;
+		rig_open(&r, &c, 115200, FAST_BAUD);
+		struct esp_reset_plan plan = {.mode = ESP_RESET_AUTO};
+		struct esp_chip_info ci;
+		enum esp_err e = esp_connect(r.s, &plan);
+		if (!e)
+			e = esp_detect(r.s, &ci);
+		if (!e)
+			e = esp_stub_start(r.s, &r.stub);
+		uint32_t n = 256u << 10;
+		uint8_t *b = malloc(n);
+		if (!e)
+			e = esp_flash_backup(r.s, 0, n, b, 3);
+		uint32_t fn;
+		uint8_t *orig = rig_flash(&r, &fn);
+		if (e == ESP_OK)
+			CHECK(memcmp(orig, b, n) == 0);
+		else
+			CHECK(e == ESP_E_READ || e == ESP_E_TIMEOUT || e == ESP_E_PROTO ||
+			      e == ESP_E_NOSYNC || e == ESP_E_DEVICE || e == ESP_E_STUB ||
+			      e == ESP_E_IO);
+		fprintf(stderr, "noise seed %llu: %s %s\n", (unsigned long long)seed,
+			esp_err_name(e), e ? esp_session_error(r.s)->msg : "");
+		free(orig);
+		free(b);
+		rig_close(&r);
+	}
+}
+
+/* Unplug mid-read: ESP_E_NODEV at once, not after a timeout. */
+static void t_unplug(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.faults.unplug_after = 200000;
+	struct rig r;
+	rig_open(&r, &c, 115200, FAST_BAUD);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	uint8_t *b = malloc(ci.flash_size);
+	uint64_t t0 = now_ms();
+	enum esp_err e = esp_flash_backup(r.s, 0, ci.flash_size, b, 3);
+	uint64_t took = now_ms() - t0;
+	CHECK_ERR(&r, e, ESP_E_NODEV);
+	/* a hang-up must not wait for a 3 s read timeout (no timing assert on
+	 * speed: this bounds a stall, which would be a bug, not slowness) */
+	fprintf(stderr, "unplug noticed after %llu ms\n", (unsigned long long)took);
+	CHECK(rig_log_count(&r, "unplug") > 0);
+	free(b);
+	rig_close(&r);
+}
+
+/* Image larger than the flash is refused before anything is sent. */
+static void t_too_big(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	c.flash_size = 256u << 10;
+	struct rig r;
+	rig_open(&r, &c, 115200, FAST_BAUD);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	uint8_t *img = rig_random(300000, 1);
+	CHECK_ERR(&r, esp_flash_write(r.s, 0, img, 300000), ESP_E_TOOBIG);
+	CHECK(rig_log_count(&r, "FLASH_DEFL_BEGIN") == 0);
+	free(img);
+	rig_close(&r);
+}
+
+/* Erase of a region leaves the rest alone. */
+static void t_erase_region(void)
+{
+	struct emu_config c;
+	rig_defaults(&c);
+	struct rig r;
+	rig_open(&r, &c, 115200, FAST_BAUD);
+	struct esp_chip_info ci;
+	rig_ready(&r, &ci);
+	uint32_t n;
+	uint8_t *before = rig_flash(&r, &n);
+	CHECK_OK(&r, esp_flash_erase_region(r.s, 0x20000, 0x3000));
+	uint8_t *after = rig_flash(&r, &n);
+	CHECK(memcmp(before, after, 0x20000) == 0);
+	for (uint32_t i = 0x20000; i < 0x23000; i++)
+		CHECK(after[i] == 0xFF);
+	CHECK(memcmp(before + 0x23000, after + 0x23000, n - 0x23000) == 0);
+	CHECK_ERR(&r, esp_flash_erase_region(r.s, 0x20001, 0x1000), ESP_E_INVAL);
+	free(before);
+	free(after);
+	rig_close(&r);
+}
+
+struct scenario {
+	const char *name;
+	void (*fn)(void);
+};
+
+static const struct scenario s_scenarios[] = {
+	{"detect", t_detect},
+	{"detect_8285", t_detect_8285},
+	{"pipeline_fast", t_pipeline_fast},
+	{"pipeline_legacy", t_pipeline_legacy},
+	{"pipeline_921600", t_pipeline_921600},
+	{"write_plain", t_write_plain},
+	{"rom_write", t_rom_write},
+	{"never_boot", t_never_boot},
+	{"operator_button", t_operator_button},
+	{"brownout", t_brownout},
+	{"brownout_no_retry", t_brownout_no_retry},
+	{"lying_flash", t_lying_flash},
+	{"noise", t_noise},
+	{"unplug", t_unplug},
+	{"too_big", t_too_big},
+	{"erase_region", t_erase_region},
+};
+
+int main(int argc, char **argv)
+{
+	setvbuf(stderr, NULL, _IONBF, 0);
+	if (argc != 2) {
+		for (size_t i = 0; i < sizeof s_scenarios / sizeof s_scenarios[0]; i++)
+			printf("%s\n", s_scenarios[i].name);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof s_scenarios / sizeof s_scenarios[0]; i++) {
+		if (strcmp(argv[1], s_scenarios[i].name) == 0) {
+			s_scenarios[i].fn();
+			printf("ok %s\n", argv[1]);
+			return 0;
+		}
+	}
+	fprintf(stderr, "unknown scenario %s\n", argv[1]);
+	return 2;
+}

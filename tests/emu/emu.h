@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ESP8266 device emulator: ROM serial loader + flasher stub behind a paced
+ * virtual UART.  Written from docs/esp-serial-protocol.md only, independently
+ * of core/, so that a protocol misunderstanding cannot hide on both sides.
+ *
+ * One struct emu is one chip.  emu_start() serves it on an fd in a thread of
+ * its own; every other function is thread-safe and may be called at any time.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum emu_chip { EMU_ESP8266EX, EMU_ESP8285 };
+/* esp-flasher-stub ("new") vs legacy esptool stub (protocol doc §3.3, §11).
+ * EMU_STUB_AUTO picks by the MEM_END entry address (0x4010D004 = legacy,
+ * anything else = new). */
+enum emu_stub_flavour { EMU_STUB_NEW, EMU_STUB_LEGACY, EMU_STUB_AUTO };
+/* classic DTR/RTS auto-reset circuit, or a bare adapter (operator button) */
+enum emu_wiring { EMU_WIRING_AUTO, EMU_WIRING_NONE };
+
+struct emu_faults {
+	uint64_t seed;              /* all randomness comes from PRNGs seeded by this */
+	int never_boot;             /* GPIO0 strap ignored: every reset boots the application */
+	unsigned drop_ppm;          /* per device->host byte: probability (ppm) it is lost */
+	unsigned flip_ppm;          /* per device->host byte: probability (ppm) one bit flips */
+	unsigned rx_drop_ppm, rx_flip_ppm;  /* the same for host->device bytes */
+	unsigned brownout_reads;    /* READ_FLASH data packets (picked by the seed among the first
+	                             * 256 of the device's life) that carry a corrupted byte; the
+	                             * digest frame and SPI_FLASH_MD5 stay truthful */
+	unsigned lie_writes;        /* the first N flash program operations corrupt one byte
+	                             * (position and bit picked by the seed) yet report success */
+	uint64_t unplug_after;      /* hang up after this many bytes (both directions) counted from
+	                             * emu_start / emu_set_faults; 0 = never */
+};
+
+struct emu_config {
+	enum emu_chip chip;
+	uint8_t mac[6];
+	uint32_t flash_size;        /* bytes, power of two, 256 KiB .. 16 MiB */
+	uint8_t flash_manuf;        /* JEDEC manufacturer byte, e.g. 0xEF, 0xC8, 0x20 */
+	unsigned crystal_mhz;       /* 26 or 40 */
+	enum emu_stub_flavour stub_flavour;
+	enum emu_wiring wiring;
+	int boot_download_at_start; /* power-on state: 1 = ROM download mode, 0 = application */
+	int fast_flash;             /* 1: erase/program/MD5 take no time */
+	int boot_banner;            /* print the ROM banner (at the ROM's own baud) after a reset */
+	const char *flash_image;    /* preloaded into flash (rest 0xFF); NULL = stock-like pattern */
+	const char *log_path;       /* JSON-lines log (see emu_log.c); NULL = none */
+	struct emu_faults faults;
+};
+
+/* Defaults: ESP8266EX, MAC 18:fe:34:12:34:56, 1 MiB Winbond (0xEF), 26 MHz,
+ * new stub, auto wiring, power-on into download mode, realistic timing,
+ * banner on, no image, no log, no faults. */
+void emu_config_defaults(struct emu_config *c);
+
+/* Validates c and builds a device (flash loaded, log opened).  On failure
+ * returns NULL with a message in err.  The strings in c are not kept. */
+struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen);
+void emu_free(struct emu *e);               /* stops first if needed; NULL is fine */
+
+/* Serves the device on fd (pty master or connected stream socket) in a new
+ * thread.  The fd is switched to non-blocking; on a pty master, packet mode
+ * and EXTPROC are enabled to hear the host's termios changes.  Returns 0, or
+ * -errno.  Fails with -EBUSY if already serving. */
+int emu_start(struct emu *e, int fd, int fd_is_pty_master);
+/* Stops and joins the thread; restores the fd's flags; does not close fd. */
+void emu_stop(struct emu *e);
+
+/* Thread-safe controls. */
+void emu_set_lines(struct emu *e, int dtr, int rts);   /* 1 = asserted (pin low) */
+void emu_power_cycle(struct emu *e, int hold_gpio0);   /* operator: off, on (button held?) */
+void emu_unplug(struct emu *e);                        /* hang up now: closes the served fd */
+int emu_get_flash(struct emu *e, uint8_t *buf, uint32_t len);   /* 0, or -EINVAL if len > size */
+int emu_set_flash(struct emu *e, uint32_t off, const uint8_t *buf, uint32_t len);
+unsigned emu_device_baud(struct emu *e);
+int emu_in_stub(struct emu *e);
+
+/* Replaces the fault settings from now on (reseeds the PRNG streams, picks
+ * new brown-out packets among the next 256, restarts the lie counter). */
+void emu_set_faults(struct emu *e, const struct emu_faults *f);
+
+/* Extra queries, mainly for tests and the rack. */
+uint32_t emu_flash_size(struct emu *e);
+int emu_in_download_mode(struct emu *e);     /* ROM loader or stub running */
+int emu_is_unplugged(struct emu *e);         /* fd closed by emu_unplug or unplug_after */
+int emu_host_gone(struct emu *e);            /* unplugged, or the socket peer closed */
+uint64_t emu_bytes_total(struct emu *e);     /* bytes moved, both directions */
+
+/* Creates a pty pair in raw mode at 115200 8N1 with EXTPROC set, closes the
+ * slave (so the master reports POLLHUP until a host opens it) and returns the
+ * master fd and the slave path.  With link_path, also (atomically) makes
+ * link_path a symlink to the slave.  Returns 0 or -errno. */
+int emu_open_pty(int *ret_master, char *slave_path, size_t cap, const char *link_path);

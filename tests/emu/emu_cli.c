@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/* Option parsing for esp8266-emu: one option per emu_config field. */
+#include "emu_cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char usage[] =
+	"Usage: esp8266-emu (--pty LINK | --tcp PORT) [options]\n"
+	"Emulates one ESP8266 (ROM serial loader + flasher stub) behind a paced UART.\n"
+	"\n"
+	"Transport:\n"
+	"  --pty LINK            create a pty, symlink its slave to LINK, print the slave path\n"
+	"                        on stdout line 1; the host's termios baud is honoured\n"
+	"  --tcp PORT            listen on 127.0.0.1:PORT (0 = any; the port is printed on\n"
+	"                        stdout line 1), serve one connection at a time\n"
+	"Device:\n"
+	"  --chip esp8266ex|esp8285   chip variant in the eFuses (default esp8266ex)\n"
+	"  --mac aa:bb:cc:dd:ee:ff    MAC in the eFuses (default 18:fe:34:12:34:56)\n"
+	"  --flash-size SIZE     256KB|512KB|1MB|2MB|4MB|8MB|16MB or bytes (default 1MB)\n"
+	"  --flash-manuf BYTE    JEDEC manufacturer id, e.g. 0xEF, 0xC8, 0x20 (default 0xEF)\n"
+	"  --flash-image FILE    preload flash from FILE (rest 0xFF; default: stock-like pattern)\n"
+	"  --crystal 26|40       crystal MHz; sets the ROM's own baud 74880|115200 (default 26)\n"
+	"  --stub-flavour new|legacy|auto   stub to play after MEM_END (auto: by entry address)\n"
+	"  --wiring auto|none    DTR/RTS auto-reset circuit, or bare adapter (default auto)\n"
+	"  --boot download|app   power-on state (default download)\n"
+	"  --fast-flash          erase/program/MD5 take no time\n"
+	"  --no-banner           no ROM boot banner after a reset\n"
+	"  --log FILE            JSON-lines command/event log\n"
+	"  --save-flash FILE     write the flash contents to FILE on exit (atomically)\n"
+	"  --control FIFO        create FIFO and accept lines: 'lines <dtr> <rts>',\n"
+	"                        'power-cycle [gpio0-low]', 'unplug', 'replug' (pty only),\n"
+	"                        'save-flash FILE', 'quit'\n"
+	"Faults (all seeded):\n"
+	"  --seed N              PRNG seed (default 0)\n"
+	"  --never-boot          ignore the GPIO0 strap: always boot the application\n"
+	"  --drop-ppm N          lose device->host bytes with probability N per million\n"
+	"  --flip-ppm N          flip one bit of device->host bytes, N per million\n"
+	"  --rx-drop-ppm N       the same for host->device bytes\n"
+	"  --rx-flip-ppm N\n"
+	"  --brownout-reads N    corrupt N READ_FLASH packets (among the first 256); the\n"
+	"                        digest frame and SPI_FLASH_MD5 stay truthful\n"
+	"  --lie-writes N        the first N flash program operations corrupt one byte\n"
+	"  --unplug-after N      hang up after N bytes (both directions)\n"
+	"  -h, --help            this text\n"
+	"SIGTERM/SIGINT end the program cleanly (saving flash if asked).\n";
+
+static int parse_u64(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	*v = strtoull(s, &end, 0);
+	return *s && !*end ? 0 : -1;
+}
+
+static int parse_size(const char *s, uint32_t *v)
+{
+	static const struct {
+		const char *name;
+		uint32_t size;
+	} t[] = { { "256KB", 256u << 10 }, { "512KB", 512u << 10 }, { "1MB", 1u << 20 },
+		  { "2MB", 2u << 20 }, { "4MB", 4u << 20 }, { "8MB", 8u << 20 },
+		  { "16MB", 16u << 20 } };
+	unsigned long long n;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (strcasecmp(s, t[i].name) == 0) {
+			*v = t[i].size;
+			return 0;
+		}
+	}
+	if (parse_u64(s, &n) < 0 || n > UINT32_MAX)
+		return -1;
+	*v = (uint32_t)n;
+	return 0;
+}
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned b[6];
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 0xFF)
+			return -1;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+}
+
+enum {
+	O_PTY = 256, O_TCP, O_CHIP, O_MAC, O_FSIZE, O_MANUF, O_IMAGE, O_CRYSTAL, O_FLAVOUR,
+	O_WIRING, O_BOOT, O_FAST, O_NOBANNER, O_LOG, O_SEED, O_NEVER, O_DROP, O_FLIP, O_RXDROP,
+	O_RXFLIP, O_BROWN, O_LIE, O_UNPLUG, O_SAVE, O_CONTROL,
+};
+
+static const struct option opts[] = {
+	{ "pty", required_argument, NULL, O_PTY }, { "tcp", required_argument, NULL, O_TCP },
+	{ "chip", required_argument, NULL, O_CHIP }, { "mac", required_argument, NULL, O_MAC },
+	{ "flash-size", required_argument, NULL, O_FSIZE },
+	{ "flash-manuf", required_argument, NULL, O_MANUF },
+	{ "flash-image", required_argument, NULL, O_IMAGE },
+	{ "crystal", required_argument, NULL, O_CRYSTAL },
+	{ "stub-flavour", required_argument, NULL, O_FLAVOUR },
+	{ "wiring", required_argument, NULL, O_WIRING }, { "boot", required_argument, NULL, O_BOOT },
+	{ "fast-flash", no_argument, NULL, O_FAST }, { "no-banner", no_argument, NULL, O_NOBANNER },
+	{ "log", required_argument, NULL, O_LOG }, { "seed", required_argument, NULL, O_SEED },
+	{ "never-boot", no_argument, NULL, O_NEVER }, { "drop-ppm", required_argument, NULL, O_DROP },
+	{ "flip-ppm", required_argument, NULL, O_FLIP },
+	{ "rx-drop-ppm", required_argument, NULL, O_RXDROP },
+	{ "rx-flip-ppm", required_argument, NULL, O_RXFLIP },
+	{ "brownout-reads", required_argument, NULL, O_BROWN },
+	{ "lie-writes", required_argument, NULL, O_LIE },
+	{ "unplug-after", required_argument, NULL, O_UNPLUG },
+	{ "save-flash", required_argument, NULL, O_SAVE },
+	{ "control", required_argument, NULL, O_CONTROL }, { "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option's value into the config; -1 if it does not parse. */
+static int apply(struct emu_cli *o, int c, const char *a)
+{
+	struct emu_config *cfg = &o->cfg;
+	unsigned long long n = 0;
+	int num = c == O_TCP || c == O_MANUF || c == O_CRYSTAL || c == O_SEED || c == O_DROP ||
+		  c == O_FLIP || c == O_RXDROP || c == O_RXFLIP || c == O_BROWN || c == O_LIE ||
+		  c == O_UNPLUG;
+
+	if (num && (parse_u64(a, &n) < 0 || (c != O_SEED && c != O_UNPLUG && n > UINT32_MAX)))
+		return -1;
+	switch (c) {
+	case O_PTY: o->pty_link = a; return 0;
+	case O_TCP: o->tcp_port = (int)n; return n <= 65535 ? 0 : -1;
+	case O_CHIP:
+		if (strcasecmp(a, "esp8266ex") == 0 || strcasecmp(a, "esp8266") == 0)
+			cfg->chip = EMU_ESP8266EX;
+		else if (strcasecmp(a, "esp8285") == 0)
+			cfg->chip = EMU_ESP8285;
+		else
+			return -1;
+		return 0;
+	case O_MAC: return parse_mac(a, cfg->mac);
+	case O_FSIZE: return parse_size(a, &cfg->flash_size);
+	case O_MANUF: cfg->flash_manuf = (uint8_t)n; return n <= 0xFF ? 0 : -1;
+	case O_IMAGE: cfg->flash_image = a; return 0;
+	case O_CRYSTAL: cfg->crystal_mhz = (unsigned)n; return 0;
+	case O_FLAVOUR:
+		if (strcmp(a, "new") == 0)
+			cfg->stub_flavour = EMU_STUB_NEW;
+		else if (strcmp(a, "legacy") == 0)
+			cfg->stub_flavour = EMU_STUB_LEGACY;
+		else if (strcmp(a, "auto") == 0)
+			cfg->stub_flavour = EMU_STUB_AUTO;
+		else
+			return -1;
+		return 0;
+	case O_WIRING:
+		if (strcmp(a, "auto") != 0 && strcmp(a, "none") != 0)
+			return -1;
+		cfg->wiring = strcmp(a, "none") == 0 ? EMU_WIRING_NONE : EMU_WIRING_AUTO;
+		return 0;
+	case O_BOOT:
+		if (strcmp(a, "download") != 0 && strcmp(a, "app") != 0)
+			return -1;
+		cfg->boot_download_at_start = strcmp(a, "download") == 0;
+		return 0;
+	case O_FAST: cfg->fast_flash = 1; return 0;
+	case O_NOBANNER: cfg->boot_banner = 0; return 0;
+	case O_LOG: cfg->log_path = a; return 0;
+	case O_SEED: cfg->faults.seed = n; return 0;
+	case O_NEVER: cfg->faults.never_boot = 1; return 0;
+	case O_DROP: cfg->faults.drop_ppm = (unsigned)n; return 0;
+	case O_FLIP: cfg->faults.flip_ppm = (unsigned)n; return 0;
+	case O_RXDROP: cfg->faults.rx_drop_ppm = (unsigned)n; return 0;
+	case O_RXFLIP: cfg->faults.rx_flip_ppm = (unsigned)n; return 0;
+	case O_BROWN: cfg->faults.brownout_reads = (unsigned)n; return 0;
+	case O_LIE: cfg->faults.lie_writes = (unsigned)n; return 0;
+	case O_UNPLUG: cfg->faults.unplug_after = n; return 0;
+	case O_SAVE: o->save_flash = a; return 0;
+	case O_CONTROL: o->control = a; return 0;
+	default: return -1;
+	}
+}
+
+static const char *opt_name(int c)
+{
+	for (const struct option *p = opts; p->name; p++)
+		if (p->val == c)
+			return p->name;
+	return "?";
+}
+
+int emu_cli_parse(struct emu_cli *o, int argc, char **argv)
+{
+	int c;
+
+	memset(o, 0, sizeof *o);
+	emu_config_defaults(&o->cfg);
+	o->tcp_port = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (c == '?' || apply(o, c, optarg) < 0) {
+			if (c != '?')
+				fprintf(stderr, "esp8266-emu: bad value '%s' for --%s\n", optarg,
+					opt_name(c));
+			fputs("Try --help.\n", stderr);
+			return -1;
+		}
+	}
+	if (optind < argc || (!o->pty_link) == (o->tcp_port < 0)) {
+		fputs("esp8266-emu: give exactly one of --pty LINK or --tcp PORT (try --help)\n", stderr);
+		return -1;
+	}
+	return 0;
+}

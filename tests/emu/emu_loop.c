@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device lifecycle and its thread.  The thread sleeps in poll() until the
+ * next absolute CLOCK_MONOTONIC deadline (timerfd, TFD_TIMER_ABSTIME), input,
+ * or a control call (eventfd); then, under the lock, it reads, lets the chip
+ * run and writes whatever the wire schedule says is due.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "emu_priv.h"
+#include "emu_termios2.h"
+
+/* wire time per write() while sending: ~1 ms keeps syscalls low and the
+ * timing exact (the last byte of a frame is always released on time) */
+#define TX_CHUNK_NS (1 * EMU_MS)
+
+void emu_config_defaults(struct emu_config *c)
+{
+	static const uint8_t mac[6] = { 0x18, 0xFE, 0x34, 0x12, 0x34, 0x56 };
+
+	memset(c, 0, sizeof *c);
+	c->chip = EMU_ESP8266EX;
+	memcpy(c->mac, mac, sizeof mac);
+	c->flash_size = 1u << 20;
+	c->flash_manuf = 0xEF;
+	c->crystal_mhz = 26;
+	c->stub_flavour = EMU_STUB_NEW;
+	c->wiring = EMU_WIRING_AUTO;
+	c->boot_download_at_start = 1;
+	c->boot_banner = 1;
+}
+
+static int load_image(struct emu *e, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rbe");
+	if (!f) {
+		snprintf(err, errlen, "flash image %s: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t n = fread(e->flash.mem, 1, e->flash.size, f);
+	int extra = fgetc(f) != EOF;
+	int bad = ferror(f);
+	fclose(f);
+	if (bad || extra) {
+		snprintf(err, errlen, "flash image %s: %s", path,
+			 bad ? "read error" : "larger than the flash");
+		return -1;
+	}
+	(void)n;                    /* the rest stays 0xFF */
+	return 0;
+}
+
+/* A stock-firmware look-alike: an image header at 0, ~256 KiB of code-like
+ * bytes, SDK parameter sectors at the end.  Derived from the MAC only, so a
+ * device's "stock" contents are the same on every run. */
+static void stock_pattern(struct emu *e)
+{
+	struct emu_rng r;
+	uint64_t seed = 0;
+	uint32_t code = e->flash.size / 4 < 0x40000 ? e->flash.size / 4 : 0x40000;
+
+	for (int i = 0; i < 6; i++)
+		seed = seed << 8 | e->cfg.mac[i];
+	emu_rng_seed(&r, seed, 0x57AC);
+	for (uint32_t i = 0; i < code; i++) {
+		/* half the bytes from a small alphabet: compresses like code */
+		uint64_t v = emu_rng_next(&r);
+		e->flash.mem[i] = (v & 1) ? (uint8_t)(v >> 8) : (uint8_t)("\x00\x20\x40\x60\x80\xa0\xc0\xe0"[(v >> 8) & 7]);
+	}
+	static const uint8_t hdr[8] = { 0xE9, 0x03, 0x00, 0x20, 0x04, 0x10, 0x10, 0x40 };
+	memcpy(e->flash.mem, hdr, sizeof hdr);
+	uint32_t cfg = e->flash.size - 4 * EMU_SECTOR;
+	for (uint32_t i = 0; i < 256; i++)
+		e->flash.mem[cfg + i] = (uint8_t)emu_rng_next(&r);
+	memcpy(e->flash.mem + cfg + 256, e->cfg.mac, 6);
+}
+
+static void pick_brownouts(struct emu *e)
+{
+	unsigned want = e->cfg.faults.brownout_reads;
+
+	memset(e->brownout_set, 0, sizeof e->brownout_set);
+	e->read_pkts = 0;
+
+	if (want >= 256) {
+		memset(e->brownout_set, 0xFF, sizeof e->brownout_set);
+		return;
+	}
+	for (unsigned k = 0; k < want;) {
+		uint32_t i = emu_rng_below(&e->rng_fault, 256);
+		if (e->brownout_set[i / 64] >> (i % 64) & 1)
+			continue;
+		e->brownout_set[i / 64] |= 1ull << (i % 64);
+		k++;
+	}
+}
+
+static void seed_faults(struct emu *e)
+{
+	uint64_t seed = e->cfg.faults.seed;
+
+	emu_rng_seed(&e->rng_tx, seed, 1);
+	emu_rng_seed(&e->rng_rx, seed, 2);
+	emu_rng_seed(&e->rng_garble, seed, 3);
+	emu_rng_seed(&e->rng_fault, seed, 4);
+	pick_brownouts(e);
+	e->lies_left = e->cfg.faults.lie_writes;
+}
+
+static int check_config(const struct emu_config *c, char *err, size_t errlen)
+{
+	if (c->flash_size < (256u << 10) || c->flash_size > (16u << 20) ||
+	    (c->flash_size & (c->flash_size - 1))) {
+		snprintf(err, errlen, "flash size %u is not a power of two in 256 KiB..16 MiB",
+			 c->flash_size);
+		return -1;
+	}
+	if (c->crystal_mhz != 26 && c->crystal_mhz != 40) {
+		snprintf(err, errlen, "crystal must be 26 or 40 MHz, not %u", c->crystal_mhz);
+		return -1;
+	}
+	if (c->chip != EMU_ESP8266EX && c->chip != EMU_ESP8285) {
+		snprintf(err, errlen, "unknown chip %d", (int)c->chip);
+		return -1;
+	}
+	return 0;
+}
+
+struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
+{
+	if (check_config(c, err, errlen) < 0)
+		return NULL;
+	struct emu *e = calloc(1, sizeof *e);
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->cfg = *c;
+	e->cfg.flash_image = NULL;  /* not kept: the caller owns the strings */
+	e->cfg.log_path = NULL;
+	e->fd = -1;
+	e->wake_fd = e->timer_fd = -1;
+	e->t0 = emu_now();
+	pthread_mutex_init(&e->lock, NULL);
+	e->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	e->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (e->wake_fd < 0 || e->timer_fd < 0) {
+		snprintf(err, errlen, "eventfd/timerfd: %s", strerror(errno));
+		goto fail;
+	}
+	int r = emu_log_open(&e->log, c->log_path, e->t0);
+	if (r < 0) {
+		snprintf(err, errlen, "log %s: %s", c->log_path, strerror(-r));
+		goto fail;
+	}
+	if (emu_flash_init(&e->flash, c->flash_size, c->fast_flash) < 0) {
+		snprintf(err, errlen, "out of memory for flash");
+		goto fail;
+	}
+	if (c->flash_image) {
+		if (load_image(e, c->flash_image, err, errlen) < 0)
+			goto fail;
+	} else {
+		stock_pattern(e);
+	}
+	emu_regs_init(&e->regs, c);
+	seed_faults(e);
+	e->flavour = c->stub_flavour == EMU_STUB_LEGACY ? EMU_STUB_LEGACY : EMU_STUB_NEW;
+	emu_slip_reset(&e->slip);
+	e->en = e->gpio0 = 1;       /* lines idle: EN and GPIO0 pulled high */
+	e->timer_armed_at = -1;
+	emu_logf(&e->log, e->t0, "config", "\"chip\":\"%s\",\"flash_size\":%u,\"jedec\":%u,"
+		 "\"crystal\":%u,\"stub\":\"%s\",\"wiring\":\"%s\",\"seed\":%llu",
+		 c->chip == EMU_ESP8285 ? "esp8285" : "esp8266ex", c->flash_size, e->regs.jedec,
+		 c->crystal_mhz, c->stub_flavour == EMU_STUB_LEGACY ? "legacy" :
+		 c->stub_flavour == EMU_STUB_AUTO ? "auto" : "new",
+		 c->wiring == EMU_WIRING_NONE ? "none" : "auto", (unsigned long long)c->faults.seed);
+	emu_chip_power_on(e, e->t0, c->boot_download_at_start, "power");
+	return e;
+fail:
+	emu_free(e);
+	return NULL;
+}
+
+void emu_free(struct emu *e)
+{
+	if (!e)
+		return;
+	emu_stop(e);
+	emu_stub_write_close(e);
+	for (unsigned i = 0; i < EMU_FRAMES; i++)
+		if (i < e->fq_n)
+			free(e->fq[(e->fq_head + i) % EMU_FRAMES].data);
+	for (unsigned i = 0; i < e->ntimed; i++)
+		free(e->timed[i].data);
+	emu_bytes_free(&e->txq.b);
+	emu_bytes_free(&e->rxq.b);
+	emu_flash_free(&e->flash);
+	emu_log_close(&e->log);
+	if (e->wake_fd >= 0)
+		close(e->wake_fd);
+	if (e->timer_fd >= 0)
+		close(e->timer_fd);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+static void wake(struct emu *e)
+{
+	uint64_t one = 1;
+	ssize_t r = write(e->wake_fd, &one, sizeof one);
+	(void)r;                    /* a full counter already means "wake up" */
+}
+
+static void arm_timer(struct emu *e, int64_t at)
+{
+	struct itimerspec its;
+
+	if (at == e->timer_armed_at)
+		return;
+	memset(&its, 0, sizeof its);
+	if (at != INT64_MAX) {
+		if (at <= 0)
+			at = 1;
+		its.it_value.tv_sec = at / 1000000000ll;
+		its.it_value.tv_nsec = at % 1000000000ll;
+	}
+	timerfd_settime(e->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+	e->timer_armed_at = at;
+}
+
+static int64_t next_deadline(struct emu *e)
+{
+	int64_t d = emu_chip_deadline(e);
+
+	if (!e->tx_blocked) {
+		int64_t t = emu_txq_deadline(&e->txq, TX_CHUNK_NS);
+		if (t < d)
+			d = t;
+	}
+	if (e->is_pty && e->fd >= 0 && !e->host_present && e->host_check_at < d)
+		d = e->host_check_at;
+	if ((e->garbled_tx || e->garbled_rx) && e->garble_logged_at + 300 * EMU_MS < d)
+		d = e->garble_logged_at + 300 * EMU_MS;
+	return d;
+}
+
+static void *thread_main(void *arg)
+{
+	struct emu *e = arg;
+	struct pollfd p[3];
+
+	prctl(PR_SET_TIMERSLACK, 10000UL);   /* 10 us: wake close to the deadlines */
+	pthread_mutex_lock(&e->lock);
+	while (!e->stop_req) {
+		int64_t now = emu_now();
+		emu_wire_check_host(e, now);
+		emu_wire_read(e, now);
+		emu_chip_run(e, now);
+		emu_wire_write(e, now);
+		emu_chip_run(e, now);       /* e.g. READ_FLASH refills as the UART drains */
+		emu_wire_flush_garble_log(e, now, 0);
+		arm_timer(e, next_deadline(e));
+
+		int n = 0;
+		p[n++] = (struct pollfd){ .fd = e->wake_fd, .events = POLLIN };
+		p[n++] = (struct pollfd){ .fd = e->timer_fd, .events = POLLIN };
+		int fd_slot = -1;
+		if (e->fd >= 0 && e->host_present) {
+			fd_slot = n;
+			p[n++] = (struct pollfd){ .fd = e->fd,
+				.events = (short)(POLLIN | (e->tx_blocked ? POLLOUT : 0)) };
+		}
+		pthread_mutex_unlock(&e->lock);
+		int r = poll(p, (nfds_t)n, -1);
+		pthread_mutex_lock(&e->lock);
+		if (r < 0)
+			continue;
+		uint64_t v;
+		if (p[0].revents & POLLIN && read(e->wake_fd, &v, sizeof v) < 0)
+			v = 0;
+		if (p[1].revents & POLLIN) {
+			if (read(e->timer_fd, &v, sizeof v) < 0)
+				v = 0;
+			e->timer_armed_at = -1;
+		}
+		if (fd_slot >= 0 && e->fd >= 0) {
+			short rev = p[fd_slot].revents;
+			now = emu_now();
+			if (rev & POLLOUT && e->tx_blocked) {
+				e->tx_blocked = 0;
+				emu_txq_reanchor(&e->txq, now);
+			}
+			if (rev & (POLLHUP | POLLERR)) {
+				/* read what is left; a pty then reads EIO (host closed) */
+				emu_wire_read(e, now);
+				if (e->host_present && e->is_pty) {
+					e->host_present = 0;
+					e->tx_blocked = 0;
+					e->host_check_at = now + 5 * EMU_MS;
+					emu_logf(&e->log, now, "host", "\"state\":\"closed\"");
+				}
+			}
+		}
+	}
+	emu_wire_flush_garble_log(e, emu_now(), 1);
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+int emu_start(struct emu *e, int fd, int fd_is_pty_master)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (e->running) {
+		r = -EBUSY;
+		goto out;
+	}
+	e->fd_saved_flags = fcntl(fd, F_GETFL);
+	if (e->fd_saved_flags < 0 || fcntl(fd, F_SETFL, e->fd_saved_flags | O_NONBLOCK) < 0) {
+		r = -errno;
+		goto out;
+	}
+	e->fd = fd;
+	e->is_pty = !!fd_is_pty_master;
+	e->unplugged = e->host_gone = 0;
+	e->unplug_base = e->bytes_total;    /* unplug_after: per connection */
+	e->tx_blocked = 0;
+	e->host_baud = 0;
+	e->pkt_mode = 0;
+	if (e->is_pty) {
+		/* packet mode + EXTPROC: every host tcsetattr() becomes a
+		 * TIOCPKT_IOCTL event on the master (umockdev-notes.md) */
+		struct termios2 t2;
+		int one = 1;
+		if (ioctl(fd, TIOCGPKT, &e->fd_saved_pkt) < 0)
+			e->fd_saved_pkt = 0;
+		if (ioctl(fd, TCGETS2, &t2) == 0) {
+			t2.c_lflag |= EXTPROC;
+			(void)ioctl(fd, TCSETS2, &t2);
+		}
+		if (ioctl(fd, TIOCPKT, &one) == 0)
+			e->pkt_mode = 1;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		e->host_present = poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP);
+		e->host_check_at = 0;
+		emu_wire_refresh_host_baud(e, emu_now());
+	} else {
+		e->host_present = 1;
+	}
+	e->stop_req = 0;
+	r = -pthread_create(&e->thread, NULL, thread_main, e);
+	if (r == 0) {
+		e->running = 1;
+		emu_logf(&e->log, emu_now(), "start", "\"pty\":%d,\"host_present\":%d", e->is_pty,
+			 e->host_present);
+	} else {
+		e->fd = -1;
+	}
+out:
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+void emu_stop(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	if (!e->running) {
+		pthread_mutex_unlock(&e->lock);
+		return;
+	}
+	e->stop_req = 1;
+	wake(e);
+	pthread_mutex_unlock(&e->lock);
+	pthread_join(e->thread, NULL);
+	pthread_mutex_lock(&e->lock);
+	e->running = 0;
+	if (e->fd >= 0) {
+		if (e->is_pty) {
+			int pkt = e->fd_saved_pkt;
+			(void)ioctl(e->fd, TIOCPKT, &pkt);
+		}
+		(void)fcntl(e->fd, F_SETFL, e->fd_saved_flags);
+	}
+	e->fd = -1;
+	emu_logf(&e->log, emu_now(), "stop", "\"fd_closed\":%s", e->unplugged ? "true" : "false");
+	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_set_lines(struct emu *e, int dtr, int rts)
+{
+	pthread_mutex_lock(&e->lock);
+	emu_chip_lines(e, emu_now(), dtr, rts);
+	wake(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_power_cycle(struct emu *e, int hold_gpio0)
+{
+	pthread_mutex_lock(&e->lock);
+	emu_chip_power_cycle(e, emu_now(), hold_gpio0);
+	wake(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_set_faults(struct emu *e, const struct emu_faults *f)
+{
+	pthread_mutex_lock(&e->lock);
+	e->cfg.faults = *f;
+	e->unplug_base = e->bytes_total;
+	seed_faults(e);
+	emu_logf(&e->log, emu_now(), "faults", "\"seed\":%llu,\"never_boot\":%d,\"drop_ppm\":%u,"
+		 "\"flip_ppm\":%u,\"rx_drop_ppm\":%u,\"rx_flip_ppm\":%u,\"brownout_reads\":%u,"
+		 "\"lie_writes\":%u,\"unplug_after\":%llu", (unsigned long long)f->seed, f->never_boot,
+		 f->drop_ppm, f->flip_ppm, f->rx_drop_ppm, f->rx_flip_ppm, f->brownout_reads,
+		 f->lie_writes, (unsigned long long)f->unplug_after);
+	wake(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void emu_unplug(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	if (e->fd >= 0)
+		emu_wire_hangup(e, emu_now(), "control");
+	wake(e);
+	pthread_mutex_unlock(&e->lock);
+}
+
+int emu_get_flash(struct emu *e, uint8_t *buf, uint32_t len)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (len > e->flash.size)
+		r = -EINVAL;
+	else
+		memcpy(buf, e->flash.mem, len);
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+int emu_set_flash(struct emu *e, uint32_t off, const uint8_t *buf, uint32_t len)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&e->lock);
+	if (off > e->flash.size || len > e->flash.size - off)
+		r = -EINVAL;
+	else
+		memcpy(e->flash.mem + off, buf, len);
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+unsigned emu_device_baud(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	unsigned b = e->dev_baud;
+	pthread_mutex_unlock(&e->lock);
+	return b;
+}
+
+int emu_in_stub(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	int r = e->mode == EMU_MODE_STUB;
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+int emu_in_download_mode(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	int r = e->mode == EMU_MODE_STUB || e->mode == EMU_MODE_ROM;
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+uint32_t emu_flash_size(struct emu *e)
+{
+	return e->cfg.flash_size;   /* immutable after emu_new */
+}
+
+int emu_is_unplugged(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	int r = e->unplugged;
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+int emu_host_gone(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	int r = e->host_gone || e->unplugged;
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+uint64_t emu_bytes_total(struct emu *e)
+{
+	pthread_mutex_lock(&e->lock);
+	uint64_t r = e->bytes_total;
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
