@@ -70,13 +70,15 @@ struct esp_chip_info {
 	uint32_t magic;         /* value of the chip-detect register */
 	uint32_t efuse[4];
 	uint8_t mac[6];
-	unsigned crystal_mhz;   /* 26 or 40 */
+	unsigned crystal_mhz;   /* 26 or 40; 0 when the link rate is unknown (TCP) */
 	uint32_t flash_id;      /* JEDEC RDID, 24 bits */
 	uint8_t flash_manuf;
 	uint16_t flash_device;  /* type << 8 | capacity */
 	uint32_t flash_size;    /* bytes, from RDID (or eFuse for ESP8285); 0 if unknown */
 };
 
+/* Takes ownership of x on success only; on failure the caller still owns
+ * and must close it. */
 enum esp_err esp_session_open(struct xport *x, const struct esp_session_cfg *cfg,
 			      struct esp_session **ret);
 /* Closes the session and its transport. Accepts NULL. */

@@ -146,7 +146,8 @@ enum esp_err esp_detect(struct esp_session *s, struct esp_chip_info *ret)
 		return e;
 	/* the ESP8266 APB clock is twice the crystal */
 	double mhz = (double)s->baud * (double)(div & 0xFFFFFu) / 1e6 / 2.0;
-	ci.crystal_mhz = mhz > 33.0 ? 40u : 26u;
+	/* a TCP serial server hides the line rate: the estimate would be a guess */
+	ci.crystal_mhz = !(s->x->caps & XPORT_CAP_BAUD) ? 0u : mhz > 33.0 ? 40u : 26u;
 	if ((e = attach_flash(s)) || (e = read_flash_id(s, &ci.flash_id)))
 		return e;
 	ci.flash_manuf = (uint8_t)ci.flash_id;

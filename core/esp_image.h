@@ -34,12 +34,14 @@ struct esp_image_info {
 };
 
 /* Parses and validates a V1 (0xE9) image: segment count <= 16, every
- * segment inside the file, checksum byte right.  Errors say what is wrong. */
+ * segment inside the file, checksum byte right.  Errors say what is wrong;
+ * ret is written only on success. */
 enum esp_err esp_image_parse(const uint8_t *img, size_t len, struct esp_image_info *ret,
 			     struct esp_error *err);
 
 /* Patches bytes 2-3 at address 0x0 as esptool does: only a valid V1 image at
- * address 0 is changed.  *ret_changed says whether anything changed (a
+ * address 0 is changed.  Stricter than esptool in one point: an image whose
+ * checksum is wrong is left alone (callers refuse such images anyway).  *ret_changed says whether anything changed (a
  * non-image or V2 image is left alone, which is not an error). */
 enum esp_err esp_image_patch(uint8_t *img, size_t len, uint32_t addr,
 			     const struct esp_flash_params *p, int *ret_changed,

@@ -37,7 +37,7 @@ struct esp_reset_plan {
 	struct esp_reset_seq custom;
 };
 
-/* Parses "auto", "none" or a sequence string.  On error writes a one-line
+/* Parses "auto", "none" (aliases "no-reset", "button") or a sequence string.  On error writes a one-line
  * reason naming the bad token into err (may be NULL). */
 enum esp_err esp_reset_plan_parse(const char *s, struct esp_reset_plan *ret, struct esp_error *err);
 enum esp_err esp_reset_seq_parse(const char *s, struct esp_reset_seq *ret, struct esp_error *err);

@@ -28,7 +28,8 @@ enum esp_err esp_stub_load_file(const char *path, struct esp_stub_image *ret, st
 enum esp_err esp_stub_builtin(struct esp_stub_image *ret, struct esp_error *err);
 void esp_stub_free(struct esp_stub_image *s);
 
-/* base64 decoding (RFC 4648, padding optional, whitespace ignored).  dst
+/* base64 decoding (RFC 4648; both the standard and the URL-safe alphabet,
+ * padding optional, whitespace ignored).  dst
  * must hold 3 * (n / 4) + 3 bytes.  Returns -1 on a bad character. */
 long esp_base64_decode(const char *src, size_t n, uint8_t *dst);
 

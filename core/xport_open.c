@@ -35,12 +35,18 @@ enum esp_err xport_open_port(const char *port, unsigned baud, struct esp_error *
 	if (!S_ISCHR(st.st_mode))
 		return esp_error_set(err, ESP_E_NOPORT, 0,
 				     "%s is not a serial device: give the adapter's /dev node", port);
-	if (strncmp(port, "/dev/pts/", 9) != 0 && has_sysfs_tty(port))
-		return xport_serial_open(port, baud, err, ret_x);
-	/* a symlink such as /dev/serial/by-path/... names the real tty */
-	char real[PATH_MAX];
-	if (realpath(port, real) && strncmp(real, "/dev/pts/", 9) != 0 && has_sysfs_tty(real))
-		return xport_serial_open(real, baud, err, ret_x);
+	/* a USB/platform tty goes through libserialport; a pty (no TIOCMGET)
+	 * makes libserialport fail with ENOTTY and is opened with termios */
+	if (strncmp(port, "/dev/pts/", 9) != 0 && has_sysfs_tty(port)) {
+		enum esp_err e = xport_serial_open(port, baud, err, ret_x);
+		if (e != ESP_E_IO || !err || err->sys_errno != ENOTTY)
+			return e;
+	} else {
+		/* /dev/serial/by-path/... names the real tty through a symlink */
+		char real[PATH_MAX];
+		if (realpath(port, real) && strncmp(real, "/dev/pts/", 9) != 0 && has_sysfs_tty(real))
+			return xport_serial_open(real, baud, err, ret_x);
+	}
 	const char *path = port;
 	return xport_tty_open(path, baud, err, ret_x);
 }

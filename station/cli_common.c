@@ -377,9 +377,12 @@ int cli_start_stub(struct cli_run *r)
 {
 	if (!r->have_stub)
 		return cli_fail(CLI_EXIT_USAGE, "internal error: no stub loaded");
-	cli_info(r, "Starting the flasher stub, then %u baud...", r->opts.stub_baud);
+	cli_info(r, "Uploading the flasher stub...");
 	int rc = esp_stub_start(r->s, &r->stub) == ESP_OK
 			 ? 0 : cli_fail_session(r, "cannot start the flasher stub");
+	/* The session's rate, not --baud: a TCP serial server cannot change it. */
+	if (rc == 0)
+		cli_info(r, "Flasher stub running, %u baud", esp_session_baud(r->s));
 	esp_stub_free(&r->stub);
 	r->have_stub = 0;
 	return rc;

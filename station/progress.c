@@ -70,9 +70,11 @@ static void fmt_rate(char *buf, size_t cap, double bytes_per_s)
 
 static void fmt_duration(char *buf, size_t cap, uint64_t s)
 {
+	if (s > 99u * 3600u)
+		s = 99u * 3600u; /* an ETA beyond 99 h is noise: keep the field short */
 	if (s >= 3600)
-		snprintf(buf, cap, "%" PRIu64 ":%02u:%02u", s / 3600, (unsigned)(s / 60 % 60),
-			 (unsigned)(s % 60));
+		snprintf(buf, cap, "%u:%02u:%02u", (unsigned)(s / 3600) % 100u,
+			 (unsigned)(s / 60 % 60), (unsigned)(s % 60));
 	else
 		snprintf(buf, cap, "%u:%02u", (unsigned)(s / 60), (unsigned)(s % 60));
 }

@@ -5,14 +5,17 @@
 # evidence: the emulator's own flash dump (--save-flash), the image it was
 # loaded with, its JSON-lines command log, and files made by mkimage.
 #
-# usage: cli_test.sh CASE ESPSTATION EMULATOR MKIMAGE
+# usage: cli_test.sh CASE ESPSTATION EMULATOR MKIMAGE [STUB_JSON]
 #   EMULATOR may be "none" for the cases that need no device.
+#   STUB_JSON: an esptool-format stub file for the --stub case.
+# Exit status: 0 pass, 1 fail, 77 skipped.
 set -u
 
 CASE=$1
 ST=$2
 EMU=$3
 MKIMAGE=$4
+STUB_JSON=${5:-}
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/espstation-cli.XXXXXX") || exit 1
 EMU_PID=
@@ -67,6 +70,24 @@ emu_start() {
 		sleep 0.1
 	done
 	[ -e "$T/ttyEMU" ] || fail "emulator did not create $T/ttyEMU"
+}
+
+# emu_start_tcp [emulator options...]: the same device behind a TCP port
+# (a stand-in for ser2net); sets PORT to its socket:// address.
+emu_start_tcp() {
+	[ "$EMU" != none ] || fail "this case needs the emulator"
+	rm -f "$T/emu.stdout" "$T/emu.log"
+	"$EMU" --tcp 0 --boot download --wiring none --fast-flash --no-banner \
+		--log "$T/emu.log" "$@" >"$T/emu.stdout" 2>"$T/emu.stderr" &
+	EMU_PID=$!
+	i=0
+	until [ "$(wc -l <"$T/emu.stdout" 2>/dev/null || echo 0)" -ge 1 ]; do
+		kill -0 "$EMU_PID" 2>/dev/null || { EMU_PID=; fail "emulator exited at start: $(cat "$T/emu.stderr")"; }
+		i=$((i + 1))
+		[ $i -le 100 ] || fail "emulator not ready after 10 s"
+		sleep 0.1
+	done
+	PORT="socket://127.0.0.1:$(head -n 1 "$T/emu.stdout")"
 }
 
 # emu_stop: SIGTERM, which also writes --save-flash; fails if it crashed.
@@ -183,7 +204,7 @@ header_bytes() {
 
 # patch_header FILE B2 B3 (octal escapes for printf, e.g. \003 \040)
 patch_header() {
-	printf "$2$3" | dd of="$1" bs=1 seek=2 conv=notrunc 2>/dev/null
+	printf '%b' "$2$3" | dd of="$1" bs=1 seek=2 conv=notrunc 2>/dev/null
 }
 
 # ---- the cases -------------------------------------------------------------
@@ -275,7 +296,7 @@ case_probe() {
 	out_has '^Chip: +ESP8266EX'
 	out_has '^MAC: +5c:cf:7f:0a:0b:0c'
 	out_has '^Flash size: +1MB \(1048576 bytes\)'
-	out_has '^Crystal: +(26|40) MHz'
+	out_has '^Crystal: +26 MHz'
 	out_has '^Flash ID: +0x14[0-9a-f]{2}ef \(manufacturer 0xef, device 0x[0-9a-f]{2}14\)'
 	emu_saw $OP_SYNC || fail "the emulator log shows no SYNC"
 	emu_saw $OP_MEM_BEGIN && fail "probe uploaded the stub; it needs only the ROM"
@@ -288,13 +309,14 @@ case_probe() {
 	done
 	printf '%s' "$json" | grep -qE '"flash_id":"0x14[0-9a-f]{2}ef"' || fail "bad flash_id: $json"
 	printf '%s' "$json" | grep -qE '"flash_device":"0x[0-9a-f]{2}14"' || fail "bad flash_device: $json"
-	printf '%s' "$json" | grep -qE '"crystal_mhz":(26|40)[,}]' || fail "bad crystal_mhz: $json"
+	printf '%s' "$json" | grep -qE '"crystal_mhz":26[,}]' || fail "bad crystal_mhz: $json"
 	printf '%s' "$json" | grep -qE '^\{.*\}$' || fail "not one JSON object: $json"
 	emu_stop
 
-	emu_start --chip esp8285 --flash-size 2MB --mac 24:0a:c4:00:00:01
+	emu_start --chip esp8285 --flash-size 2MB --mac 24:0a:c4:00:00:01 --crystal 40
 	st_dev 0 probe --json
 	grep -q '"chip":"ESP8285' "$T/out" || fail "ESP8285 not named: $(cat "$T/out")"
+	grep -q '"crystal_mhz":40' "$T/out" || fail "40 MHz crystal not found: $(cat "$T/out")"
 	grep -q '"flash_size":2097152' "$T/out" || fail "2MB flash not found: $(cat "$T/out")"
 	grep -q '"mac":"24:0a:c4:00:00:01"' "$T/out" || fail "wrong MAC: $(cat "$T/out")"
 	emu_stop
@@ -583,6 +605,47 @@ case_erase() {
 	same_file "$T/flash3.bin" "$T/blank.bin"
 }
 
+# --stub FILE.json: a stub from a file is what goes up; a broken one is a
+# configuration error found before the port is opened.
+case_stubfile() {
+	if [ -z "$STUB_JSON" ] || [ ! -r "$STUB_JSON" ]; then
+		say "skipped: no stub JSON file ($STUB_JSON)"
+		exit 77
+	fi
+	"$MKIMAGE" random "$T/base.bin" 1048576 90 || fail "mkimage"
+	"$MKIMAGE" image "$T/fw.bin" 20000 91 00 20 || fail "mkimage"
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash.bin"
+	st_dev 0 write --stub "$STUB_JSON" "$T/fw.bin"
+	grep -q '"ev":"stub_start"' "$T/emu.log" || fail "the stub from $STUB_JSON did not start"
+	emu_stop
+	expected_flash "$T/base.bin" "$T/fw.bin" 0 "$T/expect.bin"
+	same_file "$T/flash.bin" "$T/expect.bin"
+
+	printf '{"entry": 1074843652, "text_start": 1074843648}\n' >"$T/bad.json"
+	emu_start --flash-size 1MB
+	st_dev 1 write --stub "$T/bad.json" "$T/fw.bin"
+	one_error_line
+	error_mentions "stub"
+	emu_saw $OP_SYNC && fail "the port was used although the stub was broken"
+	emu_stop
+}
+
+# socket://HOST:PORT (ser2net-style): no modem lines, so the reset defaults to
+# none; probe and a write work through it.
+case_socket() {
+	"$MKIMAGE" random "$T/base.bin" 1048576 95 || fail "mkimage"
+	"$MKIMAGE" image "$T/fw.bin" 30000 96 03 20 || fail "mkimage"
+	emu_start_tcp --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash.bin"
+	st 0 probe --port "$PORT" --json --after no-reset
+	grep -q '"flash_size":1048576' "$T/out" || fail "probe over $PORT: $(cat "$T/out")"
+	grep -q "\"port\":\"$PORT\"" "$T/out" || fail "port not echoed: $(cat "$T/out")"
+	st 0 write --port "$PORT" --after no-reset "$T/fw.bin"
+	out_has "reset none"
+	emu_stop
+	expected_flash "$T/base.bin" "$T/fw.bin" 0 "$T/expect.bin"
+	same_file "$T/flash.bin" "$T/expect.bin"
+}
+
 # The unit vanishes mid-write: exit 4.
 case_unplug() {
 	"$MKIMAGE" random "$T/blob.bin" 262144 81 || fail "mkimage"
@@ -593,7 +656,7 @@ case_unplug() {
 
 case "$CASE" in
 help | usage | noport | probe | backup | backup_921600 | cancel | write | verify | lie | refuse | \
-	noboot | baud115200 | erase | unplug)
+	noboot | baud115200 | erase | unplug | stubfile | socket)
 	"case_$CASE"
 	;;
 *)

@@ -70,8 +70,11 @@ void rig_close(struct rig *r)
 {
 	esp_session_close(r->s);
 	emu_stop(r->emu);
+	/* after an unplug the emulator has closed the master itself */
+	int unplugged = emu_is_unplugged(r->emu);
 	emu_free(r->emu);
-	close(r->master);
+	if (!unplugged)
+		close(r->master);
 	esp_stub_free(&r->stub);
 	unlink(r->log_path);
 }

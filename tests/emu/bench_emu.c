@@ -65,11 +65,11 @@ int main(int argc, char **argv)
 		c.mac[5] = (uint8_t)i;
 		jobs[i].len = kib * 1024;
 		jobs[i].baud = baud;
-		if (th_open(&jobs[i].t, &c, 115200, "bench") < 0 || th_sync(&jobs[i].t, NULL) != 8 ||
+		if (th_open(&jobs[i].t, &c, 921600, "bench") < 0 || th_sync(&jobs[i].t, NULL) != 8 ||
 		    th_load_stub(&jobs[i].t, 0x4010C504) < 0)
 			return 1;
 		th_put32(d, baud);
-		th_put32(d + 4, 115200);
+		th_put32(d + 4, 921600);
 		th_cmd(&jobs[i].t, 0x0F, d, 8, 0, &r, 500);
 		th_set_baud(&jobs[i].t, baud);
 		th_sleep_ms(20);

@@ -72,7 +72,10 @@ void emu_stop(struct emu *e);
 /* Thread-safe controls. */
 void emu_set_lines(struct emu *e, int dtr, int rts);   /* 1 = asserted (pin low) */
 void emu_power_cycle(struct emu *e, int hold_gpio0);   /* operator: off, on (button held?) */
-void emu_unplug(struct emu *e);                        /* hang up now: closes the served fd */
+/* Hang up now: closes the served fd (the host reads EOF/EIO) and, as the
+ * adapter powers the board, switches the chip off; a later emu_start
+ * powers it on again in its configured power-on state. */
+void emu_unplug(struct emu *e);
 int emu_get_flash(struct emu *e, uint8_t *buf, uint32_t len);   /* 0, or -EINVAL if len > size */
 int emu_set_flash(struct emu *e, uint32_t off, const uint8_t *buf, uint32_t len);
 unsigned emu_device_baud(struct emu *e);

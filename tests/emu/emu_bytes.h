@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Little-endian field helpers and a growable byte buffer for the emulator. */
+/* Little-endian field helpers: explicit byte access, no packed-struct casts. */
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 static inline uint32_t emu_le32(const uint8_t *p)
 {

@@ -287,6 +287,22 @@ void emu_chip_power_cycle(struct emu *e, int64_t now, int hold_gpio0)
 	e->boot_force_download = !!hold_gpio0;
 }
 
+/* The adapter powers the board: pulling the cable removes power too. */
+void emu_chip_power_off(struct emu *e, int64_t now)
+{
+	clear_io(e);
+	e->mode = EMU_MODE_OFF;
+	emu_logf(&e->log, now, "power", "\"state\":\"off\"");
+}
+
+void emu_chip_plug_in(struct emu *e, int64_t now)
+{
+	if (e->mode != EMU_MODE_OFF || e->boot_at)
+		return;
+	e->boot_at = now + EMU_POWER_ON_NS;
+	e->boot_force_download = e->cfg.boot_download_at_start;
+}
+
 static void boot_due(struct emu *e, int64_t now)
 {
 	int from_power = e->mode == EMU_MODE_OFF;

@@ -359,6 +359,7 @@ int emu_start(struct emu *e, int fd, int fd_is_pty_master)
 	} else {
 		e->host_present = 1;
 	}
+	emu_chip_plug_in(e, emu_now());    /* after an unplug: power returns */
 	e->stop_req = 0;
 	r = -pthread_create(&e->thread, NULL, thread_main, e);
 	if (r == 0) {

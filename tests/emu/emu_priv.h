@@ -174,6 +174,8 @@ int64_t emu_now(void);
 void emu_chip_power_on(struct emu *e, int64_t now, int download, const char *cause);
 void emu_chip_lines(struct emu *e, int64_t now, int dtr, int rts);
 void emu_chip_power_cycle(struct emu *e, int64_t now, int hold_gpio0);
+void emu_chip_power_off(struct emu *e, int64_t now);
+void emu_chip_plug_in(struct emu *e, int64_t now);
 void emu_chip_run(struct emu *e, int64_t now);
 int64_t emu_chip_deadline(struct emu *e);
 const char *emu_mode_name(enum emu_mode m);

@@ -108,6 +108,7 @@ void emu_wire_hangup(struct emu *e, int64_t now, const char *why)
 	e->tx_blocked = 0;
 	emu_logf(&e->log, now, "unplug", "\"why\":\"%s\",\"bytes\":%llu", why,
 		 (unsigned long long)e->bytes_total);
+	emu_chip_power_off(e, now);
 }
 
 /* Counts n bytes against unplug_after; returns how many may still pass. */

@@ -80,6 +80,29 @@ static void test_never_boot(void)
 		exit(1);
 }
 
+/* esptool's "hard reset" (RTS pulse, DTR idle): GPIO0 high, the app runs;
+ * the classic sequence gets back into the loader. */
+static void test_hard_reset(void)
+{
+	struct emu_config c;
+	struct th t;
+
+	th_config(&c);
+	if (th_open(&t, &c, 115200, "hard-reset") < 0 || th_sync(&t, NULL) != 8)
+		exit(1);
+	emu_set_lines(t.e, 0, 1);
+	th_sleep_ms(20);
+	emu_set_lines(t.e, 0, 0);
+	th_sleep_ms(30);
+	th_drain(&t, 10);
+	TH_CHECK(&t, !emu_in_download_mode(t.e), "still in the loader after a hard reset");
+	TH_CHECK(&t, th_sync(&t, NULL) == 0, "application answered SYNC");
+	TH_CHECK(&t, th_reset_and_sync(&t) == 0, "classic reset did not reach the loader");
+	th_close(&t);
+	if (th_finish(&t, "hard-reset"))
+		exit(1);
+}
+
 static void test_bare_adapter(void)
 {
 	struct emu_config c;
@@ -202,6 +225,7 @@ static void read_flipped(uint64_t seed, uint8_t *out, uint32_t len, const char *
 		th_read_raw(&t, out, len, 300);     /* raw wire bytes, no ACKs: one packet */
 	}
 	th_close(&t);
+	unlink(t.log_path);
 }
 
 static void test_seeded(void)
@@ -249,6 +273,7 @@ static void test_unplug_after(void)
 int main(void)
 {
 	test_never_boot();
+	test_hard_reset();
 	test_bare_adapter();
 	test_brownout();
 	test_lie_write();

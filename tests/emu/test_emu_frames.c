@@ -3,6 +3,7 @@
  * crystal), the SPI RDID sequence, unsupported opcodes, stub start (OHAI). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_emu_util.h"
 
@@ -109,6 +110,8 @@ static int check_mac(const char *name, enum emu_chip chip, const uint8_t mac[6],
 	if (chip == EMU_ESP8285)
 		TH_CHECK(&t, dsize == fsize, "esp8285 flash size %u", dsize);
 	th_close(&t);
+	if (!t.failures)
+		unlink(t.log_path);
 	return t.failures;
 }
 

@@ -9,7 +9,8 @@
 
 #include "test_emu_util.h"
 
-static int start_stub(struct th *t, enum emu_stub_flavour fl, unsigned baud, const char *name)
+static int start_stub_ex(struct th *t, enum emu_stub_flavour fl, unsigned baud, int fast,
+			 const char *name)
 {
 	struct emu_config c;
 	struct th_resp r;
@@ -17,6 +18,7 @@ static int start_stub(struct th *t, enum emu_stub_flavour fl, unsigned baud, con
 
 	th_config(&c);
 	c.stub_flavour = fl;
+	c.fast_flash = fast;
 	if (th_open(t, &c, 921600, name) < 0 || th_sync(t, NULL) != 8)
 		return -1;
 	if (th_load_stub(t, fl == EMU_STUB_LEGACY ? 0x4010D004 : 0x4010C504) < 0)
@@ -29,6 +31,11 @@ static int start_stub(struct th *t, enum emu_stub_flavour fl, unsigned baud, con
 	th_sleep_ms(20);
 	th_drain(t, 5);
 	return th_sync(t, NULL) == 8 ? 0 : -1;
+}
+
+static int start_stub(struct th *t, enum emu_stub_flavour fl, unsigned baud, const char *name)
+{
+	return start_stub_ex(t, fl, baud, 1, name);
 }
 
 static void md5_of(const uint8_t *p, size_t n, uint8_t out[16])
@@ -290,9 +297,68 @@ static int run(enum emu_stub_flavour fl, const char *name)
 	return th_finish(&t, name);
 }
 
+/* Realistic flash timing: a 64 KiB erase takes ~150 ms; the legacy stub
+ * sends the reply header first, the new one the whole frame at the end;
+ * a data block's ACK waits until the previous block is programmed. */
+static int timing(enum emu_stub_flavour fl, const char *name)
+{
+	struct th t;
+	struct th_resp r;
+	uint8_t d[20], buf[64], *blk = malloc(16 + 0x4000);
+
+	if (start_stub_ex(&t, fl, 3000000, 0, name) < 0) {
+		th_close(&t);
+		return 1;
+	}
+	th_put32(d, 0x10000);
+	th_put32(d + 4, 0x10000);
+	double t0 = th_now();
+	th_send_cmd(&t, 0xD1, d, 8, 0);
+	size_t n = th_read_raw(&t, buf, sizeof buf, 60);
+	if (fl == EMU_STUB_LEGACY)
+		TH_CHECK(&t, n == 9 && buf[0] == 0xC0 && buf[1] == 0x01 && buf[2] == 0xD1,
+			 "legacy: %zu header bytes early", n);
+	else
+		TH_CHECK(&t, n == 0, "new: %zu bytes before the erase ended", n);
+	n += th_read_raw(&t, buf + n, sizeof buf - n, 300);
+	double el = th_now() - t0;
+	TH_CHECK(&t, n == 12 && buf[11] == 0xC0 && buf[9] == 0, "erase reply %zu bytes", n);
+	TH_CHECK(&t, el >= 0.150, "64 KiB erase took %.1f ms", el * 1e3);
+
+	/* two 16 KiB blocks at 0x20000: block 0 costs a 64 KiB erase + 64 pages */
+	th_put32(d, 0x8000);
+	th_put32(d + 4, 2);
+	th_put32(d + 8, 0x4000);
+	th_put32(d + 12, 0x20000);
+	th_put32(d + 16, 0);
+	TH_CHECK(&t, th_cmd(&t, 0x02, d, 20, 0, &r, 500) == 0 && r.st[0] == 0, "FLASH_BEGIN");
+	double ack[2];
+	for (uint32_t seq = 0; seq < 2; seq++) {
+		th_put32(blk, 0x4000);
+		th_put32(blk + 4, seq);
+		th_put32(blk + 8, 0);
+		th_put32(blk + 12, 0);
+		memset(blk + 16, 0x42, 0x4000);
+		TH_CHECK(&t, th_cmd(&t, 0x03, blk, 16 + 0x4000, th_checksum(blk + 16, 0x4000), &r,
+				    2000) == 0 && r.st[0] == 0, "FLASH_DATA %u", seq);
+		ack[seq] = th_now();
+	}
+	TH_CHECK(&t, ack[1] - ack[0] >= 0.150 + 64 * 0.0006,
+		 "second ACK only %.1f ms after the first", (ack[1] - ack[0]) * 1e3);
+	th_put32(d, 1);
+	t0 = th_now();
+	TH_CHECK(&t, th_cmd(&t, 0x04, d, 4, 0, &r, 2000) == 0 && r.st[0] == 0, "FLASH_END");
+	TH_CHECK(&t, th_now() - t0 >= 64 * 0.0006 * 0.9, "FLASH_END did not wait for the last block");
+	free(blk);
+	th_close(&t);
+	return th_finish(&t, name);
+}
+
 int main(void)
 {
 	int fails = run(EMU_STUB_NEW, "stub-new");
 	fails += run(EMU_STUB_LEGACY, "stub-legacy");
+	fails += timing(EMU_STUB_NEW, "timing-new");
+	fails += timing(EMU_STUB_LEGACY, "timing-legacy");
 	return fails ? 1 : 0;
 }

@@ -103,10 +103,13 @@ void th_close(struct th *t)
 
 int th_finish(struct th *t, const char *name)
 {
-	if (t->failures)
+	if (t->failures) {
 		fprintf(stderr, "%s: %d check(s) failed (log %s)\n", name, t->failures, t->log_path);
-	else
+	} else {
 		fprintf(stderr, "%s: ok\n", name);
+		if (t->log_path[0] && !getenv("EMU_TEST_KEEP_LOGS"))
+			unlink(t->log_path);
+	}
 	return t->failures ? 1 : 0;
 }
 

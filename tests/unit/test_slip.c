@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "esp_proto.h"
 #include "esp_slip.h"
 #include "test.h"
 
@@ -238,6 +239,32 @@ static void test_push_results(void)
 	T_EQ_INT(esp_slip_dec_push(&d, 0xC0), ESP_SLIP_MORE);
 	T_EQ_INT(esp_slip_dec_push(&d, 0xC0), ESP_SLIP_MORE);
 
+	/* a spoilt frame is reported once, at its closing delimiter (esp_slip.h) */
+	{
+		static const uint8_t bad_esc[] = { 0xC0, 0x01, 0xDB, 0x02, 0x03, 0xC0 };
+		static const uint8_t too_long[] = { 0xC0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+						    13, 14, 15, 16, 17, 18, 19, 0xC0 };
+		uint8_t small[16];
+
+		t_set_case("bad escape reported at the delimiter");
+		esp_slip_dec_init(&d, buf, sizeof(buf));
+		for (size_t i = 0; i + 1 < sizeof(bad_esc); i++)
+			T_EQ_INT(esp_slip_dec_push(&d, bad_esc[i]), ESP_SLIP_MORE);
+		T_EQ_INT(esp_slip_dec_push(&d, 0xC0), ESP_SLIP_ERROR);
+
+		t_set_case("overlong frame reported at the delimiter");
+		esp_slip_dec_init(&d, small, sizeof(small));
+		for (size_t i = 0; i + 1 < sizeof(too_long); i++)
+			T_EQ_INT(esp_slip_dec_push(&d, too_long[i]), ESP_SLIP_MORE);
+		T_EQ_INT(esp_slip_dec_push(&d, 0xC0), ESP_SLIP_ERROR);
+		/* and the decoder is back in step */
+		T_EQ_INT(esp_slip_dec_push(&d, 0xC0), ESP_SLIP_MORE);
+		T_EQ_INT(esp_slip_dec_push(&d, 0x33), ESP_SLIP_MORE);
+		T_EQ_INT(esp_slip_dec_push(&d, 0xC0), ESP_SLIP_FRAME);
+		T_EQ_INT(d.len, 1);
+		t_set_case("push results");
+	}
+
 	/* skipped counts since init, and init resets it */
 	esp_slip_dec_init(&d, buf, sizeof(buf));
 	for (int i = 0; i < 100; i++)
@@ -322,6 +349,32 @@ static void test_round_trip(void)
 		T_EQ_INT(d.nframes, nf);
 		for (size_t f = 0; f < nf && f < d.nframes; f++)
 			T_EQ_MEM(d.frame[f], d.len[f], src[f], srclen[f]);
+	}
+
+	/* the largest packet core sends (a stub FLASH_DATA of ESP_STUB_BLOCK, all
+	 * bytes needing escapes) fits a decoder of ESP_MAX_FRAME */
+	{
+		static uint8_t pkt[ESP_HDR_LEN + 16 + ESP_STUB_BLOCK], enc[2 * sizeof(pkt) + 2];
+		static uint8_t dbuf[ESP_MAX_FRAME];
+		struct esp_slip_dec dec;
+		size_t n, frames = 0;
+
+		t_set_case("max packet round trip");
+		for (size_t k = 0; k < sizeof(pkt); k++)
+			pkt[k] = k & 1 ? 0xC0 : 0xDB;
+		n = esp_slip_encode(pkt, sizeof(pkt), enc);
+		T_EQ_INT(n, esp_slip_encoded_max(sizeof(pkt)));
+		esp_slip_dec_init(&dec, dbuf, sizeof(dbuf));
+		for (size_t k = 0; k < n; k++) {
+			enum esp_slip_result r = esp_slip_dec_push(&dec, enc[k]);
+
+			T_CHECK(r != ESP_SLIP_ERROR);
+			if (r == ESP_SLIP_FRAME) {
+				frames++;
+				T_EQ_MEM(dec.buf, dec.len, pkt, sizeof(pkt));
+			}
+		}
+		T_EQ_INT(frames, 1);
 	}
 
 	/* every single byte value survives a round trip */
