@@ -6,17 +6,9 @@
 #include "esp_hash.h"
 #include "esp_priv.h"
 
-static enum esp_err need_stub(struct esp_session *s, const char *what)
-{
-	if (s->stub)
-		return ESP_OK;
-	return esp_fail(s, ESP_E_UNSUPPORTED,
-			"the ESP8266 ROM cannot %s: the flasher stub must run first", what);
-}
-
 enum esp_err esp_flash_erase_chip(struct esp_session *s, uint32_t flash_size)
 {
-	enum esp_err e = need_stub(s, "erase the chip");
+	enum esp_err e = esp_need_stub(s, "erase the chip");
 	if (e || (e = esp_progress(s, ESP_OP_ERASE, 0, flash_size)))
 		return e;
 	e = esp_command(s, ESP_CMD_ERASE_FLASH, NULL, 0, 0, 0, ESP_CHIP_ERASE_MS, NULL);
@@ -27,7 +19,7 @@ enum esp_err esp_flash_erase_chip(struct esp_session *s, uint32_t flash_size)
 
 enum esp_err esp_flash_erase_region(struct esp_session *s, uint32_t addr, uint32_t len)
 {
-	enum esp_err e = need_stub(s, "erase a region");
+	enum esp_err e = esp_need_stub(s, "erase a region");
 	if (e)
 		return e;
 	if (addr % ESP_SECTOR || len % ESP_SECTOR)
@@ -51,7 +43,7 @@ enum esp_err esp_flash_erase_region(struct esp_session *s, uint32_t addr, uint32
 enum esp_err esp_flash_md5(struct esp_session *s, uint32_t addr, uint32_t len,
 			   uint8_t ret_md5[16])
 {
-	enum esp_err e = need_stub(s, "compute a flash MD5");
+	enum esp_err e = esp_need_stub(s, "compute a flash MD5");
 	if (e)
 		return e;
 	uint8_t d[16];

@@ -13,14 +13,6 @@
 #define BACKUP_CHUNK 0x10000u  /* retry granularity for a bad read */
 #define DRAIN_QUIET_MS 150u
 
-static enum esp_err need_stub(struct esp_session *s, const char *what)
-{
-	if (s->stub)
-		return ESP_OK;
-	return esp_fail(s, ESP_E_UNSUPPORTED,
-			"the ESP8266 ROM cannot %s: the flasher stub must run first", what);
-}
-
 /* One READ_FLASH command.  Data frames of the wrong length (lost bytes) are
  * still acknowledged so the stub finishes the stream; the read then fails
  * with ESP_E_READ and the caller may retry it. */
@@ -109,7 +101,7 @@ static enum esp_err resync(struct esp_session *s)
 
 enum esp_err esp_flash_read(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf)
 {
-	enum esp_err e = need_stub(s, "read flash");
+	enum esp_err e = esp_need_stub(s, "read flash");
 	if (e)
 		return e;
 	return read_once(s, addr, len, buf, 0, len);
@@ -137,7 +129,7 @@ static enum esp_err read_chunk_retrying(struct esp_session *s, uint32_t addr, ui
 enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
 			      unsigned retries)
 {
-	enum esp_err e = need_stub(s, "read flash");
+	enum esp_err e = esp_need_stub(s, "read flash");
 	if (e)
 		return e;
 	for (uint32_t off = 0; off < len; off += BACKUP_CHUNK) {

@@ -37,6 +37,8 @@ void esp_log(struct esp_session *s, enum esp_log_level lvl, const char *fmt, ...
 	__attribute__((format(printf, 3, 4)));
 /* Reports progress (throttled unless final); ESP_E_CANCELLED if the caller wants to stop. */
 enum esp_err esp_progress(struct esp_session *s, enum esp_op op, uint64_t done, uint64_t total);
+/* ESP_E_UNSUPPORTED naming `what` unless the stub runs (the ROM cannot). */
+enum esp_err esp_need_stub(struct esp_session *s, const char *what);
 /* Cancellation flag check. */
 enum esp_err esp_check_cancel(struct esp_session *s);
 enum esp_err esp_fail(struct esp_session *s, enum esp_err code, const char *fmt, ...)

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/* libconfig -> struct st_config, validated once; every error names the file,
+ * the line and the fix. */
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "esp_image.h"
+#include "esp_reset.h"
+#include "st_config.h"
+
+static const char *const s_mode_names[] = {"refurbish", "backup", "restore", "flash"};
+
+/* Top-level settings we know; anything else is a typo worth reporting. */
+static const char *const s_known[] = {
+	"station", "database", "backup_dir", "mode", "image", "baud", "reset",
+	"connect_timeout", "settle_ms", "retries", "allow_unmapped", "after_job",
+	"led_root", "adapters", "slots", NULL,
+};
+
+const char *st_mode_name(enum st_mode m)
+{
+	return (unsigned)m < 4 ? s_mode_names[m] : "unknown";
+}
+
+static void add_adapter(struct st_config *c, unsigned vid, unsigned pid, const char *kind)
+{
+	struct st_cfg_adapter *a = &c->adapter[c->n_adapters++];
+	a->vid = vid;
+	a->pid = pid;
+	snprintf(a->kind, sizeof a->kind, "%s", kind);
+	a->reset[0] = '\0';
+}
+
+void st_config_defaults(struct st_config *c)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->station, sizeof c->station, "espstation");
+	snprintf(c->database, sizeof c->database, "espstation-data/station.db");
+	snprintf(c->backup_dir, sizeof c->backup_dir, "espstation-data/backups");
+	c->mode = ST_MODE_REFURBISH;
+	snprintf(c->flash_mode, sizeof c->flash_mode, "keep");
+	snprintf(c->flash_size, sizeof c->flash_size, "detect");
+	snprintf(c->flash_freq, sizeof c->flash_freq, "keep");
+	c->rom_baud = 115200;
+	c->stub_baud = 921600;
+	c->fallback_baud = 460800;
+	snprintf(c->reset, sizeof c->reset, "auto");
+	c->connect_timeout_s = 60;
+	c->settle_ms = 500;
+	c->retries = 1;
+	c->allow_unmapped = 1;
+	c->after_reset = 1;
+	c->wait_removal = 1;
+	snprintf(c->led_root, sizeof c->led_root, "/sys/class/leds");
+	add_adapter(c, 0x10c4, 0xea60, "cp2102");
+	add_adapter(c, 0x1a86, 0x7523, "ch340");
+	add_adapter(c, 0x1a86, 0x55d4, "ch9102");
+	add_adapter(c, 0x0403, 0x6001, "ft232r");
+	add_adapter(c, 0x0403, 0x6015, "ft231x");
+	add_adapter(c, 0x067b, 0x2303, "pl2303");
+}
+
+struct loader {
+	const char *file;
+	char *err;
+	unsigned errlen;
+};
+
+static int fail(struct loader *l, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct loader *l, const config_setting_t *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	unsigned line = s ? config_setting_source_line(s) : 0;
+	if (line)
+		snprintf(l->err, l->errlen, "%s:%u: %s", l->file, line, msg);
+	else
+		snprintf(l->err, l->errlen, "%s: %s", l->file, msg);
+	return -1;
+}
+
+static int get_str(struct loader *l, const config_setting_t *parent, const char *name, char *dst,
+		   size_t cap)
+{
+	const config_setting_t *s = config_setting_get_member(parent, name);
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return fail(l, s, "'%s' must be a string in double quotes", name);
+	const char *v = config_setting_get_string(s);
+	if (strlen(v) >= cap)
+		return fail(l, s, "'%s' is longer than %zu characters", name, cap - 1);
+	snprintf(dst, cap, "%s", v);
+	return 0;
+}
+
+static int get_uint(struct loader *l, const config_setting_t *parent, const char *name,
+		    unsigned *dst, unsigned lo, unsigned hi)
+{
+	const config_setting_t *s = config_setting_get_member(parent, name);
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+		return fail(l, s, "'%s' must be a whole number (no quotes)", name);
+	long long v = config_setting_get_int64(s);
+	if (v < (long long)lo || v > (long long)hi)
+		return fail(l, s, "'%s' = %lld is out of range: use %u..%u", name, v, lo, hi);
+	*dst = (unsigned)v;
+	return 0;
+}
+
+static int get_bool(struct loader *l, const config_setting_t *parent, const char *name, int *dst)
+{
+	const config_setting_t *s = config_setting_get_member(parent, name);
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		return fail(l, s, "'%s' must be true or false", name);
+	*dst = config_setting_get_bool(s);
+	return 0;
+}
+
+static int check_reset(struct loader *l, const config_setting_t *s, const char *v)
+{
+	struct esp_reset_plan plan;
+	struct esp_error e;
+	if (esp_reset_plan_parse(v, &plan, &e) != ESP_OK)
+		return fail(l, s, "bad reset strategy '%s': use auto, none or a sequence (%s)", v, e.msg);
+	return 0;
+}
+
+static int load_image(struct loader *l, const config_setting_t *root, struct st_config *c)
+{
+	const config_setting_t *img = config_setting_get_member(root, "image");
+	if (!img)
+		return 0;
+	if (config_setting_type(img) == CONFIG_TYPE_STRING)
+		return get_str(l, root, "image", c->image, sizeof c->image);
+	if (config_setting_type(img) != CONFIG_TYPE_GROUP)
+		return fail(l, img, "'image' must be a file name or a group { file = \"...\"; ... }");
+	if (get_str(l, img, "file", c->image, sizeof c->image) ||
+	    get_str(l, img, "flash_mode", c->flash_mode, sizeof c->flash_mode) ||
+	    get_str(l, img, "flash_size", c->flash_size, sizeof c->flash_size) ||
+	    get_str(l, img, "flash_freq", c->flash_freq, sizeof c->flash_freq))
+		return -1;
+	if (esp_flash_mode_parse(c->flash_mode) == -2)
+		return fail(l, img, "unknown flash_mode '%s': use keep, qio, qout, dio or dout",
+			    c->flash_mode);
+	if (strcmp(c->flash_size, "detect") && strcmp(c->flash_size, "keep") &&
+	    esp_flash_size_parse(c->flash_size) == 0)
+		return fail(l, img, "unknown flash_size '%s': use detect, keep, 512KB, 1MB, 2MB, 4MB, "
+			    "8MB or 16MB", c->flash_size);
+	if (esp_flash_freq_parse(c->flash_freq) == -2)
+		return fail(l, img, "unknown flash_freq '%s': use keep, 40m, 26m, 20m or 80m",
+			    c->flash_freq);
+	return 0;
+}
+
+static int load_baud(struct loader *l, const config_setting_t *root, struct st_config *c)
+{
+	const config_setting_t *b = config_setting_get_member(root, "baud");
+	if (!b)
+		return 0;
+	if (config_setting_type(b) != CONFIG_TYPE_GROUP)
+		return fail(l, b, "'baud' must be a group: baud = { rom = 115200; stub = 921600; }");
+	return get_uint(l, b, "rom", &c->rom_baud, 9600, 1500000) ||
+	       get_uint(l, b, "stub", &c->stub_baud, 9600, 4000000) ||
+	       get_uint(l, b, "fallback", &c->fallback_baud, 9600, 4000000);
+}
+
+static int load_after(struct loader *l, const config_setting_t *root, struct st_config *c)
+{
+	const config_setting_t *a = config_setting_get_member(root, "after_job");
+	if (!a)
+		return 0;
+	if (config_setting_type(a) != CONFIG_TYPE_GROUP)
+		return fail(l, a, "'after_job' must be a group: after_job = { reset = true; "
+			    "wait_removal = true; }");
+	return get_bool(l, a, "reset", &c->after_reset) ||
+	       get_bool(l, a, "wait_removal", &c->wait_removal);
+}
+
+static int load_adapters(struct loader *l, const config_setting_t *root, struct st_config *c)
+{
+	const config_setting_t *list = config_setting_get_member(root, "adapters");
+	if (!list)
+		return 0;
+	if (!config_setting_is_list(list) && !config_setting_is_array(list))
+		return fail(l, list, "'adapters' must be a list: adapters = ( { vid = 0x10c4; "
+			    "pid = 0xea60; kind = \"cp2102\"; } );");
+	unsigned n = (unsigned)config_setting_length(list);
+	if (n > ST_CFG_MAX_ADAPTERS)
+		return fail(l, list, "at most %d adapter kinds", ST_CFG_MAX_ADAPTERS);
+	c->n_adapters = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(list, i);
+		struct st_cfg_adapter *a = &c->adapter[c->n_adapters];
+		memset(a, 0, sizeof *a);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+			return fail(l, e, "each adapter is a group { vid = ...; pid = ...; }");
+		if (!config_setting_get_member(e, "vid") || !config_setting_get_member(e, "pid"))
+			return fail(l, e, "adapter needs both vid and pid (e.g. vid = 0x1a86; pid = 0x7523;)");
+		if (get_uint(l, e, "vid", &a->vid, 0, 0xFFFF) || get_uint(l, e, "pid", &a->pid, 0, 0xFFFF) ||
+		    get_str(l, e, "kind", a->kind, sizeof a->kind) ||
+		    get_str(l, e, "reset", a->reset, sizeof a->reset))
+			return -1;
+		if (a->reset[0] && check_reset(l, e, a->reset))
+			return -1;
+		c->n_adapters++;
+	}
+	return 0;
+}
+
+static int load_slots(struct loader *l, const config_setting_t *root, struct st_config *c)
+{
+	const config_setting_t *list = config_setting_get_member(root, "slots");
+	if (!list)
+		return 0;
+	if (!config_setting_is_list(list))
+		return fail(l, list, "'slots' must be a list: slots = ( { id_path = \"...\"; "
+			    "name = \"1\"; } );");
+	unsigned n = (unsigned)config_setting_length(list);
+	if (n > ST_CFG_MAX_SLOTS)
+		return fail(l, list, "at most %d slots", ST_CFG_MAX_SLOTS);
+	for (unsigned i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(list, i);
+		struct st_cfg_slot *s = &c->slot[i];
+		memset(s, 0, sizeof *s);
+		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+			return fail(l, e, "each slot is a group { id_path = \"...\"; name = \"...\"; }");
+		if (get_str(l, e, "id_path", s->id_path, sizeof s->id_path) ||
+		    get_str(l, e, "name", s->name, sizeof s->name) ||
+		    get_str(l, e, "led", s->led, sizeof s->led))
+			return -1;
+		if (!s->id_path[0] || !s->name[0])
+			return fail(l, e, "slot needs id_path and name (find ID_PATH with: udevadm info "
+				    "-q property -n /dev/ttyUSB0 | grep ID_PATH=)");
+		for (unsigned k = 0; k < i; k++) {
+			if (strcmp(c->slot[k].id_path, s->id_path) == 0)
+				return fail(l, e, "ID_PATH %s is mapped twice (slots %s and %s)", s->id_path,
+					    c->slot[k].name, s->name);
+			if (strcmp(c->slot[k].name, s->name) == 0)
+				return fail(l, e, "slot name '%s' is used twice", s->name);
+		}
+		c->n_slots = i + 1;
+	}
+	return 0;
+}
+
+static int check_unknown(struct loader *l, const config_setting_t *root)
+{
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(s);
+		int known = 0;
+		for (const char *const *k = s_known; *k; k++)
+			known |= name && strcmp(name, *k) == 0;
+		if (!known)
+			return fail(l, s, "unknown setting '%s' (a typo?): known settings are station, "
+				    "database, backup_dir, mode, image, baud, reset, connect_timeout, "
+				    "settle_ms, retries, allow_unmapped, after_job, led_root, adapters, slots",
+				    name ? name : "?");
+	}
+	return 0;
+}
+
+static int load_root(struct loader *l, const config_setting_t *root, struct st_config *c)
+{
+	char mode[32] = "";
+	if (check_unknown(l, root) || get_str(l, root, "station", c->station, sizeof c->station) ||
+	    get_str(l, root, "database", c->database, sizeof c->database) ||
+	    get_str(l, root, "backup_dir", c->backup_dir, sizeof c->backup_dir) ||
+	    get_str(l, root, "mode", mode, sizeof mode) || get_str(l, root, "reset", c->reset, sizeof c->reset) ||
+	    get_str(l, root, "led_root", c->led_root, sizeof c->led_root) ||
+	    get_uint(l, root, "connect_timeout", &c->connect_timeout_s, 1, 3600) ||
+	    get_uint(l, root, "settle_ms", &c->settle_ms, 0, 60000) ||
+	    get_uint(l, root, "retries", &c->retries, 0, 10) ||
+	    get_bool(l, root, "allow_unmapped", &c->allow_unmapped) || load_image(l, root, c) ||
+	    load_baud(l, root, c) || load_after(l, root, c) || load_adapters(l, root, c) ||
+	    load_slots(l, root, c))
+		return -1;
+	if (mode[0]) {
+		unsigned m;
+		for (m = 0; m < 4 && strcasecmp(mode, s_mode_names[m]); m++)
+			;
+		if (m == 4)
+			return fail(l, config_setting_get_member(root, "mode"),
+				    "unknown mode '%s': use refurbish, backup, restore or flash", mode);
+		c->mode = (enum st_mode)m;
+	}
+	if (check_reset(l, config_setting_get_member(root, "reset"), c->reset))
+		return -1;
+	if ((c->mode == ST_MODE_REFURBISH || c->mode == ST_MODE_FLASH) && !c->image[0])
+		return fail(l, NULL, "mode %s writes firmware but no image is set: add image = "
+			    "\"firmware.bin\"; (or use mode = \"backup\")", st_mode_name(c->mode));
+	if (!c->station[0])
+		return fail(l, config_setting_get_member(root, "station"), "station name is empty");
+	return 0;
+}
+
+int st_config_load(const char *path, struct st_config *c, char *err, unsigned errlen)
+{
+	struct loader l = {.file = path, .err = err, .errlen = errlen};
+	config_t cf;
+	config_init(&cf);
+	if (!config_read_file(&cf, path)) {
+		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
+			snprintf(err, errlen, "%s: cannot read the config file: check the path and "
+				 "permissions (start from station/station.cfg.example)", path);
+		else
+			snprintf(err, errlen, "%s:%d: %s: fix the syntax (strings go in double quotes, "
+				 "groups in { }, lists in ( ))", config_error_file(&cf) ? config_error_file(&cf) : path,
+				 config_error_line(&cf), config_error_text(&cf));
+		config_destroy(&cf);
+		return -1;
+	}
+	int rc = load_root(&l, config_root_setting(&cf), c);
+	if (rc == 0)
+		snprintf(c->path, sizeof c->path, "%s", path);
+	config_destroy(&cf);
+	return rc;
+}
+
+const struct st_cfg_adapter *st_config_adapter(const struct st_config *c, unsigned vid, unsigned pid)
+{
+	for (unsigned i = 0; i < c->n_adapters; i++)
+		if (c->adapter[i].vid == vid && c->adapter[i].pid == pid)
+			return &c->adapter[i];
+	return NULL;
+}
+
+const char *st_config_reset_for(const struct st_config *c, unsigned vid, unsigned pid)
+{
+	const struct st_cfg_adapter *a = st_config_adapter(c, vid, pid);
+	return a && a->reset[0] ? a->reset : c->reset;
+}

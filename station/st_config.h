@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* The station's configuration (libconfig file) as plain, validated data.
+ * st_config.c is the only file that includes <libconfig.h>. */
+#pragma once
+
+#include <stdint.h>
+
+#define ST_CFG_MAX_SLOTS 64
+#define ST_CFG_MAX_ADAPTERS 32
+#define ST_CFG_STR 256
+
+enum st_mode { ST_MODE_REFURBISH, ST_MODE_BACKUP, ST_MODE_RESTORE, ST_MODE_FLASH };
+
+struct st_cfg_adapter {
+	unsigned vid, pid;
+	char kind[32];            /* "cp2102", "ch340", "ft232r", ... */
+	char reset[64];           /* "auto", "none" or a sequence; "" = the station default */
+};
+
+struct st_cfg_slot {
+	char id_path[128];        /* udev ID_PATH of the hub port */
+	char name[32];            /* slot name shown to the operator */
+	char led[64];             /* /sys/class/leds/<led>; "" = none */
+};
+
+struct st_config {
+	char path[ST_CFG_STR];    /* file it came from ("" = built-in defaults) */
+	char station[65];
+	char database[ST_CFG_STR];
+	char backup_dir[ST_CFG_STR];
+	enum st_mode mode;
+	char image[ST_CFG_STR];   /* firmware to write (refurbish, flash) */
+	char flash_mode[8];       /* keep|qio|qout|dio|dout */
+	char flash_size[8];       /* detect|keep|1MB|... */
+	char flash_freq[8];       /* keep|40m|26m|20m|80m */
+	unsigned rom_baud, stub_baud, fallback_baud;
+	char reset[64];           /* default reset strategy */
+	unsigned connect_timeout_s;
+	unsigned settle_ms;
+	unsigned retries;         /* per stage, for transient wire errors */
+	int allow_unmapped;       /* flash ports whose ID_PATH is not in slots */
+	int after_reset;          /* hard-reset the unit after its job */
+	int wait_removal;         /* a fixed jig: wait until the unit is gone, then serve the next */
+	char led_root[ST_CFG_STR];/* /sys/class/leds (tests point elsewhere) */
+	unsigned n_adapters;
+	struct st_cfg_adapter adapter[ST_CFG_MAX_ADAPTERS];
+	unsigned n_slots;
+	struct st_cfg_slot slot[ST_CFG_MAX_SLOTS];
+};
+
+/* Built-in defaults: work without root for a first try (./espstation-data),
+ * accept CP2102, CH340/CH9102, FT232R/FT231X and PL2303 adapters. */
+void st_config_defaults(struct st_config *c);
+
+/* Loads path over the defaults and validates everything once.  On error
+ * returns -1 with one line in err naming file, line and the fix, e.g.
+ * "station.cfg:12: unknown mode 'refurbsh': use refurbish, backup, restore or flash". */
+int st_config_load(const char *path, struct st_config *c, char *err, unsigned errlen);
+
+const char *st_mode_name(enum st_mode m);
+/* The reset strategy for an adapter (its own, else the default). */
+const char *st_config_reset_for(const struct st_config *c, unsigned vid, unsigned pid);
+/* The adapter entry for vid:pid, NULL if the station does not accept it. */
+const struct st_cfg_adapter *st_config_adapter(const struct st_config *c, unsigned vid, unsigned pid);

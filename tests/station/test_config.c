@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* Config loading: the example loads, and each mistake gets one line naming
+ * file, line and fix. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "st_config.h"
+
+static int failures;
+
+static const char *write_cfg(const char *text)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/st-config-test-%d.cfg", (int)getpid());
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+	return path;
+}
+
+static void expect_error(const char *text, const char *line, const char *needle)
+{
+	struct st_config c;
+	st_config_defaults(&c);
+	char err[512] = "";
+	const char *p = write_cfg(text);
+	int rc = st_config_load(p, &c, err, sizeof err);
+	char want_line[32];
+	snprintf(want_line, sizeof want_line, ".cfg:%s:", line);
+	if (rc != -1 || !strstr(err, needle) || (line[0] && !strstr(err, want_line)) ||
+	    strchr(err, '\n')) {
+		fprintf(stderr, "FAIL: config\n%s\nexpected error at line %s with '%s', got rc=%d '%s'\n",
+			text, line, needle, rc, err);
+		failures++;
+	}
+	unlink(p);
+}
+
+int main(int argc, char **argv)
+{
+	struct st_config c;
+	char err[512];
+	/* the shipped example must load */
+	st_config_defaults(&c);
+	if (argc > 1 && st_config_load(argv[1], &c, err, sizeof err) != 0) {
+		fprintf(stderr, "FAIL: example config: %s\n", err);
+		failures++;
+	} else if (argc > 1 && (c.n_slots != 2 || c.mode != ST_MODE_REFURBISH ||
+				strcmp(c.flash_mode, "dout") || c.stub_baud != 921600 ||
+				strcmp(st_config_reset_for(&c, 0x0403, 0x6001), "none") ||
+				strcmp(st_config_reset_for(&c, 0x10c4, 0xea60), "auto"))) {
+		fprintf(stderr, "FAIL: example config values\n");
+		failures++;
+	}
+	/* defaults accept the usual adapters and need no file */
+	st_config_defaults(&c);
+	if (!st_config_adapter(&c, 0x1a86, 0x7523) || st_config_adapter(&c, 0x1234, 0x5678)) {
+		fprintf(stderr, "FAIL: default adapters\n");
+		failures++;
+	}
+	expect_error("mode = \"backup\";\nstaton = \"x\";\n", "2", "unknown setting 'staton'");
+	expect_error("mode = \"refurbsh\";\n", "1", "unknown mode 'refurbsh'");
+	expect_error("mode = \"refurbish\";\n", "", "no image is set");
+	expect_error("mode = \"backup\";\nstation = x\";\n", "2", "fix the syntax");
+	expect_error("mode = \"backup\";\nbaud = { rom = 115200; stub = 99; };\n", "2", "out of range");
+	expect_error("mode = \"backup\";\nbaud = { stub = \"921600\"; };\n", "2", "whole number");
+	expect_error("mode = \"flash\";\nimage = { file = \"a.bin\";\n flash_mode = \"quad\"; };\n", "2",
+		     "unknown flash_mode 'quad'");
+	expect_error("mode = \"backup\";\nreset = \"D0|X1\";\n", "2", "bad reset strategy");
+	expect_error("mode = \"backup\";\nslots = ( { id_path = \"p1\"; name = \"1\"; },\n"
+		     " { id_path = \"p1\"; name = \"2\"; } );\n", "3", "mapped twice");
+	expect_error("mode = \"backup\";\nadapters = ( { vid = 0x10c4; } );\n", "2", "needs both vid and pid");
+	if (st_config_load("/nonexistent/espstation.cfg", &c, err, sizeof err) != -1 ||
+	    !strstr(err, "cannot read")) {
+		fprintf(stderr, "FAIL: missing file: %s\n", err);
+		failures++;
+	}
+	if (failures)
+		return 1;
+	printf("config: all checks passed\n");
+	return 0;
+}
