@@ -76,19 +76,16 @@ static enum esp_err no_sync(struct esp_session *s, const struct esp_reset_plan *
 {
 	const char *why;
 	if (s->dec.skipped > 32)
-		why = "it sent data but no loader replies: it booted its firmware, not the "
-		      "download mode";
+		why = "it booted its firmware";
 	else
 		why = "it sent nothing";
 	const char *fix;
 	if (plan->mode == ESP_RESET_NONE)
-		fix = "hold GPIO0 (the button) while powering the unit up, and check TX/RX and the "
-		      "3.3 V supply";
+		fix = "hold GPIO0 (the button) while powering up; check TX/RX and 3.3 V";
 	else
-		fix = "the DTR/RTS auto-reset did not enter download mode: if the adapter has no "
-		      "auto-reset wiring use --reset none and hold the button while powering up; "
-		      "check TX/RX and the 3.3 V supply";
-	enum esp_err e = esp_fail(s, ESP_E_NOSYNC, "no reply to SYNC on %s after %.1f s: the unit is not in download mode (%s): %s",
+		fix = "auto-reset failed: for an adapter without DTR/RTS wiring use --reset none "
+		      "and hold the button while powering up; check TX/RX and 3.3 V";
+	enum esp_err e = esp_fail(s, ESP_E_NOSYNC, "no reply to SYNC on %s after %.1f s: not in download mode (%s): %s",
 				  s->x->name, waited_ms / 1000.0, why, fix);
 	s->err.cmd = ESP_CMD_SYNC;
 	return e;

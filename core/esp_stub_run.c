@@ -131,7 +131,7 @@ enum esp_err esp_change_baud(struct esp_session *s, unsigned baud)
 	if (e == ESP_E_NODEV)
 		return e;
 	if (e)
-		return esp_fail(s, ESP_E_IO,
+		return esp_fail(s, ESP_E_TIMEOUT,
 				"no reply after switching from %u to %u baud: the adapter or cable "
 				"cannot carry that rate; retry with a lower --baud (460800 is safe)",
 				old, baud);

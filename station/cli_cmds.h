@@ -3,6 +3,7 @@
  * each returns the process exit code (enum cli_exit). */
 #pragma once
 
+int cmd_run(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_erase(int argc, char **argv);

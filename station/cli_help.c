@@ -11,10 +11,13 @@ static const char s_main[] =
 "       espstation COMMAND --help\n"
 "       espstation --help | --version\n"
 "\n"
-"Production flashing station for ESP8266 (Sonoff) devices.  The commands below\n"
-"work on one serial port each, like esptool; use them to debug a slot.\n"
+"Production flashing station for ESP8266 (Sonoff) devices.\n"
 "\n"
-"Commands:\n"
+"Station:\n"
+"  run      the station: every USB-UART adapter that appears gets a worker that runs\n"
+"           detect, backup, erase, write, verify and records everything in SQLite\n"
+"\n"
+"Single-port commands (like esptool; use them to debug a slot):\n"
 "  probe    identify the chip, its MAC and its flash\n"
 "  backup   read the whole flash into a file (proved against the chip's MD5)\n"
 "  erase    erase the whole flash, or one region\n"
@@ -179,6 +182,45 @@ static const char s_verify[] =
 "Examples:\n"
 "  espstation verify --port /dev/ttyUSB0 --flash-mode dout --flash-size 1MB sonoff.bin\n";
 
+static const char s_run[] =
+"Usage: espstation run [--config FILE] [--plain] [--events json[:FILE]] [--ready-fd N]\n"
+"\n"
+"Runs the station.  It watches udev for the USB-UART adapters listed in the\n"
+"config (CP2102, CH340, FT232R, ... by VID:PID) and gives each port that\n"
+"appears its own worker process, which runs the job the mode selects on the\n"
+"unit behind it:\n"
+"  refurbish  detect, backup, erase, write, verify (the default with an image)\n"
+"  backup     detect, backup (the default without a config)\n"
+"  restore    write the unit's own newest verified backup back, verify\n"
+"  flash      detect, erase, write, verify - no backup; must be asked for\n"
+"Nothing is erased before the unit's backup is on disk, proved against the\n"
+"chip's own MD5 and committed to the database.  Every fact (adapter, unit,\n"
+"MAC, flash, hashes, backup file, stage timings, outcome) goes into SQLite.\n"
+"Unplugging a port stops its worker at once and closes its job as\n"
+"'unplugged'; a crashed worker's job is closed as 'crashed'; jobs left open\n"
+"by a killed station are closed as 'interrupted' at the next start.\n"
+"\n"
+"Options:\n"
+"  -c, --config FILE    libconfig file (see station.cfg.example); without it:\n"
+"                       backup mode, database espstation-data/station.db and\n"
+"                       backups in espstation-data/backups/<mac>/.\n"
+"      --plain          plain log lines even on a terminal (one per event, each\n"
+"                       naming slot and port; journald-friendly)\n"
+"      --events json    one JSON object per event on stdout (the console goes to\n"
+"                       stderr); json:FILE appends them to FILE instead\n"
+"      --ready-fd N     write one byte to fd N once udev is being watched (for\n"
+"                       service managers and the virtual rack's --wait-ready)\n"
+"  -h, --help           this text\n"
+"\n"
+"The console shows one line per slot: slot, port, adapter, stage, progress,\n"
+"size, rate, MAC, and the result with a short cause (e.g. 'check the jig: hold\n"
+"GPIO0 and power-cycle', 'verify failed - reject unit').  SIGTERM or Ctrl-C\n"
+"stops the station cleanly: workers stop between blocks and close their jobs.\n"
+"\n"
+"Exit status: 0 after a clean stop; 1 configuration or set-up error; 6 the\n"
+"image is corrupt; 7 the data directory cannot be created (each message names\n"
+"the file, line or path and the fix).\n";
+
 struct help_page {
 	const char *cmd;
 	const char *text;
@@ -200,6 +242,10 @@ void cli_help_main(FILE *f)
 
 int cli_help_command(const char *cmd, FILE *f)
 {
+	if (strcmp(cmd, "run") == 0) {
+		fputs(s_run, f); /* no port options: the station finds its ports */
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof s_pages / sizeof s_pages[0]; i++) {
 		if (strcmp(cmd, s_pages[i].cmd) != 0)
 			continue;

@@ -18,6 +18,7 @@ struct cli_command {
 };
 
 static const struct cli_command s_commands[] = {
+	{"run", cmd_run},
 	{"probe", cmd_probe},
 	{"backup", cmd_backup},
 	{"erase", cmd_erase},

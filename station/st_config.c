@@ -238,7 +238,10 @@ static int load_slots(struct loader *l, const config_setting_t *root, struct st_
 			return fail(l, e, "each slot is a group { id_path = \"...\"; name = \"...\"; }");
 		if (get_str(l, e, "id_path", s->id_path, sizeof s->id_path) ||
 		    get_str(l, e, "name", s->name, sizeof s->name) ||
-		    get_str(l, e, "led", s->led, sizeof s->led))
+		    get_str(l, e, "led", s->led, sizeof s->led) ||
+		    get_str(l, e, "reset", s->reset, sizeof s->reset))
+			return -1;
+		if (s->reset[0] && check_reset(l, e, s->reset))
 			return -1;
 		if (!s->id_path[0] || !s->name[0])
 			return fail(l, e, "slot needs id_path and name (find ID_PATH with: udevadm info "
@@ -337,8 +340,12 @@ const struct st_cfg_adapter *st_config_adapter(const struct st_config *c, unsign
 	return NULL;
 }
 
-const char *st_config_reset_for(const struct st_config *c, unsigned vid, unsigned pid)
+const char *st_config_reset_for(const struct st_config *c, const char *slot, unsigned vid,
+				unsigned pid)
 {
+	for (unsigned i = 0; slot && i < c->n_slots; i++)
+		if (strcmp(c->slot[i].name, slot) == 0 && c->slot[i].reset[0])
+			return c->slot[i].reset;
 	const struct st_cfg_adapter *a = st_config_adapter(c, vid, pid);
 	return a && a->reset[0] ? a->reset : c->reset;
 }

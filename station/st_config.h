@@ -21,6 +21,7 @@ struct st_cfg_slot {
 	char id_path[128];        /* udev ID_PATH of the hub port */
 	char name[32];            /* slot name shown to the operator */
 	char led[64];             /* /sys/class/leds/<led>; "" = none */
+	char reset[64];           /* reset strategy of this slot's jig; "" = by adapter */
 };
 
 struct st_config {
@@ -58,7 +59,9 @@ void st_config_defaults(struct st_config *c);
 int st_config_load(const char *path, struct st_config *c, char *err, unsigned errlen);
 
 const char *st_mode_name(enum st_mode m);
-/* The reset strategy for an adapter (its own, else the default). */
-const char *st_config_reset_for(const struct st_config *c, unsigned vid, unsigned pid);
+/* The reset strategy for a port: its slot's, else its adapter kind's, else
+ * the default.  slot may be NULL. */
+const char *st_config_reset_for(const struct st_config *c, const char *slot, unsigned vid,
+				unsigned pid);
 /* The adapter entry for vid:pid, NULL if the station does not accept it. */
 const struct st_cfg_adapter *st_config_adapter(const struct st_config *c, unsigned vid, unsigned pid);

@@ -1,55 +1,72 @@
 #!/bin/sh
-# Quick start: installs the dependencies (Debian 12), builds espstation and
-# runs its job on an emulated Sonoff (1 MB ESP8266, the emulator's realistic
-# flash timing, 921600 baud): probe, backup, write with the classic Sonoff
-# header settings, verify.  Everything it makes stays in ./demo-out/.
+# Quick start: installs the dependencies (Debian 12), builds espstation, and
+# runs the real station on a virtual rack of eight simulated Sonoffs that an
+# operator plugs in over nine seconds (CP2102, CH340, FT232R and a bare
+# adapter; 1 MB and 4 MB units, an ESP8285, one unit whose boot button is
+# broken).  Each unit is backed up, erased, flashed and verified at 921600
+# baud; the operator console shows every slot.  The database, the backups and
+# every log stay in ./rack-demo/.
 # Usage: tests/demo.sh [--no-install]
 set -eu
 cd "$(dirname "$0")/.."
+root=$(pwd)
 [ "${1:-}" = "--no-install" ] || .ci/install-deps
 
 echo "=== building (release preset) ==="
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc 2>/dev/null || echo 2)" \
-	--target espstation esp8266-emu cli_mkimage >/dev/null
-bin=build
-out=demo-out
+	--target espstation vrack cli_mkimage >/dev/null
+bin=$root/build
+out=$root/rack-demo
 rm -rf "$out"
 mkdir -p "$out"
 
-# a stock-like Sonoff: 1 MB flash with firmware, download mode held (button)
-"$bin/tests/cli/cli_mkimage" image "$out/stock.bin" 1048576 7
-"$bin/tests/cli/cli_mkimage" image "$out/new-firmware.bin" 420000 11
-"$bin/tests/emu/esp8266-emu" --pty "$out/ttySONOFF" --mac 60:01:94:aa:bb:cc \
-	--flash-size 1MB --flash-image "$out/stock.bin" --boot download --wiring none \
-	--log "$out/device.log" --save-flash "$out/device-flash-after.bin" \
-	--control "$out/operator" >"$out/emu.out" &
-emu=$!
-trap 'kill $emu 2>/dev/null || true' EXIT INT TERM
-while [ ! -s "$out/emu.out" ]; do sleep 0.1; done
+# the firmware every unit gets (a synthetic 420 KB ESP8266 image)
+"$bin/tests/cli/cli_mkimage" image "$out/firmware.bin" 420000 11
+cat >"$out/station.cfg" <<CFG
+station = "demo-rack";
+database = "$out/station.db";
+backup_dir = "$out/backups";
+mode = "refurbish";
+image = { file = "$out/firmware.bin"; flash_mode = "dout"; flash_size = "detect"; };
+baud = { rom = 115200; stub = 921600; fallback = 460800; };
+connect_timeout = 15;
+after_job = { reset = true; wait_removal = false; };
+slots = (
+CFG
+for n in 0 1 2 3 4 5 6 7; do
+	reset=""
+	[ $n = 7 ] && reset='reset = "none"; '
+	echo "  { id_path = \"pci-0000:00:14.0-usb-0:1.$((n + 1)):1.0\"; name = \"$((n + 1))\"; $reset}," >>"$out/station.cfg"
+done
+sed -i '$ s/},$/}/' "$out/station.cfg"
+echo ");" >>"$out/station.cfg"
 
-es="$bin/station/espstation"
-port="--port $out/ttySONOFF --reset none --baud 921600"
-# a bare USB-UART has no auto-reset wiring: after each command the unit boots
-# its firmware, and the (simulated) operator holds the button and power-cycles it
-button() { echo "--- operator: hold GPIO0, power-cycle"; echo "power-cycle gpio0-low" >"$out/operator"; }
-set -x
-$es probe $port
-{ set +x; button; } 2>/dev/null; set -x
-$es backup $port -o "$out/backup-600194aabbcc.bin"
-{ set +x; button; } 2>/dev/null; set -x
-$es write $port --flash-mode dout --flash-size 1MB "$out/new-firmware.bin"
-{ set +x; button; } 2>/dev/null; set -x
-$es verify $port --flash-mode dout --flash-size 1MB "$out/new-firmware.bin"
-set +x
-kill $emu
-wait $emu 2>/dev/null || true
-trap - EXIT INT TERM
+# inside the rack: the station runs until all eight jobs are closed
+inside='
+	"$1" run --config "$2/station.cfg" --ready-fd "$VRACK_READY_FD" & st=$!
+	while [ "$(sqlite3 "$2/station.db" "select count(*) from jobs where end_ms is not null" 2>/dev/null || echo 0)" -lt 8 ]; do
+		sleep 0.5
+	done
+	sleep 0.5
+	kill -TERM $st
+	wait $st'
+echo "=== the station on a virtual rack (umockdev): 8 units plugged in over 9 s ==="
+umockdev-wrapper "$bin/tests/rack/vrack" -q --workdir "$out/rack" --wait-ready --timeout 240 \
+	--slots "$root/tests/rack/demo.slots" --timeline "$root/tests/rack/demo.timeline" \
+	--dump-flash -- sh -c "$inside" sh "$bin/station/espstation" "$out"
 
-echo "=== checks ==="
-# the image file is a little shorter than the flash; the rest of the flash is 0xFF
-cmp -n "$(stat -c %s "$out/stock.bin")" "$out/stock.bin" "$out/backup-600194aabbcc.bin" &&
-	echo "backup equals the unit's original flash (its own MD5 was checked by the chip)"
-ls -l "$out/backup-600194aabbcc.bin"
-echo "device command log (what the emulated chip received, in order):"
-grep -o '"name":"[A-Z0-9_]*"' "$out/device.log" | cut -d'"' -f4 | uniq -c | head -40
+echo
+echo "=== what the database recorded ==="
+sqlite3 -header -column "$out/station.db" "
+	select j.slot, d.mac, d.chip, d.flash_size / 1048576 || ' MB' as flash, j.result,
+	       j.stage, round((j.end_ms - j.start_ms) / 1000.0, 1) as secs,
+	       coalesce(j.err_name, '') as error
+	from jobs j left join devices d on d.id = j.device_id order by j.slot + 0;"
+echo
+sqlite3 -header -column "$out/station.db" "
+	select d.mac, b.size, b.verified, substr(b.sha256, 1, 16) as sha256, b.path
+	from backups b join devices d on d.id = b.device_id order by d.mac;"
+echo
+echo "demo: everything is in $out: station.db (SQLite), backups/<mac>/ (0600 files),"
+echo "      rack/slotN.emu.log (each unit's own command log), rack/slotN.lines (DTR/RTS)"

@@ -3,6 +3,7 @@
  * unplug, swap, power-cycle, the operator's button), logged to rack.log. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,7 @@
 
 #include "rack.h"
 
-#define RACK_FAULT_POLL_MS 10   /* how often to look for units that hung up by themselves */
+#define RACK_FAULT_POLL_MS 10 /* how often to look for units that hung up by themselves */
 
 int64_t rack_mono_ns(void)
 {
@@ -49,7 +50,8 @@ static int make_workdir(struct rack *r)
 	const char *dir = r->opts->workdir;
 	if (dir) {
 		if (g_mkdir_with_parents(dir, 0755) < 0) {
-			fprintf(stderr, "vrack: cannot create workdir %s: %s\n", dir, strerror(errno));
+			fprintf(stderr, "vrack: cannot create workdir %s: %s\n", dir,
+				strerror(errno));
 			return -1;
 		}
 		snprintf(r->workdir, sizeof r->workdir, "%s", dir);
@@ -65,11 +67,53 @@ static int make_workdir(struct rack *r)
 	return 0;
 }
 
+/* The descriptors vrack was started with belong to whoever started it and
+ * pass on to the command; every other one is vrack's own. */
+static void note_inherited_fds(struct rack *r)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int self = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && fd != self &&
+		    fd < (int)(8 * sizeof r->inherited_fds))
+			r->inherited_fds[fd / 8] |= (unsigned char)(1u << (fd % 8));
+	}
+	closedir(d);
+}
+
+void rack_cloexec_own_fds(struct rack *r, int keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int self = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		int fd = atoi(de->d_name);
+		if (fd <= 2 || fd == self || fd == keep)
+			continue;
+		if (fd < (int)(8 * sizeof r->inherited_fds) &&
+		    (r->inherited_fds[fd / 8] & (1u << (fd % 8))))
+			continue;
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
 int rack_open(struct rack *r, const struct rack_opts *o)
 {
 	r->opts = o;
+	note_inherited_fds(r);
 	r->t0 = rack_mono_ns();
-	r->next_devnum = 2;     /* 1 is the root hub */
+	r->next_devnum = 2; /* 1 is the root hub */
 	if (make_workdir(r) < 0)
 		return -1;
 	char path[4200];
@@ -84,7 +128,7 @@ int rack_open(struct rack *r, const struct rack_opts *o)
 	r->tb = umockdev_testbed_new();
 	if (!umockdev_in_mock_environment()) {
 		fprintf(stderr, "vrack: not running under umockdev's preload library: start it as "
-			"'umockdev-wrapper vrack ...'\n");
+				"'umockdev-wrapper vrack ...'\n");
 		return -1;
 	}
 	rack_sysfs_shadow_real_ttys(r);
@@ -98,17 +142,18 @@ int rack_open(struct rack *r, const struct rack_opts *o)
 	return 0;
 }
 
-static FILE *open_lines(struct rack *r, unsigned slot)
+/* One file per slot for the whole run: the first plug starts it afresh
+ * (a reused workdir keeps nothing from an earlier run), replugs append. */
+static FILE *open_lines(struct rack *r, const struct rack_slot *s)
 {
 	char path[4200];
-	snprintf(path, sizeof path, "%s/slot%u.lines", r->workdir, slot);
-	struct stat st;
-	int fresh = stat(path, &st) != 0 || st.st_size == 0;
-	FILE *f = fopen(path, "ae");
-	if (f && fresh) {
-		fprintf(f, "# vrack-lines v1, slot %u: TIME(s, rack clock) PORT EVENT ..."
-			" (DTR/RTS 1 = asserted; EN/GPIO0 through the classic auto-reset circuit)\n",
-			slot);
+	snprintf(path, sizeof path, "%s/slot%u.lines", r->workdir, s->index);
+	FILE *f = fopen(path, s->plugs ? "ae" : "we");
+	if (f && !s->plugs) {
+		fprintf(f,
+			"# vrack-lines v1, slot %u: TIME(s, rack clock) PORT EVENT ... (DTR/RTS "
+			"1 = asserted; EN/GPIO0 through the classic auto-reset circuit)\n",
+			s->index);
 		fflush(f);
 	}
 	return f;
@@ -123,15 +168,20 @@ int rack_plug(struct rack *r, unsigned n)
 {
 	struct rack_slot *s = &r->slots[n];
 	if (s->port) {
-		rack_logf(r, "slot %u: already plugged in as %s, nothing to do", n, s->port->devnode);
+		rack_logf(r, "slot %u: already plugged in as %s, nothing to do", n,
+			  s->port->devnode);
 		return 0;
 	}
+	/* A unit that hung up by itself freed its pty; umockdev would trip
+	 * over the old one's leftovers if the new adapter got the same pty
+	 * before that unplug is done (see rack_sysfs_unplug). */
+	(void)rack_tick(r);
 	struct rack_port *p = rack_port_new(r, n, r->next_tty++);
 	p->next = r->ports;
 	r->ports = p;
 	p->max_baud = r->opts->baud_fast ? 0 : s->kind->max_baud;
 	p->wired = s->unit.emu.wiring == EMU_WIRING_AUTO;
-	p->lines = open_lines(r, n);
+	p->lines = open_lines(r, s);
 
 	/* The unit: its own log per plug, its flash as it was at the unplug. */
 	struct emu_config c = s->unit.emu;
@@ -140,9 +190,11 @@ int rack_plug(struct rack *r, unsigned n)
 	if (s->plugs == 0)
 		snprintf(log_path, sizeof log_path, "%s/slot%u.emu.log", r->workdir, n);
 	else
-		snprintf(log_path, sizeof log_path, "%s/slot%u.emu.%u.log", r->workdir, n, s->plugs + 1);
+		snprintf(log_path, sizeof log_path, "%s/slot%u.emu.%u.log", r->workdir, n,
+			 s->plugs + 1);
 	c.log_path = log_path;
 	c.flash_image = s->flash ? NULL : s->unit.image;
+	double emu_t0 = (double)rack_now(r) / 1e9; /* the log's "t" counts from emu_new() */
 	struct emu *e = emu_new(&c, err, sizeof err);
 	if (!e) {
 		rack_logf(r, "slot %u: the emulator refused the unit: %s", n, err);
@@ -162,31 +214,42 @@ int rack_plug(struct rack *r, unsigned n)
 	GError *gerr = NULL;
 	rack_sysfs_unshadow(r, p->name);
 	if (!umockdev_testbed_attach_ioctl(r->tb, p->devnode, p->handler, &gerr)) {
-		rack_logf(r, "slot %u: umockdev cannot attach the ioctl handler: %s", n, gerr->message);
+		rack_logf(r, "slot %u: umockdev cannot attach the ioctl handler: %s", n,
+			  gerr->message);
 		g_error_free(gerr);
 		return -1;
 	}
-	if (rack_sysfs_plug(r, p, s, r->next_devnum++, err, sizeof err) < 0) {
+	if (rack_sysfs_plug(r, p, s, err, sizeof err) < 0) {
 		rack_logf(r, "slot %u: %s", n, err);
 		return -1;
 	}
 	p->master = umockdev_testbed_get_dev_fd(r->tb, p->devnode);
+	/* umockdev opens the master without O_CLOEXEC: a command spawned later
+	 * would hold a copy, and closing ours would then never hang up the tty */
+	if (p->master >= 0) {
+		(void)fcntl(p->master, F_SETFD, FD_CLOEXEC);
+		if (ptsname_r(p->master, p->pts, sizeof p->pts) != 0)
+			p->pts[0] = '\0';
+	}
 	int rc = p->master < 0 ? -ENODEV : emu_start(e, p->master, 1);
 	if (rc < 0) {
-		rack_logf(r, "slot %u: cannot start the emulator on %s: %s", n, p->devnode, strerror(-rc));
+		rack_logf(r, "slot %u: cannot start the emulator on %s: %s", n, p->devnode,
+			  strerror(-rc));
 		return -1;
 	}
 	s->port = p;
 	s->plugs++;
 	char mac[18], id_path[64];
 	rack_sysfs_id_path(n, id_path, sizeof id_path);
-	rack_logf(r, "slot %u: plug %s (%s %s:%s, serial %s, ID_PATH %s) unit MAC %s %s %uKB "
-		  "wiring %s%s%s, log %s", n, p->devnode, s->kind->name, s->kind->vid, s->kind->pid,
+	rack_logf(r,
+		  "slot %u: plug %s (%s %s:%s, serial %s, ID_PATH %s) unit MAC %s %s %uKB "
+		  "wiring %s%s%s, log %s (its t=0 at %.4f)",
+		  n, p->devnode, s->kind->name, s->kind->vid, s->kind->pid,
 		  s->serial[0] ? s->serial : "(none)", id_path, rack_mac_str(c.mac, mac),
 		  chip_name(c.chip), c.flash_size / 1024, p->wired ? "auto" : "none",
 		  c.faults.never_boot ? ", never boots the loader" : "",
 		  c.faults.unplug_after ? ", hangs up after unplug_after bytes" : "",
-		  strrchr(log_path, '/') + 1);
+		  strrchr(log_path, '/') + 1, emu_t0);
 	rack_port_note(p, "plug (unit MAC %s)", mac);
 	if (!p->wired && s->unit.button_s >= 0)
 		s->button_at = rack_now(r) + (int64_t)(s->unit.button_s * 1e9);
@@ -207,7 +270,7 @@ static void retire_unit(struct rack_slot *s, struct rack_port *p, struct emu *e)
 	}
 	emu_stop(e);
 	emu_free(e);
-	p->master = -1;   /* the emulator closed it (emu_unplug / unplug_after) */
+	p->master = -1; /* the emulator closed it (emu_unplug / unplug_after) */
 }
 
 int rack_unplug(struct rack *r, unsigned n, const char *why)
@@ -242,7 +305,7 @@ int rack_swap(struct rack *r, unsigned n)
 	if (was_plugged && rack_unplug(r, n, "swap") < 0)
 		return -1;
 	free(s->flash);
-	s->flash = NULL;        /* a new unit, fresh from the factory */
+	s->flash = NULL; /* a new unit, fresh from the factory */
 	s->generation++;
 	uint8_t mac[6];
 	char buf[18];
@@ -289,7 +352,10 @@ int rack_tick(struct rack *r)
 			continue;
 		if (s->button_at && now >= s->button_at) {
 			s->button_at = 0;
-			rack_logf(r, "slot %u: the operator holds the button and power-cycles the unit", n);
+			rack_logf(
+				r,
+				"slot %u: the operator holds the button and power-cycles the unit",
+				n);
 			(void)rack_power_cycle(r, n, 1);
 		}
 		if (s->button_at && (wait_ns < 0 || s->button_at - now < wait_ns))
@@ -377,7 +443,7 @@ void rack_close(struct rack *r)
 		struct rack_port *p = r->ports;
 		r->ports = p->next;
 		pthread_mutex_lock(&p->lock);
-		if (p->emu) {          /* a plug that failed half-way */
+		if (p->emu) { /* a plug that failed half-way */
 			emu_free(p->emu);
 			p->emu = NULL;
 		}

@@ -21,31 +21,31 @@
 typedef struct _UMockdevTestbed UMockdevTestbed;
 typedef struct _UMockdevIoctlBase UMockdevIoctlBase;
 
-#define RACK_MAX_SLOTS 64
-#define RACK_SLOTS_PER_HUB 8         /* slot N sits on hub N/8+1, port N%8+1 */
-#define RACK_EXIT_INTERNAL 125       /* vrack itself failed (like env(1)) */
-#define RACK_EXIT_TIMEOUT 124        /* --timeout expired (like timeout(1)) */
+#define RACK_MAX_SLOTS     64
+#define RACK_SLOTS_PER_HUB 8   /* slot N sits on hub N/8+1, port N%8+1 */
+#define RACK_EXIT_INTERNAL 125 /* vrack itself failed (like env(1)) */
+#define RACK_EXIT_TIMEOUT  124 /* --timeout expired (like timeout(1)) */
 
 /* ---- rack_slot.c: adapter kinds and slot specs ---------------------------- */
 
 struct rack_kind {
-	const char *name;           /* "cp2102" */
-	const char *vid, *pid;      /* "10c4", "ea60" */
-	const char *driver;         /* usb-serial driver: cp210x, ch341, ftdi_sio */
-	const char *manufacturer;   /* NULL: the chip has no manufacturer string */
+	const char *name;         /* "cp2102" */
+	const char *vid, *pid;    /* "10c4", "ea60" */
+	const char *driver;       /* usb-serial driver: cp210x, ch341, ftdi_sio */
+	const char *manufacturer; /* NULL: the chip has no manufacturer string */
 	const char *product;
 	const char *bcd_device;
-	const char *dev_class;      /* bDeviceClass */
-	int has_serial;             /* CH340: no iSerial, slots differ only by ID_PATH */
-	unsigned max_baud;          /* the Linux driver clamps higher rates to this */
-	enum emu_wiring wiring;     /* how boards with this adapter are usually wired */
+	const char *dev_class;  /* bDeviceClass */
+	int has_serial;         /* CH340: no iSerial, slots differ only by ID_PATH */
+	unsigned max_baud;      /* the Linux driver clamps higher rates to this */
+	enum emu_wiring wiring; /* how boards with this adapter are usually wired */
 };
 
 /* The unit (the Sonoff) clipped onto a slot's adapter. */
 struct rack_unit {
-	struct emu_config emu;      /* log_path and flash_image are set at each plug */
-	char *image;                /* flash preload file, NULL: stock-like pattern */
-	double button_s;            /* wiring none: the operator presses after this; <0 never */
+	struct emu_config emu; /* log_path and flash_image are set at each plug */
+	char *image;           /* flash preload file, NULL: stock-like pattern */
+	double button_s;       /* wiring none: the operator presses after this; <0 never */
 	int mac_given;
 };
 
@@ -53,14 +53,14 @@ struct rack_slot {
 	int defined;
 	unsigned index;
 	const struct rack_kind *kind;
-	char serial[32];            /* USB serial; "" = none */
+	char serial[32]; /* USB serial; "" = none */
 	struct rack_unit unit;
-	unsigned generation;        /* units swapped in so far (0 = the first) */
-	uint8_t *flash;             /* the unit's flash while unplugged; NULL = factory */
+	unsigned generation; /* units swapped in so far (0 = the first) */
+	uint8_t *flash;      /* the unit's flash while unplugged; NULL = factory */
 	uint32_t flash_len;
-	unsigned plugs;             /* times plugged so far */
-	struct rack_port *port;     /* plugged adapter, NULL while unplugged */
-	int64_t button_at;          /* pending operator button press (rack clock), 0 = none */
+	unsigned plugs;         /* times plugged so far */
+	struct rack_port *port; /* plugged adapter, NULL while unplugged */
+	int64_t button_at;      /* pending operator button press (rack clock), 0 = none */
 };
 
 const struct rack_kind *rack_kind_find(const char *name);
@@ -80,16 +80,16 @@ const char *rack_mac_str(const uint8_t mac[6], char buf[18]);
 enum rack_action { RACK_PLUG, RACK_UNPLUG, RACK_SWAP, RACK_POWER_CYCLE };
 
 struct rack_event {
-	double t;                   /* seconds on the timeline clock */
+	double t; /* seconds on the timeline clock */
 	enum rack_action action;
 	unsigned slot;
-	int button;                 /* power-cycle: hold GPIO0 */
-	unsigned line;              /* where it came from, for messages */
+	int button;    /* power-cycle: hold GPIO0 */
+	unsigned line; /* where it came from, for messages */
 };
 
 struct rack_timeline {
 	const char *path;
-	struct rack_event *ev;      /* sorted by t, file order kept for equal t */
+	struct rack_event *ev; /* sorted by t, file order kept for equal t */
 	size_t n;
 };
 
@@ -106,39 +106,41 @@ const char *rack_action_name(enum rack_action a);
 /* ---- the rack (rack.c) ---------------------------------------------------- */
 
 struct rack_opts {
-	const char *workdir;        /* NULL: a temporary one, removed at the end */
+	const char *workdir; /* NULL: a temporary one, removed at the end */
 	const char *slots_file;
 	const char *timeline_file;
-	int baud_fast;              /* adapters accept any rate (no driver clamp) */
-	int dump_flash;             /* write slotN.flash.bin at the end */
-	int wait_ready;             /* timeline starts when the command writes to VRACK_READY_FD */
-	int keep;                   /* keep the temporary workdir */
-	int quiet;                  /* no rack.log lines on stderr */
-	double timeout_s;           /* 0 = none */
-	char **argv;                /* the command */
+	int baud_fast;    /* adapters accept any rate (no driver clamp) */
+	int dump_flash;   /* write slotN.flash.bin at the end */
+	int wait_ready;   /* timeline starts when the command writes to VRACK_READY_FD */
+	int keep;         /* keep the temporary workdir */
+	int quiet;        /* no rack.log lines on stderr */
+	double timeout_s; /* 0 = none */
+	char **argv;      /* the command */
 };
 
 /* One plug of one adapter: a fresh /dev/ttyUSBk.  Owned by its ioctl handler
  * object (umockdev may keep that alive in its worker thread after vrack has
  * let go), so the handler can never see freed memory. */
 struct rack_port {
-	struct rack_port *next;     /* rack's list of every port plugged */
+	struct rack_port *next; /* rack's list of every port plugged */
 	struct rack *rack;
 	UMockdevIoctlBase *handler; /* owns this struct */
 	unsigned slot, tty;
-	char devnode[32];           /* "/dev/ttyUSB3" */
-	char name[16];              /* "ttyUSB3" */
+	char devnode[32]; /* "/dev/ttyUSB3" */
+	char name[16];    /* "ttyUSB3" */
 	char sys_usb[256], sys_intf[256], sys_serial[256], sys_tty[256];
-	int master;                 /* pty master, -1 once the emulator closed it */
-	int unplugged;              /* main thread only */
-	unsigned max_baud;          /* 0 = no clamp */
-	int wired;                  /* classic auto-reset circuit present */
+	char pts[32];      /* the pty behind it, "/dev/pts/7" */
+	int master;        /* pty master, -1 once the emulator closed it */
+	int unplugged;     /* main thread only */
+	unsigned max_baud; /* 0 = no clamp */
+	int wired;         /* classic auto-reset circuit present */
 
-	pthread_mutex_t lock;       /* guards everything below */
-	struct emu *emu;            /* NULL once the adapter is gone */
-	FILE *lines;                /* WORKDIR/slotN.lines (append) */
-	int64_t t0;                 /* rack clock origin, copied for the worker thread */
+	pthread_mutex_t lock; /* guards everything below */
+	struct emu *emu;      /* NULL once the adapter is gone */
+	FILE *lines;          /* WORKDIR/slotN.lines (append) */
+	int64_t t0;           /* rack clock origin, copied for the worker thread */
 	int dtr, rts;
+	int excl; /* TIOCEXCL, until the last close */
 	unsigned clients;
 };
 
@@ -147,21 +149,25 @@ struct rack {
 	UMockdevTestbed *tb;
 	char workdir[4096];
 	int own_workdir;
-	FILE *log;                  /* WORKDIR/rack.log */
-	int64_t t0;                 /* CLOCK_MONOTONIC ns: the rack clock's zero */
-	int64_t tl0;                /* the timeline clock's zero, 0 = not started */
+	FILE *log;   /* WORKDIR/rack.log */
+	int64_t t0;  /* CLOCK_MONOTONIC ns: the rack clock's zero */
+	int64_t tl0; /* the timeline clock's zero, 0 = not started */
 	struct rack_slot slots[RACK_MAX_SLOTS];
 	struct rack_port *ports;
 	unsigned next_tty, next_devnum;
-	uint64_t hubs;              /* bit h: hub h+1 exists */
-	char shadows[32][16];       /* real /dev tty names hidden behind placeholders */
+	uint64_t hubs;        /* bit h: hub h+1 exists */
+	char shadows[32][16]; /* real /dev tty names hidden behind placeholders */
 	unsigned nshadows;
+	unsigned char inherited_fds[128]; /* bit fd: open when vrack started */
 };
 
 int64_t rack_mono_ns(void);
-int64_t rack_now(const struct rack *r);            /* ns on the rack clock */
+int64_t rack_now(const struct rack *r); /* ns on the rack clock */
 void rack_logf(struct rack *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Marks every descriptor vrack opened itself (not the ones it inherited,
+ * not keep) close-on-exec, so the command gets only what vrack was given. */
+void rack_cloexec_own_fds(struct rack *r, int keep);
 /* Creates the testbed and the workdir.  Slots must be filled in already. */
 int rack_open(struct rack *r, const struct rack_opts *o);
 int rack_plug(struct rack *r, unsigned slot);
@@ -183,9 +189,9 @@ void rack_close(struct rack *r);
 void rack_sysfs_id_path(unsigned slot, char *buf, size_t cap);
 /* Adds the adapter's sysfs chain (parents first: USB device, interface,
  * usb-serial, tty); umockdev sends the add uevents and makes the pty. */
-int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot *s,
-		    unsigned devnum, char *err, size_t errlen);
-/* remove uevents and sysfs removal, leaf first */
+int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot *s, char *err,
+		    size_t errlen);
+/* remove uevents and sysfs removal, leaf first; forgets the pty */
 void rack_sysfs_unplug(struct rack *r, struct rack_port *p);
 /* Placeholders hiding the real /dev/ttyUSB*, /dev/ttyACM* from the command. */
 void rack_sysfs_shadow_real_ttys(struct rack *r);
@@ -198,7 +204,8 @@ struct rack_port *rack_port_new(struct rack *r, unsigned slot, unsigned tty);
 /* Drops the caller's reference; the port lives on while umockdev uses it. */
 void rack_port_unref(struct rack_port *p);
 /* Appends "TIME NAME what" to the slot's lines file (any thread). */
-void rack_port_note(struct rack_port *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rack_port_note(struct rack_port *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* ---- rack_run.c ----------------------------------------------------------- */
 

@@ -21,8 +21,9 @@
 
 #include "rack.h"
 
-/* <asm/termbits.h> clashes with <termios.h>; this is the kernel's layout. */
-struct rack_termios2 {
+/* <asm/termbits.h> clashes with <termios.h>; this is the kernel's layout,
+ * under the kernel's name, which TCSETS2's definition refers to. */
+struct termios2 {
 	tcflag_t c_iflag, c_oflag, c_cflag, c_lflag;
 	cc_t c_line;
 	cc_t c_cc[19];
@@ -87,8 +88,14 @@ static void set_lines_locked(struct rack_port *p, const char *why, int dtr, int 
 	int changed = dtr != p->dtr || rts != p->rts;
 	p->dtr = dtr;
 	p->rts = rts;
-	if (p->emu)
+	/* an unchanged level changes nothing on the wires either */
+	if (p->emu && changed)
 		emu_set_lines(p->emu, dtr, rts);
+	/* libserialport re-applies both lines with TIOCMBIS/TIOCMBIC on every
+	 * sp_set_*(): only changes are worth a line, and every TIOCMSET, which
+	 * is how reset sequences are written */
+	if (!changed && strcmp(why, "TIOCMSET"))
+		return;
 	if (!p->wired)
 		note(p, "%s DTR=%d RTS=%d (lines not wired to the unit)%s", why, dtr, rts,
 		     changed ? "" : " unchanged");
@@ -111,8 +118,8 @@ static const char *modem_name(gulong req)
 static gboolean modem_ioctl(struct rack_port *p, UMockdevIoctlClient *client, gulong req)
 {
 	GError *gerr = NULL;
-	UMockdevIoctlData *d = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(client),
-							   0, sizeof(int), &gerr);
+	UMockdevIoctlData *d = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(client), 0,
+							   sizeof(int), &gerr);
 	if (!d) {
 		g_clear_error(&gerr);
 		umockdev_ioctl_client_complete(client, -1, EFAULT);
@@ -157,13 +164,13 @@ static gboolean modem_ioctl(struct rack_port *p, UMockdevIoctlClient *client, gu
 static void termios2_set(struct rack_port *p, UMockdevIoctlClient *client)
 {
 	GError *gerr = NULL;
-	UMockdevIoctlData *d = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(client),
-							   0, sizeof(struct rack_termios2), &gerr);
+	UMockdevIoctlData *d = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(client), 0,
+							   sizeof(struct termios2), &gerr);
 	if (!d) {
 		g_clear_error(&gerr);
 		return;
 	}
-	struct rack_termios2 t;
+	struct termios2 t;
 	memcpy(&t, d->data, sizeof t);
 	if ((t.c_cflag & CBAUD) == BOTHER) {
 		pthread_mutex_lock(&p->lock);
@@ -181,12 +188,47 @@ static void termios2_set(struct rack_port *p, UMockdevIoctlClient *client)
 	g_object_unref(d);
 }
 
+/* TIOCEXCL on a ttyUSB lasts until its last close; on a pty it would last as
+ * long as vrack holds the master, and every later open() by a non-root user
+ * (the next espstation run) would fail with EBUSY.  So the rack keeps the
+ * flag itself and does not enforce it (flock(), which espstation also takes,
+ * still keeps two programs apart). */
+static gboolean excl_ioctl(struct rack_port *p, UMockdevIoctlClient *client, gulong req)
+{
+	int rc = 0, err = 0;
+	pthread_mutex_lock(&p->lock);
+	if (!p->emu) {
+		rc = -1;
+		err = EIO;
+	} else if (req == TIOCGEXCL) {
+		GError *gerr = NULL;
+		UMockdevIoctlData *d = umockdev_ioctl_data_resolve(
+			umockdev_ioctl_client_get_arg(client), 0, sizeof(int), &gerr);
+		if (d) {
+			memcpy(d->data, &p->excl, sizeof p->excl);
+			g_object_unref(d);
+		} else {
+			g_clear_error(&gerr);
+			rc = -1;
+			err = EFAULT;
+		}
+	} else {
+		p->excl = req == TIOCEXCL;
+		note(p, "%s (kept by the rack, not enforced)", p->excl ? "TIOCEXCL" : "TIOCNXCL");
+	}
+	pthread_mutex_unlock(&p->lock);
+	umockdev_ioctl_client_complete(client, rc, err);
+	return TRUE;
+}
+
 static gboolean rack_ioctl_handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlClient *client)
 {
 	struct rack_port *p = &RACK_IOCTL(base)->port;
 	gulong req = umockdev_ioctl_client_get_request(client);
 	if (req == TIOCMGET || req == TIOCMSET || req == TIOCMBIS || req == TIOCMBIC)
 		return modem_ioctl(p, client, req);
+	if (req == TIOCEXCL || req == TIOCNXCL || req == TIOCGEXCL)
+		return excl_ioctl(p, client, req);
 	if (req == TCSETS2 || req == TCSETSW2 || req == TCSETSF2)
 		termios2_set(p, client);
 	/* everything else is the pty's business (it flushes what we changed) */
@@ -202,16 +244,17 @@ static gboolean rack_ioctl_handle_ioctl(UMockdevIoctlBase *base, UMockdevIoctlCl
 	return TRUE;
 }
 
-/* The last close of a real ttyUSB drops DTR and RTS (HUPCL). */
-static void on_client_notify(GObject *client, GParamSpec *pspec, gpointer user_data)
+/* The last close of a real ttyUSB drops DTR and RTS (HUPCL).  umockdev
+ * 0.17.16 never emits client-vanished and does not notify "connected"
+ * either; the client object goes away when its socket closes, though. */
+static void on_client_gone(gpointer user_data, GObject *gone)
 {
-	(void)pspec;
+	(void)gone;
 	struct rack_port *p = user_data;
-	if (umockdev_ioctl_client_get_connected(UMOCKDEV_IOCTL_CLIENT(client)))
-		return;
 	pthread_mutex_lock(&p->lock);
 	if (p->clients && --p->clients == 0) {
 		note(p, "close");
+		p->excl = 0;
 		if (p->emu && (p->dtr || p->rts))
 			set_lines_locked(p, "HUPCL", 0, 0);
 	}
@@ -225,7 +268,8 @@ static void rack_ioctl_client_connected(UMockdevIoctlBase *base, UMockdevIoctlCl
 	p->clients++;
 	note(p, "open");
 	pthread_mutex_unlock(&p->lock);
-	g_signal_connect(client, "notify::connected", G_CALLBACK(on_client_notify), p);
+	/* the client holds a reference on this handler, so p outlives it */
+	g_object_weak_ref(G_OBJECT(client), on_client_gone, p);
 }
 
 static void rack_ioctl_finalize(GObject *obj)

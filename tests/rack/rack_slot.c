@@ -15,8 +15,8 @@
  * baud limits are the Linux drivers' (cp210x: 1 Mbaud for CP2102, ch341:
  * 2 Mbaud, ftdi_sio: 3 Mbaud for FT232R), which clamp higher requests. */
 static const struct rack_kind s_kinds[] = {
-	{"cp2102", "10c4", "ea60", "cp210x", "Silicon Labs",
-	 "CP2102 USB to UART Bridge Controller", "0100", "00", 1, 1000000, EMU_WIRING_AUTO},
+	{"cp2102", "10c4", "ea60", "cp210x", "Silicon Labs", "CP2102 USB to UART Bridge Controller",
+	 "0100", "00", 1, 1000000, EMU_WIRING_AUTO},
 	{"ch340", "1a86", "7523", "ch341", NULL, "USB Serial", "0264", "ff", 0, 2000000,
 	 EMU_WIRING_AUTO},
 	{"ft232r", "0403", "6001", "ftdi_sio", "FTDI", "FT232R USB UART", "0600", "00", 1, 3000000,
@@ -26,10 +26,12 @@ static const struct rack_kind s_kinds[] = {
 	 EMU_WIRING_NONE},
 };
 
-#define SLOT_KEYS "kind, serial, mac, chip, flash, manuf, crystal, stub, wiring, boot, timing, " \
-		  "banner, image, button, seed, faults"
-#define FAULT_KEYS "never_boot, drop_ppm=N, flip_ppm=N, rx_drop_ppm=N, rx_flip_ppm=N, " \
-		   "brownout_reads=N, lie_writes=N, unplug_after=BYTES"
+#define SLOT_KEYS                                                                      \
+	"kind, serial, mac, chip, flash, manuf, crystal, stub, wiring, boot, timing, " \
+	"banner, image, button, seed, faults"
+#define FAULT_KEYS                                                           \
+	"never_boot, drop_ppm=N, flip_ppm=N, rx_drop_ppm=N, rx_flip_ppm=N, " \
+	"brownout_reads=N, lie_writes=N, unplug_after=BYTES"
 
 const struct rack_kind *rack_kind_find(const char *name)
 {
@@ -39,7 +41,8 @@ const struct rack_kind *rack_kind_find(const char *name)
 	return NULL;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -103,7 +106,8 @@ static void slot_defaults(struct rack_slot *s, unsigned index, const struct rack
 	s->index = index;
 	s->kind = k;
 	if (k->has_serial && !strcmp(k->driver, "cp210x"))
-		snprintf(s->serial, sizeof s->serial, "0001");   /* every CP2102 leaves the factory so */
+		snprintf(s->serial, sizeof s->serial,
+			 "0001"); /* every CP2102 leaves the factory so */
 	else if (k->has_serial)
 		snprintf(s->serial, sizeof s->serial, "A%07X", 0x50285B0u + index);
 	struct emu_config *c = &s->unit.emu;
@@ -112,7 +116,7 @@ static void slot_defaults(struct rack_slot *s, unsigned index, const struct rack
 	memcpy(c->mac, mac, sizeof mac);
 	c->flash_size = 1u << 20;
 	c->wiring = k->wiring;
-	c->boot_download_at_start = 0;   /* a unit on power-up runs its firmware */
+	c->boot_download_at_start = 0; /* a unit on power-up runs its firmware */
 	c->faults.seed = index + 1;
 	s->unit.button_s = 1.0;
 }
@@ -138,7 +142,8 @@ static int apply_fault(struct emu_faults *f, const char *item, char *err, size_t
 	size_t klen = eq ? (size_t)(eq - item) : strlen(item);
 	if (eq && klen == 12 && !strncmp(item, "unplug_after", 12)) {
 		if (parse_u64(eq + 1, &f->unplug_after) < 0 || !f->unplug_after)
-			return fail(err, errlen, "faults: unplug_after wants a byte count (e.g. 64K), not '%s'",
+			return fail(err, errlen,
+				    "faults: unplug_after wants a byte count (e.g. 64K), not '%s'",
 				    eq + 1);
 		return 0;
 	}
@@ -147,8 +152,8 @@ static int apply_fault(struct emu_faults *f, const char *item, char *err, size_t
 			continue;
 		unsigned *v = (unsigned *)(void *)((char *)f + counters[i].off);
 		if (parse_u32(eq + 1, v) < 0)
-			return fail(err, errlen, "faults: %s wants a number, not '%s'", counters[i].name,
-				    eq + 1);
+			return fail(err, errlen, "faults: %s wants a number, not '%s'",
+				    counters[i].name, eq + 1);
 		return 0;
 	}
 	return fail(err, errlen, "unknown fault '%s' (faults: %s)", item, FAULT_KEYS);
@@ -173,12 +178,13 @@ static int apply_key(struct rack_slot *s, const char *key, const char *val, char
 	struct emu_config *c = &s->unit.emu;
 	uint64_t u;
 	if (!strcmp(key, "kind")) {
-		return 0;   /* applied first, by the caller */
+		return 0; /* applied first, by the caller */
 	} else if (!strcmp(key, "serial")) {
 		if (!strcmp(val, "none"))
 			s->serial[0] = '\0';
 		else if (snprintf(s->serial, sizeof s->serial, "%s", val) >= (int)sizeof s->serial)
-			return fail(err, errlen, "serial: at most %zu characters", sizeof s->serial - 1);
+			return fail(err, errlen, "serial: at most %zu characters",
+				    sizeof s->serial - 1);
 	} else if (!strcmp(key, "mac")) {
 		if (parse_mac(val, c->mac) < 0)
 			return fail(err, errlen, "mac wants aa:bb:cc:dd:ee:ff, not '%s'", val);
@@ -191,13 +197,17 @@ static int apply_key(struct rack_slot *s, const char *key, const char *val, char
 		else
 			return fail(err, errlen, "chip wants esp8266ex or esp8285, not '%s'", val);
 	} else if (!strcmp(key, "flash")) {
-		if (parse_u64(val, &u) < 0 || u < 256 * 1024 || u > 16 * 1024 * 1024 || (u & (u - 1)))
-			return fail(err, errlen, "flash wants a power of two from 256KB to 16MB (e.g. 1MB, "
-				    "4MB), not '%s'", val);
+		if (parse_u64(val, &u) < 0 || u < 256 * 1024 || u > 16 * 1024 * 1024 ||
+		    (u & (u - 1)))
+			return fail(err, errlen,
+				    "flash wants a power of two from 256KB to 16MB (e.g. 1MB, "
+				    "4MB), not '%s'",
+				    val);
 		c->flash_size = (uint32_t)u;
 	} else if (!strcmp(key, "manuf")) {
 		if (parse_u64(val, &u) < 0 || u > 0xff)
-			return fail(err, errlen, "manuf wants a JEDEC manufacturer byte (e.g. 0xEF), not '%s'",
+			return fail(err, errlen,
+				    "manuf wants a JEDEC manufacturer byte (e.g. 0xEF), not '%s'",
 				    val);
 		c->flash_manuf = (uint8_t)u;
 	} else if (!strcmp(key, "crystal")) {
@@ -245,8 +255,10 @@ static int apply_key(struct rack_slot *s, const char *key, const char *val, char
 		else if (end != val && !*end && v >= 0 && v <= 3600)
 			s->unit.button_s = v;
 		else
-			return fail(err, errlen, "button wants seconds after the plug (e.g. 0.5) or never, "
-				    "not '%s'", val);
+			return fail(err, errlen,
+				    "button wants seconds after the plug (e.g. 0.5) or never, "
+				    "not '%s'",
+				    val);
 	} else if (!strcmp(key, "seed")) {
 		if (parse_u64(val, &c->faults.seed) < 0)
 			return fail(err, errlen, "seed wants a number, not '%s'", val);
@@ -274,8 +286,10 @@ int rack_slot_parse(const char *spec, struct rack_slot *slots, char *err, size_t
 	char *end;
 	unsigned long idx = n ? strtoul(toks[0], &end, 10) : 0;
 	if (!n || !isdigit((unsigned char)toks[0][0]) || *end || idx >= RACK_MAX_SLOTS)
-		return fail(err, errlen, "a slot spec starts with the slot number 0..%d, e.g. "
-			    "'0 kind=cp2102 flash=1MB'", RACK_MAX_SLOTS - 1);
+		return fail(err, errlen,
+			    "a slot spec starts with the slot number 0..%d, e.g. "
+			    "'0 kind=cp2102 flash=1MB'",
+			    RACK_MAX_SLOTS - 1);
 	struct rack_slot *s = &slots[idx];
 	if (s->defined)
 		return fail(err, errlen, "slot %lu is defined twice", idx);
@@ -285,8 +299,10 @@ int rack_slot_parse(const char *spec, struct rack_slot *slots, char *err, size_t
 			continue;
 		k = rack_kind_find(toks[i] + 5);
 		if (!k)
-			return fail(err, errlen, "unknown adapter kind '%s' (kinds: cp2102, ch340, ft232r, "
-				    "noreset)", toks[i] + 5);
+			return fail(err, errlen,
+				    "unknown adapter kind '%s' (kinds: cp2102, ch340, ft232r, "
+				    "noreset)",
+				    toks[i] + 5);
 	}
 	struct rack_slot tmp;
 	slot_defaults(&tmp, (unsigned)idx, k);
@@ -294,7 +310,8 @@ int rack_slot_parse(const char *spec, struct rack_slot *slots, char *err, size_t
 		char *eq = strchr(toks[i], '=');
 		if (!eq || eq == toks[i] || !eq[1]) {
 			rack_slot_free(&tmp);
-			return fail(err, errlen, "'%s' is not key=value (keys: %s)", toks[i], SLOT_KEYS);
+			return fail(err, errlen, "'%s' is not key=value (keys: %s)", toks[i],
+				    SLOT_KEYS);
 		}
 		*eq = '\0';
 		if (apply_key(&tmp, toks[i], eq + 1, err, errlen) < 0) {
@@ -304,7 +321,8 @@ int rack_slot_parse(const char *spec, struct rack_slot *slots, char *err, size_t
 	}
 	if (tmp.unit.emu.chip == EMU_ESP8285 && tmp.unit.emu.flash_size > (2u << 20)) {
 		rack_slot_free(&tmp);
-		return fail(err, errlen, "an ESP8285 has 1MB or 2MB of flash in the package, not more");
+		return fail(err, errlen,
+			    "an ESP8285 has 1MB or 2MB of flash in the package, not more");
 	}
 	*s = tmp;
 	return 0;

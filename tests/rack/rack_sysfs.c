@@ -14,8 +14,8 @@
 
 #include "rack.h"
 
-#define PCI_CTRL "/devices/pci0000:00/0000:00:14.0"
-#define ROOT_HUB PCI_CTRL "/usb1"
+#define PCI_CTRL     "/devices/pci0000:00/0000:00:14.0"
+#define ROOT_HUB     PCI_CTRL "/usb1"
 #define TTYUSB_MAJOR 188
 
 void rack_sysfs_id_path(unsigned slot, char *buf, size_t cap)
@@ -30,8 +30,8 @@ static void path_tag(const char *id_path, char *buf, size_t cap)
 	size_t i;
 	for (i = 0; id_path[i] && i + 1 < cap; i++) {
 		char c = id_path[i];
-		int keep = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			   c == '-';
+		int keep = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			   (c >= 'A' && c <= 'Z') || c == '-';
 		buf[i] = keep ? c : '_';
 	}
 	buf[i] = '\0';
@@ -67,7 +67,8 @@ static int ensure_hub(struct rack *r, unsigned hub, char *err, size_t errlen)
 			"A: manufacturer=Linux 6.1.0 xhci-hcd\nA: product=xHCI Host Controller\n"
 			"A: serial=0000:00:14.0\nA: busnum=1\nA: devnum=1\nA: devpath=0\n"
 			"A: bDeviceClass=09\nA: bNumInterfaces= 1\nA: maxchild=%d\nA: speed=480\n"
-			"A: version= 2.00\n\n", RACK_MAX_SLOTS / RACK_SLOTS_PER_HUB);
+			"A: version= 2.00\n\n",
+			RACK_MAX_SLOTS / RACK_SLOTS_PER_HUB);
 		int rc = add(r, d, err, errlen);
 		g_free(d);
 		if (rc < 0)
@@ -83,7 +84,8 @@ static int ensure_hub(struct rack *r, unsigned hub, char *err, size_t errlen)
 		"A: idVendor=1a40\nA: idProduct=0201\nA: bcdDevice=0100\n"
 		"A: product=USB 2.0 Hub [MTT]\nA: busnum=1\nA: devnum=%2$u\nA: devpath=%1$u\n"
 		"A: bDeviceClass=09\nA: bNumInterfaces= 1\nA: maxchild=%3$d\nA: speed=480\n"
-		"A: version= 2.00\n\n", hub, devnum, RACK_SLOTS_PER_HUB);
+		"A: version= 2.00\n\n",
+		hub, devnum, RACK_SLOTS_PER_HUB);
 	int rc = add(r, d, err, errlen);
 	g_free(d);
 	if (rc == 0)
@@ -91,13 +93,14 @@ static int ensure_hub(struct rack *r, unsigned hub, char *err, size_t errlen)
 	return rc;
 }
 
-int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot *s,
-		    unsigned devnum, char *err, size_t errlen)
+int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot *s, char *err,
+		    size_t errlen)
 {
 	const struct rack_kind *k = s->kind;
 	unsigned hub = s->index / RACK_SLOTS_PER_HUB + 1, port = s->index % RACK_SLOTS_PER_HUB + 1;
 	if (ensure_hub(r, hub, err, errlen) < 0)
 		return -1;
+	unsigned devnum = r->next_devnum++; /* the kernel numbers every enumeration anew */
 	char id_path[64], tag[64], vendor[64], model[96], idser[192];
 	rack_sysfs_id_path(s->index, id_path, sizeof id_path);
 	path_tag(id_path, tag, sizeof tag);
@@ -109,10 +112,15 @@ int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot 
 	else
 		snprintf(idser, sizeof idser, "%s_%s", vendor, model);
 
-	snprintf(p->sys_usb, sizeof p->sys_usb, ROOT_HUB "/1-%u/1-%u.%u", hub, hub, port);
-	snprintf(p->sys_intf, sizeof p->sys_intf, "%s/1-%u.%u:1.0", p->sys_usb, hub, port);
-	snprintf(p->sys_serial, sizeof p->sys_serial, "%s/%s", p->sys_intf, p->name);
-	snprintf(p->sys_tty, sizeof p->sys_tty, "%s/tty/%s", p->sys_serial, p->name);
+	/* about 100 characters at most: the buffers hold 256 */
+	if (snprintf(p->sys_usb, sizeof p->sys_usb, ROOT_HUB "/1-%u/1-%u.%u", hub, hub, port) < 0 ||
+	    snprintf(p->sys_intf, sizeof p->sys_intf, "%s/1-%u.%u:1.0", p->sys_usb, hub, port) <
+		    0 ||
+	    snprintf(p->sys_serial, sizeof p->sys_serial, "%s/%s", p->sys_intf, p->name) < 0 ||
+	    snprintf(p->sys_tty, sizeof p->sys_tty, "%s/tty/%s", p->sys_serial, p->name) < 0) {
+		snprintf(err, errlen, "cannot format the sysfs paths");
+		return -1;
+	}
 
 	char manuf[96] = "", serial[64] = "", serial_prop[64] = "";
 	if (k->manufacturer)
@@ -141,7 +149,8 @@ int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot 
 	char *t = g_strdup_printf(
 		"P: %1$s\nN: %2$s\nE: DEVNAME=/dev/%2$s\nE: MAJOR=%3$d\nE: MINOR=%4$u\n"
 		"E: SUBSYSTEM=tty\nE: ID_BUS=usb\nE: ID_VENDOR=%5$s\nE: ID_VENDOR_ID=%6$s\n"
-		"E: ID_MODEL=%7$s\nE: ID_MODEL_ID=%8$s\nE: ID_REVISION=%9$s\nE: ID_SERIAL=%10$s\n%11$s"
+		"E: ID_MODEL=%7$s\nE: ID_MODEL_ID=%8$s\nE: ID_REVISION=%9$s\n"
+		"E: ID_SERIAL=%10$s\n%11$s"
 		"E: ID_TYPE=generic\nE: ID_USB_INTERFACES=:ff0000:\nE: ID_USB_INTERFACE_NUM=00\n"
 		"E: ID_USB_DRIVER=%12$s\nE: ID_PATH=%13$s\nE: ID_PATH_TAG=%14$s\n"
 		"A: dev=%3$d:%4$u\nL: device=../../../%2$s\n\n",
@@ -167,6 +176,20 @@ void rack_sysfs_unplug(struct rack *r, struct rack_port *p)
 		snprintf(sys, sizeof sys, "/sys%s", chain[i]);
 		umockdev_testbed_uevent(r->tb, sys, "remove");
 		umockdev_testbed_remove_device(r->tb, sys);
+	}
+	/* umockdev 0.17.16 keeps dev/.ptymap/<pty> (for isatty()) after the
+	 * removal and asserts that no such link exists when it makes the next
+	 * pty: the kernel reuses the pty number once the tty is closed, so the
+	 * next plug would abort vrack.  The pty is gone: forget it. */
+	if (p->pts[0]) {
+		gchar *root = umockdev_testbed_get_root_dir(r->tb);
+		gchar *name = g_strdup(p->pts);
+		g_strdelimit(name, "/", '_');
+		gchar *link = g_strdup_printf("%s/dev/.ptymap/%s", root, name);
+		(void)unlink(link);
+		g_free(link);
+		g_free(name);
+		g_free(root);
 	}
 	/* hide any real device of the same name again */
 	for (unsigned i = 0; i < r->nshadows; i++) {
@@ -200,7 +223,7 @@ void rack_sysfs_shadow_real_ttys(struct rack *r)
 		gchar *path = g_strdup_printf("%s/dev/%s", root, de->d_name);
 		(void)g_mkdir_with_parents(path, 0755);
 		g_free(path);
-		snprintf(r->shadows[r->nshadows++], sizeof r->shadows[0], "%s", de->d_name);
+		strcpy(r->shadows[r->nshadows++], de->d_name); /* length checked above */
 	}
 	closedir(d);
 	g_free(root);

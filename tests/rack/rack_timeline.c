@@ -17,7 +17,7 @@
 #include "rack.h"
 
 #define TIMELINE_VERSION 1
-#define TIMELINE_MAX_T 86400.0
+#define TIMELINE_MAX_T   86400.0
 
 static const char *const s_actions[] = {
 	[RACK_PLUG] = "plug",
@@ -31,7 +31,8 @@ const char *rack_action_name(enum rack_action a)
 	return s_actions[a];
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -49,8 +50,8 @@ static int check_header(const char *line, const char *path, char *err, size_t er
 		return 0;
 	int v = atoi(line + sizeof tag - 1);
 	if (v != TIMELINE_VERSION)
-		return fail(err, errlen, "%s:1: timeline format v%d, but this vrack reads v%d", path, v,
-			    TIMELINE_VERSION);
+		return fail(err, errlen, "%s:1: timeline format v%d, but this vrack reads v%d",
+			    path, v, TIMELINE_VERSION);
 	return 0;
 }
 
@@ -60,33 +61,40 @@ static int parse_line(char *line, const char *path, unsigned lineno, struct rack
 	char *w[5];
 	size_t n = 0;
 	char *save = NULL;
-	for (char *t = strtok_r(line, " \t\r\n", &save); t && n < 5; t = strtok_r(NULL, " \t\r\n", &save))
+	for (char *t = strtok_r(line, " \t\r\n", &save); t && n < 5;
+	     t = strtok_r(NULL, " \t\r\n", &save))
 		w[n++] = t;
 	if (n < 3)
-		return fail(err, errlen, "%s:%u: expected 'TIME ACTION SLOT', e.g. '1.5 unplug 0'", path,
-			    lineno);
+		return fail(err, errlen, "%s:%u: expected 'TIME ACTION SLOT', e.g. '1.5 unplug 0'",
+			    path, lineno);
 	char *end;
 	errno = 0;
 	double t = strtod(w[0], &end);
 	if (errno || end == w[0] || *end || !(t >= 0) || t > TIMELINE_MAX_T)
-		return fail(err, errlen, "%s:%u: '%s' is not a time in seconds from 0 to %.0f "
-			    "(e.g. 0, 1.5)", path, lineno, w[0], TIMELINE_MAX_T);
+		return fail(err, errlen,
+			    "%s:%u: '%s' is not a time in seconds from 0 to %.0f "
+			    "(e.g. 0, 1.5)",
+			    path, lineno, w[0], TIMELINE_MAX_T);
 	size_t a;
 	for (a = 0; a < sizeof s_actions / sizeof s_actions[0]; a++)
 		if (!strcmp(w[1], s_actions[a]))
 			break;
 	if (a == sizeof s_actions / sizeof s_actions[0])
-		return fail(err, errlen, "%s:%u: unknown action '%s': use plug, unplug, swap or "
-			    "power-cycle", path, lineno, w[1]);
+		return fail(err, errlen,
+			    "%s:%u: unknown action '%s': use plug, unplug, swap or "
+			    "power-cycle",
+			    path, lineno, w[1]);
 	unsigned long slot = strtoul(w[2], &end, 10);
 	if (end == w[2] || *end || w[2][0] == '-' || slot >= RACK_MAX_SLOTS)
-		return fail(err, errlen, "%s:%u: slot '%s' is not a number from 0 to %d", path, lineno,
-			    w[2], RACK_MAX_SLOTS - 1);
+		return fail(err, errlen, "%s:%u: slot '%s' is not a number from 0 to %d", path,
+			    lineno, w[2], RACK_MAX_SLOTS - 1);
 	int button = 0;
 	if (n >= 4) {
 		if (a != RACK_POWER_CYCLE || strcmp(w[3], "button") || n > 4)
-			return fail(err, errlen, "%s:%u: unexpected '%s': only power-cycle takes one more "
-				    "word, 'button' (hold GPIO0 while powering up)", path, lineno, w[3]);
+			return fail(err, errlen,
+				    "%s:%u: unexpected '%s': only power-cycle takes one more "
+				    "word, 'button' (hold GPIO0 while powering up)",
+				    path, lineno, w[3]);
 		button = 1;
 	}
 	ev->t = t;
@@ -102,7 +110,7 @@ static int by_time(const void *a, const void *b)
 	const struct rack_event *x = a, *y = b;
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;   /* file order for equal times */
+	return x->line < y->line ? -1 : x->line > y->line; /* file order for equal times */
 }
 
 int rack_timeline_load(const char *path, struct rack_timeline *ret, char *err, size_t errlen)
@@ -168,8 +176,10 @@ int rack_timeline_check(const struct rack_timeline *tl, const struct rack_slot *
 	for (size_t i = 0; i < tl->n; i++) {
 		const struct rack_event *ev = &tl->ev[i];
 		if (!slots[ev->slot].defined)
-			return fail(err, errlen, "%s:%u: slot %u is not defined: add --slot '%u kind=cp2102' "
-				    "(or a line in --slots)", tl->path, ev->line, ev->slot, ev->slot);
+			return fail(err, errlen,
+				    "%s:%u: slot %u is not defined: add --slot '%u kind=cp2102' "
+				    "(or a line in --slots)",
+				    tl->path, ev->line, ev->slot, ev->slot);
 		if (!seen[ev->slot] && ev->action == RACK_PLUG)
 			plugged[ev->slot] = 0;
 		seen[ev->slot] = 1;
@@ -184,24 +194,28 @@ int rack_timeline_check(const struct rack_timeline *tl, const struct rack_slot *
 		switch (ev->action) {
 		case RACK_PLUG:
 			if (*p)
-				return fail(err, errlen, "%s:%u: slot %u is already plugged in at %.3f s: "
-					    "unplug it first, or drop this line", tl->path, ev->line,
-					    ev->slot, ev->t);
+				return fail(err, errlen,
+					    "%s:%u: slot %u is already plugged in at %.3f s: "
+					    "unplug it first, or drop this line",
+					    tl->path, ev->line, ev->slot, ev->t);
 			*p = 1;
 			break;
 		case RACK_UNPLUG:
 			if (!*p)
-				return fail(err, errlen, "%s:%u: slot %u is not plugged in at %.3f s: plug it "
-					    "first, or drop this line", tl->path, ev->line, ev->slot, ev->t);
+				return fail(err, errlen,
+					    "%s:%u: slot %u is not plugged in at %.3f s: plug it "
+					    "first, or drop this line",
+					    tl->path, ev->line, ev->slot, ev->t);
 			*p = 0;
 			break;
 		case RACK_POWER_CYCLE:
 			if (!*p)
-				return fail(err, errlen, "%s:%u: slot %u is not plugged in at %.3f s, so its "
-					    "unit has no power to cycle", tl->path, ev->line, ev->slot, ev->t);
+				return fail(err, errlen,
+					    "%s:%u: slot %u is not plugged in at %.3f s, so its "
+					    "unit has no power to cycle",
+					    tl->path, ev->line, ev->slot, ev->t);
 			break;
-		case RACK_SWAP:
-			break;  /* unplugged: the next plug brings the new unit */
+		case RACK_SWAP: break; /* unplugged: the next plug brings the new unit */
 		}
 	}
 	return 0;

@@ -51,8 +51,9 @@ int main(int argc, char **argv)
 		failures++;
 	} else if (argc > 1 && (c.n_slots != 2 || c.mode != ST_MODE_REFURBISH ||
 				strcmp(c.flash_mode, "dout") || c.stub_baud != 921600 ||
-				strcmp(st_config_reset_for(&c, 0x0403, 0x6001), "none") ||
-				strcmp(st_config_reset_for(&c, 0x10c4, 0xea60), "auto"))) {
+				strcmp(st_config_reset_for(&c, NULL, 0x0403, 0x6001), "none") ||
+				strcmp(st_config_reset_for(&c, "2", 0x10c4, 0xea60), "auto") ||
+				strcmp(st_config_reset_for(&c, "1", 0x10c4, 0xea60), "none"))) {
 		fprintf(stderr, "FAIL: example config values\n");
 		failures++;
 	}

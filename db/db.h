@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/* espstation database: stations, adapters, devices, images, jobs with their
+ * stages and written ranges, backups, restores, and an append-only event
+ * journal, in one SQLite file (WAL).  Only SQLite; no printing, no globals.
+ *
+ * Process model (design.md §2): every worker process opens its own
+ * connection and writes its own job's rows; the supervisor and the audit
+ * CLI open theirs.  WAL lets them read while one writes; the busy timeout
+ * serialises writers.  A struct db belongs to one thread at a time, and is
+ * never carried across fork(): a child must neither use nor close the
+ * parent's struct db (open its own after the fork).
+ *
+ * History is never updated away: the schema's triggers refuse DELETE on
+ * every table, UPDATE of journal, backup, image, stage, write and restore
+ * rows, and UPDATE of a closed job; adapters and devices only move
+ * last_seen forward.  Every change to a job and to the rows that hang off
+ * it (device, stages, writes, backups, restores, end) appends a journal
+ * event in the same transaction, built from the row just written, so a job
+ * can be replayed from the events table alone.
+ *
+ * Return values: 0 on success, a negative errno-style code on failure, and
+ * db_errmsg() then says what failed and why, in one line:
+ *   -EINVAL    bad argument (malformed MAC or hash, unknown mode/result/outcome)
+ *   -ENOENT    no such row (job, device, backup; or a referenced id is unknown)
+ *   -EALREADY  the job is already closed (a closed job is history)
+ *   -EPERM     refused by an append-only trigger, or another unit's backup
+ *              without force
+ *   -EBUSY     the database stayed locked for the whole busy timeout
+ *   -ENOSPC    disk full; -EIO (or the system errno) for other I/O errors
+ *   -EBADMSG   not an espstation database, or a corrupt file
+ *   -ENOTSUP   the schema is newer than this program
+ *   -ENOMEM    out of memory
+ * A failed call leaves nothing behind: each call is one transaction (or a
+ * savepoint inside the caller's db_tx_begin()), durable when it returns 0
+ * outside a db_tx_begin() (synchronous=FULL).
+ *
+ * Times are Unix milliseconds (CLOCK_REALTIME) in *_ms columns; the journal
+ * also stores ts_utc, and the views (job_report, stage_report,
+ * backup_inventory) add *_utc columns, as ISO-8601 UTC with ms
+ * ("2024-05-01T12:34:56.789Z") for people reading the file directly. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DB_MUST_CHECK __attribute__((warn_unused_result))
+
+/* Schema version this build writes; see the version log in db_schema.c. */
+#define DB_SCHEMA_VERSION 1
+/* Longest stored path (bytes, without the NUL). */
+#define DB_PATH_MAX 4095
+/* Canonical MAC: "aa:bb:cc:dd:ee:ff" plus NUL. */
+#define DB_MAC_LEN 18
+
+struct db;
+
+/* ---- db.c: open, close, errors, transactions ------------------------- */
+
+/* Opens (creating if missing) the database at path; the directory must
+ * exist.  Sets journal_mode=WAL, synchronous=FULL (a commit is on disk when
+ * the call returns), foreign_keys=ON, recursive_triggers=ON (so REPLACE
+ * cannot delete behind the triggers' back) and a 10 s busy timeout, then
+ * migrates the schema to DB_SCHEMA_VERSION in one transaction.  Safe to run
+ * from many processes at once on the same file.  Refuses a file written by
+ * a newer espstation (-ENOTSUP: "database schema v7 is newer than this
+ * espstation (v1): upgrade espstation") and a file that is not ours
+ * (-EBADMSG).  On failure *ret is NULL and err (if not NULL) holds the
+ * message. */
+int db_open(const char *path, struct db **ret, char *err, size_t errlen) DB_MUST_CHECK;
+
+/* Closes the connection; NULL is fine.  An open db_tx_begin() is rolled
+ * back. */
+void db_close(struct db *db);
+
+/* The message of the last failed call on this connection ("" if none). */
+const char *db_errmsg(const struct db *db);
+
+/* Schema version found in the file when it was opened (0 = new file). */
+int db_schema_version_at_open(const struct db *db);
+
+/* Milliseconds to wait for another writer (default 10000). */
+void db_set_busy_timeout(struct db *db, int ms);
+
+/* Replaces the wall clock used for the rows' own timestamps (job start and
+ * end, event, backup and first/last-seen times).  For tests and replay; NULL
+ * restores CLOCK_REALTIME. */
+typedef int64_t db_clock_fn(void *user_data);
+void db_set_clock(struct db *db, db_clock_fn *fn, void *user_data);
+
+/* The connection's current time in Unix ms (the clock above). */
+int64_t db_now_ms(const struct db *db);
+
+/* Formats Unix ms as "2024-05-01T12:34:56.789Z" (buf >= 32 bytes). */
+const char *db_time_utc(int64_t ms, char *buf, size_t cap);
+
+/* Groups several calls into one transaction: nothing is visible to other
+ * connections, and nothing survives a crash, until db_tx_commit().  Takes
+ * the write lock at once (BEGIN IMMEDIATE), waiting up to the busy timeout.
+ * Calls nest; only the outermost commit is durable.  After a failed call
+ * inside a transaction the transaction is still usable (that call's
+ * changes were rolled back to its savepoint), except after a disk-full,
+ * I/O or out-of-memory error: SQLite then drops the whole transaction, and
+ * every call returns -EIO until the caller unwinds with db_tx_rollback()
+ * (or db_tx_commit(), which then fails). */
+int db_tx_begin(struct db *db) DB_MUST_CHECK;
+int db_tx_commit(struct db *db) DB_MUST_CHECK;
+/* Rolls back the innermost db_tx_begin(); NULL-safe, never fails. */
+void db_tx_rollback(struct db *db);
+
+/* ---- db_mac.c ----------------------------------------------------------- */
+
+/* Canonical form of a MAC written as aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff,
+ * aabb.ccdd.eeff or aabbccddeeff, any case, surrounding blanks ignored:
+ * out = "aa:bb:cc:dd:ee:ff" (out may be in).  Mixed or misplaced
+ * separators are refused, not guessed.  Returns 0, or -EINVAL (out = ""). */
+int db_mac_normalize(const char *in, char out[DB_MAC_LEN]) DB_MUST_CHECK;
+
+/* ---- db_device.c: stations, adapters, devices, images ----------------- */
+
+/* Id of the station called name (created on first use).  name: 1..64
+ * printable characters. */
+int db_station_upsert(struct db *db, const char *name, int64_t *ret_id) DB_MUST_CHECK;
+
+/* One USB-UART adapter as seen on one physical port.  An adapter row is
+ * identified by all of station, VID, PID, USB serial, ID_PATH and slot: a
+ * CH340 has no serial, so its port is its identity; a CP2102 moved to another
+ * port gets a second row with the same serial (group by vid, pid, usb_serial
+ * to follow it).  Repeated sightings only move last_seen forward. */
+struct db_adapter {
+	int64_t station_id;
+	unsigned vid, pid;          /* USB idVendor, idProduct */
+	const char *usb_serial;     /* iSerial; NULL or "" if the chip has none */
+	const char *id_path;        /* udev ID_PATH; NULL or "" for TCP ports */
+	const char *slot;           /* slot name from the config; NULL/"" if unmapped */
+	const char *kind;           /* "cp2102", "ch340", "ft232r" ...; may be NULL */
+};
+int db_adapter_upsert(struct db *db, const struct db_adapter *a, int64_t *ret_id) DB_MUST_CHECK;
+
+/* A unit seen by detect.  The first sighting fixes chip, flash_id and
+ * flash_size; later sightings move last_seen forward.  Returns 0, or 1 when
+ * the row already existed with a different chip, flash ID or size (e.g. a
+ * replaced flash chip: the row keeps the first values, and a station-level
+ * "device.changed" event keeps both), or a negative error. */
+struct db_device {
+	const char *mac;            /* any form db_mac_normalize() accepts */
+	const char *chip;           /* "ESP8266EX", "ESP8285" */
+	uint32_t flash_id;          /* JEDEC RDID, 24 bits */
+	uint32_t flash_size;        /* bytes; 0 if unknown */
+};
+int db_device_seen(struct db *db, const struct db_device *d, int64_t *ret_id) DB_MUST_CHECK;
+
+/* Id of the device with this MAC: 0 or -ENOENT. */
+int db_device_find(struct db *db, const char *mac, int64_t *ret_id) DB_MUST_CHECK;
+
+/* A firmware image file, identified by its SHA-256.  The first name and the
+ * header fields (as read from the file, before any patching) stay; a second
+ * upsert of the same bytes under another name returns the same id.
+ * Header fields are -1 when the file has no ESP8266 image header. */
+struct db_image {
+	const char *sha256;         /* 64 hex digits, any case */
+	const char *name;           /* file name as given by the operator */
+	uint64_t size;              /* bytes */
+	int flash_mode;             /* byte 2: 0 qio, 1 qout, 2 dio, 3 dout */
+	int size_code;              /* high nibble of byte 3, as stored */
+	int freq_code;              /* low nibble of byte 3 */
+	int64_t entry;              /* entry point; -1 if none */
+};
+int db_image_upsert(struct db *db, const struct db_image *img, int64_t *ret_id) DB_MUST_CHECK;
+
+/* ---- db_job.c: jobs, stages, written ranges, the journal -------------- */
+
+/* Modes: "refurbish", "backup", "restore", "flash".
+ * Results: "passed", "failed", "unplugged", "crashed", "interrupted",
+ *          "refused", "cancelled".
+ * Stage outcomes: "ok", "failed", "skipped", "cancelled".
+ * These are rows of the job_modes, job_results and stage_outcomes tables, so
+ * a later schema version can add values without touching old rows. */
+
+struct db_job_start {
+	int64_t station_id;
+	const char *slot;           /* slot name; NULL/"" for single-port commands */
+	int64_t adapter_id;         /* 0 = none */
+	const char *mode;
+	int64_t image_id;           /* 0 = none (backup, restore) */
+	int pid;                    /* writer process; 0 = getpid() */
+	const char *port;           /* "/dev/ttyUSB3", "socket://host:4000"; may be NULL */
+};
+/* Opens a job (end unset) and journals "job.begin". */
+int db_job_begin(struct db *db, const struct db_job_start *js, int64_t *ret_id) DB_MUST_CHECK;
+
+/* Ties the job to the unit detect found; once per job (-EPERM if it is
+ * already set to another device).  Journals "job.device". */
+int db_job_set_device(struct db *db, int64_t job_id, int64_t device_id) DB_MUST_CHECK;
+
+/* Marks the start of a stage: the job row's stage column names the stage
+ * being worked on (so a killed job shows where it stopped) and
+ * "stage.begin" is journalled.  stage: lower-case [a-z0-9_], 1..32 chars
+ * ("detect", "backup", "erase", "write", "verify", "reset"). */
+int db_job_stage_begin(struct db *db, int64_t job_id, const char *stage) DB_MUST_CHECK;
+
+/* Records a finished stage: one job_stages row, journalled "stage.end";
+ * the job row's stage column names it too (for callers that record stages
+ * without beginning them). */
+struct db_stage {
+	const char *stage;
+	const char *outcome;        /* see above */
+	int64_t start_ms, end_ms;   /* wall clock, Unix ms */
+	uint64_t bytes;             /* bytes moved (read, erased, written); 0 if none */
+	int err_code;               /* enum esp_err value, 0 = none */
+	const char *err_name;       /* esp_err_name(); NULL if none */
+	const char *err_msg;        /* the one-line cause and fix; NULL if none */
+};
+int db_job_stage(struct db *db, int64_t job_id, const struct db_stage *st) DB_MUST_CHECK;
+
+/* One range written to the chip: the source (image or backup) and the hash
+ * of the bytes actually sent, which differ from the source's when the image
+ * header was patched.  Journalled "write". */
+struct db_write {
+	uint32_t addr;
+	uint64_t size;
+	int64_t image_id;           /* source image, 0 if none */
+	int64_t backup_id;          /* source backup (restore), 0 if none */
+	const char *sha256;         /* of the bytes written */
+	const char *md5;            /* of the bytes written (what verify compares) */
+	int patched;                /* header flash mode/size/freq was changed */
+};
+int db_job_write(struct db *db, int64_t job_id, const struct db_write *w,
+		 int64_t *ret_id) DB_MUST_CHECK;
+
+/* Closes a job: result, stage reached and error cause; end time from the
+ * connection's clock; journals "job.end".  Only an open job is closed:
+ * -EALREADY (row untouched) if it was closed already, e.g. when the
+ * supervisor reaps a worker that had finished its own job. */
+struct db_job_end {
+	const char *result;         /* see above */
+	const char *stage;          /* stage reached; NULL = the last one begun */
+	int err_code;               /* 0 = none */
+	const char *err_name;
+	const char *err_msg;
+};
+int db_job_finish(struct db *db, int64_t job_id, const struct db_job_end *e) DB_MUST_CHECK;
+
+/* Start-up recovery: closes every still-open job of the station with e
+ * (result usually "interrupted"; stage NULL keeps each job's own stage) and
+ * journals "job.end" for each.  *ret_count (may be NULL) = jobs closed. */
+int db_jobs_close_interrupted(struct db *db, int64_t station_id, const struct db_job_end *e,
+			      int *ret_count) DB_MUST_CHECK;
+
+/* Appends one journal event.  type: 1..64 printable characters; json: a
+ * JSON text or NULL.  job_id 0 = a station-level event (no job).  Refused
+ * (-EALREADY) for a closed job.  *ret_id (may be NULL) is the event id,
+ * strictly increasing over the whole file and never reused. */
+int db_event(struct db *db, int64_t job_id, const char *type, const char *json,
+	     int64_t *ret_id) DB_MUST_CHECK;
+
+/* A job as stored (for the supervisor after reaping a worker, and tests). */
+struct db_job_row {
+	int64_t id, station_id, adapter_id, device_id, image_id;
+	char slot[33];
+	char port[256];
+	char mode[16];
+	int pid;
+	int64_t start_ms;
+	int64_t end_ms;             /* 0 while open */
+	char result[16];            /* "" while open */
+	char stage[33];             /* stage begun or recorded last; once closed, reached */
+	int err_code;
+	char err_name[64];
+	char err_msg[512];          /* truncated if longer */
+};
+int db_job_get(struct db *db, int64_t job_id, struct db_job_row *ret) DB_MUST_CHECK;
+
+/* ---- db_backup.c: backups and restores --------------------------------- */
+
+/* A backup file on disk.  Call only after the file is fsync'd and renamed
+ * into place: the row is committed (on disk) when this returns 0, and only
+ * then may the caller erase the chip.  (Inside db_tx_begin() it is durable
+ * only at the outermost commit: do not erase before that.)  verified is computed here: the file's
+ * MD5 equals the chip's own MD5 of the same range.  If job_id is set it must
+ * be an open job whose device is device_id. */
+struct db_backup {
+	int64_t device_id;
+	int64_t job_id;             /* 0 = taken outside a station job (CLI) */
+	const char *path;           /* where the file is, as the caller will look for it */
+	uint64_t size;              /* bytes: the whole real flash */
+	uint32_t flash_id;          /* JEDEC RDID at the time */
+	const char *sha256;         /* of the file, 64 hex */
+	const char *md5;            /* of the file, 32 hex */
+	const char *chip_md5;       /* SPI_FLASH_MD5 reported by the chip; NULL if not asked */
+};
+int db_backup_add(struct db *db, const struct db_backup *b, int64_t *ret_id) DB_MUST_CHECK;
+
+/* A backup row, with its device's MAC. */
+struct db_backup_row {
+	int64_t id, device_id, job_id;   /* job_id 0 if none */
+	char mac[DB_MAC_LEN];
+	char path[DB_PATH_MAX + 1];
+	uint64_t size;
+	uint32_t flash_id;
+	char sha256[65], md5[33], chip_md5[33];  /* chip_md5 "" if not checked */
+	int verified;
+	int64_t created_ms;
+	char created_utc[32];
+};
+
+/* The newest backup of this MAC whose file MD5 matched the chip (the one a
+ * restore writes back).  0, or -ENOENT if there is none. */
+int db_backup_latest_verified(struct db *db, const char *mac,
+			      struct db_backup_row *ret) DB_MUST_CHECK;
+
+/* Calls fn for every backup of this MAC, newest first (verified or not).
+ * fn returns 0 to go on, non-zero to stop (that value is returned).  row
+ * is valid during the call only.  0 (also when there are none) or error. */
+typedef int db_backup_fn(void *user_data, const struct db_backup_row *row);
+int db_backups_for_mac(struct db *db, const char *mac, db_backup_fn *fn,
+		       void *user_data) DB_MUST_CHECK;
+
+/* Records that job_id writes backup_id to the unit target_mac.  The donor
+ * MAC is taken from the backup itself.  Unless forced, donor and target
+ * must be the same unit: -EPERM otherwise ("never write another unit's
+ * backup").  The schema enforces the same rule. */
+int db_restore_add(struct db *db, int64_t job_id, int64_t backup_id, const char *target_mac,
+		   int forced, int64_t *ret_id) DB_MUST_CHECK;

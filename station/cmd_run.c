@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* `espstation run [--config FILE] [--plain] [--events json[:FILE]]` */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli_cmds.h"
+#include "cli_common.h"
+#include "cli_help.h"
+#include "esp_image.h"
+#include "file_io.h"
+#include "supervisor.h"
+
+/* the first-try defaults live under ./espstation-data: create it */
+static int ensure_parent_dir(const char *path)
+{
+	char dir[ST_CFG_STR];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		(void)mkdir(dir, 0700);
+		*p = '/';
+	}
+	return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+/* A corrupt or unreadable image is refused before any unit is touched. */
+static int check_image(const struct st_config *cfg)
+{
+	if (cfg->mode != ST_MODE_REFURBISH && cfg->mode != ST_MODE_FLASH)
+		return 0;
+	char err[FIO_ERR_LEN];
+	uint8_t *buf;
+	size_t len;
+	if (fio_read_all(cfg->image, 0, &buf, &len, err) != 0) {
+		cli_fail(CLI_EXIT_REFUSED, "image: %s", err);
+		return -1;
+	}
+	struct esp_image_info info;
+	struct esp_error e;
+	int bad = len == 0 || (buf[0] == ESP_IMAGE_MAGIC && esp_image_parse(buf, len, &info, &e) != ESP_OK);
+	if (bad)
+		cli_fail(CLI_EXIT_REFUSED, "image %s refused: %s (fix: download the firmware again)",
+			 cfg->image, len ? e.msg : "the file is empty");
+	free(buf);
+	return bad ? -1 : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"plain", no_argument, NULL, 'p'},
+		{"events", required_argument, NULL, 'e'},
+		{"ready-fd", required_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *cfg_path = NULL, *events = NULL;
+	int plain = 0, c, ready_fd = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': cfg_path = optarg; break;
+		case 'p': plain = 1; break;
+		case 'e': events = optarg; break;
+		case 'r': ready_fd = atoi(optarg); break;
+		case 'h': (void)cli_help_command("run", stdout); return CLI_EXIT_OK;
+		default: return cli_fail(CLI_EXIT_USAGE, "run: see 'espstation run --help'");
+		}
+	}
+	if (optind < argc)
+		return cli_fail(CLI_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
+	struct st_config cfg;
+	st_config_defaults(&cfg);
+	char err[512];
+	if (cfg_path && st_config_load(cfg_path, &cfg, err, sizeof err) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "%s", err);
+	if (!cfg_path && cfg.mode != ST_MODE_BACKUP)
+		cfg.mode = ST_MODE_BACKUP; /* no image without a config: back up only */
+	if (check_image(&cfg) != 0)
+		return CLI_EXIT_REFUSED;
+	if (ensure_parent_dir(cfg.database) != 0)
+		return cli_fail(CLI_EXIT_FILE, "cannot create the directory of %s: %s", cfg.database,
+				strerror(errno));
+	FILE *json = NULL;
+	if (events) {
+		if (strcmp(events, "json") == 0) {
+			json = stdout;
+			plain = 1;
+		} else if (strncmp(events, "json:", 5) == 0) {
+			json = fopen(events + 5, "a");
+			if (!json)
+				return cli_fail(CLI_EXIT_FILE, "cannot open %s: %s", events + 5,
+						strerror(errno));
+		} else {
+			return cli_fail(CLI_EXIT_USAGE, "--events takes json or json:FILE");
+		}
+	}
+	struct console con;
+	console_init(&con, json == stdout ? stderr : stdout, plain, json);
+	int rc = supervisor_run(&cfg, &con, ready_fd);
+	if (json && json != stdout)
+		fclose(json);
+	return rc;
+}

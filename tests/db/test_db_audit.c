@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* The audit questions, asked in SQL against a known day of work: backups of
+ * a MAC newest first, backup inventory since T, a slot's jobs with stage
+ * timings and causes, per-slot and per-adapter summaries (pass/fail, mean
+ * cycle time, top failure causes).  The answers must be exact and the
+ * plans must use the indexes (no full scan of jobs, backups or events). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dbtest.h"
+
+static char s_dir[256];
+
+#define T0 1714521600000LL      /* 2024-05-01T00:00:00Z */
+#define HOUR 3600000LL
+
+struct plan_job {
+	const char *slot;
+	const char *mac;
+	const char *result;         /* passed / failed / unplugged */
+	const char *err;            /* err_name when not passed */
+	int64_t start, cycle;       /* ms after T0, ms */
+	int backup;                 /* 1 verified, 2 unverified, 0 none */
+};
+
+/* A day: slot 1 (CP2102) good, slot 2 (CH340) flaky, slot 3 one job. */
+static const struct plan_job s_day[] = {
+	{"1", "5c:cf:7f:00:00:01", "passed", NULL, 1 * HOUR, 40000, 1},
+	{"2", "5c:cf:7f:00:00:02", "failed", "ESP_E_NOSYNC", 1 * HOUR + 1000, 12000, 0},
+	{"1", "5c:cf:7f:00:00:03", "passed", NULL, 2 * HOUR, 44000, 1},
+	{"2", "5c:cf:7f:00:00:02", "failed", "ESP_E_VERIFY", 2 * HOUR + 5000, 30000, 2},
+	{"2", "5c:cf:7f:00:00:02", "passed", NULL, 3 * HOUR, 50000, 1},
+	{"3", "5c:cf:7f:00:00:04", "unplugged", "ESP_E_NODEV", 3 * HOUR + 100, 9000, 0},
+	{"2", "5c:cf:7f:00:00:05", "failed", "ESP_E_NOSYNC", 4 * HOUR, 15000, 0},
+	{"1", "5c:cf:7f:00:00:01", "passed", NULL, 25 * HOUR, 36000, 1},   /* next day */
+};
+
+static void make_day(struct db *db, int64_t *clock)
+{
+	struct db_adapter ad[3] = {
+		{0, 0x10c4, 0xea60, "0001", "pci-0000:00:14.0-usb-0:1.1:1.0", "1", "cp2102"},
+		{0, 0x1a86, 0x7523, NULL, "pci-0000:00:14.0-usb-0:1.2:1.0", "2", "ch340"},
+		{0, 0x0403, 0x6001, "A50285BI", "pci-0000:00:14.0-usb-0:1.3:1.0", "3", "ft232r"},
+	};
+	int64_t station, adapter[3];
+
+	*clock = T0;
+	T_REQUIRE(db_station_upsert(db, "bench-1", &station) == 0);
+	for (int i = 0; i < 3; i++) {
+		ad[i].station_id = station;
+		T_REQUIRE(db_adapter_upsert(db, &ad[i], &adapter[i]) == 0);
+	}
+	for (size_t i = 0; i < sizeof s_day / sizeof s_day[0]; i++) {
+		const struct plan_job *p = &s_day[i];
+		int slot = p->slot[0] - '1';
+		struct db_job_start js = {.station_id = station, .slot = p->slot,
+					  .adapter_id = adapter[slot], .mode = "refurbish"};
+		struct db_device d = {p->mac, "ESP8266EX", 0x1640ef, 4u << 20};
+		struct db_job_end e = {p->result, NULL, p->err ? 7 : 0, p->err, p->err ? "cause" : NULL};
+		struct db_stage st = {"detect", "ok", 0, 0, 0, 0, NULL, NULL};
+		int64_t job, dev, id;
+
+		*clock = T0 + p->start;
+		T_REQUIRE(db_job_begin(db, &js, &job) == 0);
+		T_REQUIRE(db_device_seen(db, &d, &dev) >= 0);
+		T_REQUIRE(db_job_set_device(db, job, dev) == 0);
+		st.start_ms = T0 + p->start;
+		st.end_ms = st.start_ms + p->cycle / 4;
+		T_REQUIRE(db_job_stage(db, job, &st) == 0);
+		if (p->backup) {
+			char sha[65], md5[33], chip[33], path[64];
+			struct db_backup b = {dev, job, path, 4u << 20, 0x1640ef, NULL, NULL, NULL};
+
+			snprintf(path, sizeof path, "/backups/%zu.bin", i);
+			b.sha256 = t_hex(sha, 64, (unsigned)i);
+			b.md5 = t_hex(md5, 32, (unsigned)i);
+			b.chip_md5 = p->backup == 1 ? md5 : t_hex(chip, 32, 999);
+			*clock = st.end_ms + 1000;
+			T_REQUIRE(db_backup_add(db, &b, &id) == 0);
+		}
+		*clock = T0 + p->start + p->cycle;
+		T_REQUIRE(db_job_finish(db, job, &e) == 0);
+	}
+}
+
+/* Plans may scan only small tables (devices by id, the enumerations), or
+ * scan through an index. */
+static void check_plan(sqlite3 *h, const char *name, const char *sql)
+{
+	char q[2048], *plan;
+
+	t_set_case("plan: %s", name);
+	snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
+	plan = t_q_dump(h, q);
+	for (const char *line = plan; *line;) {
+		const char *nl = strchr(line, '\n');
+		char one[512];
+
+		int full_scan;
+
+		snprintf(one, sizeof one, "%.*s", (int)(nl - line), line);
+		full_scan = strstr(one, "SCAN ") && !strstr(one, " USING ");
+		if (full_scan)
+			fprintf(stderr, "full scan in %s: %s\nplan:\n%s", name, one, plan);
+		T_CHECK(!full_scan);
+		line = nl + 1;
+	}
+	free(plan);
+}
+
+static const char s_q_backups_of_mac[] =
+	"SELECT backup_id, path, sha256, md5, verified, created_utc FROM backup_inventory"
+	" WHERE mac = '5c:cf:7f:00:00:01' ORDER BY backup_id DESC";
+static const char s_q_inventory_since[] =
+	"SELECT mac, path, verified FROM backup_inventory"
+	" WHERE created_ms >= 1714521600000 + 2 * 3600000 ORDER BY created_ms, backup_id";
+static const char s_q_slot_day[] =
+	"SELECT job_id, mac, result, cycle_ms, err_name, start_utc FROM job_report"
+	" WHERE slot = '2' AND start_ms >= 1714521600000 AND start_ms < 1714521600000 + 86400000"
+	" ORDER BY start_ms";
+static const char s_q_stage_times[] =
+	"SELECT job_id, stage, outcome, duration_ms FROM stage_report"
+	" WHERE slot = '2' AND start_ms >= 1714521600000 ORDER BY stage_row";
+static const char s_q_slot_summary[] =
+	"SELECT slot, count(*), sum(result = 'passed'), sum(result <> 'passed'),"
+	" CAST(avg(CASE WHEN result = 'passed' THEN end_ms - start_ms END) AS INTEGER)"
+	" FROM jobs WHERE start_ms >= 1714521600000 AND start_ms < 1714521600000 + 86400000"
+	" AND end_ms IS NOT NULL GROUP BY slot ORDER BY slot";
+static const char s_q_top_causes[] =
+	"SELECT slot, err_name, count(*) AS n FROM jobs"
+	" WHERE start_ms >= 1714521600000 AND result <> 'passed'"
+	" GROUP BY slot, err_name ORDER BY slot, n DESC, err_name";
+static const char s_q_adapter_summary[] =
+	"SELECT printf('%04x:%04x', a.vid, a.pid),"
+	" CASE WHEN a.usb_serial <> '' THEN a.usb_serial ELSE a.id_path END, count(*),"
+	" sum(j.result = 'passed')"
+	" FROM jobs j JOIN adapters a ON a.id = j.adapter_id"
+	" WHERE j.start_ms >= 1714521600000 GROUP BY 1, 2 ORDER BY 1, 2";
+static const char s_q_mac_jobs[] =
+	"SELECT j.id, j.result FROM devices d JOIN jobs j ON j.device_id = d.id"
+	" WHERE d.mac = '5c:cf:7f:00:00:02' ORDER BY j.start_ms DESC";
+static const char s_q_job_journal[] =
+	"SELECT type FROM events WHERE job_id = 4 ORDER BY id";
+
+static void check_answers(sqlite3 *h)
+{
+	char *got;
+
+	t_set_case("backups of a MAC");
+	got = t_q_dump(h, s_q_backups_of_mac);
+	T_HAS_STR(got, "/backups/7.bin|");
+	T_CHECK(strstr(got, "/backups/7.bin") < strstr(got, "/backups/0.bin"));
+	T_HAS_STR(got, "|1|2024-05-02T01:00:10.000Z\n");   /* job 8: detect 9 s, +1 s */
+	free(got);
+
+	t_set_case("inventory since T");
+	got = t_q_dump(h, s_q_inventory_since);
+	T_EQ_STR(got, "5c:cf:7f:00:00:03|/backups/2.bin|1\n"
+		      "5c:cf:7f:00:00:02|/backups/3.bin|0\n"
+		      "5c:cf:7f:00:00:02|/backups/4.bin|1\n"
+		      "5c:cf:7f:00:00:01|/backups/7.bin|1\n");
+	free(got);
+
+	t_set_case("slot 2 today");
+	got = t_q_dump(h, s_q_slot_day);
+	T_EQ_STR(got, "2|5c:cf:7f:00:00:02|failed|12000|ESP_E_NOSYNC|2024-05-01T01:00:01.000Z\n"
+		      "4|5c:cf:7f:00:00:02|failed|30000|ESP_E_VERIFY|2024-05-01T02:00:05.000Z\n"
+		      "5|5c:cf:7f:00:00:02|passed|50000|NULL|2024-05-01T03:00:00.000Z\n"
+		      "7|5c:cf:7f:00:00:05|failed|15000|ESP_E_NOSYNC|2024-05-01T04:00:00.000Z\n");
+	free(got);
+	got = t_q_dump(h, s_q_stage_times);
+	T_EQ_STR(got, "2|detect|ok|3000\n4|detect|ok|7500\n5|detect|ok|12500\n7|detect|ok|3750\n");
+	free(got);
+
+	t_set_case("per-slot summary");
+	got = t_q_dump(h, s_q_slot_summary);
+	T_EQ_STR(got, "1|2|2|0|42000\n2|4|1|3|50000\n3|1|0|1|NULL\n");
+	free(got);
+	got = t_q_dump(h, s_q_top_causes);
+	T_EQ_STR(got, "2|ESP_E_NOSYNC|2\n2|ESP_E_VERIFY|1\n3|ESP_E_NODEV|1\n");
+	free(got);
+
+	t_set_case("per-adapter summary");
+	got = t_q_dump(h, s_q_adapter_summary);
+	T_EQ_STR(got, "0403:6001|A50285BI|1|0\n"
+		      "10c4:ea60|0001|3|3\n"
+		      "1a86:7523|pci-0000:00:14.0-usb-0:1.2:1.0|4|1\n");
+	free(got);
+
+	t_set_case("a unit's jobs and a job's journal");
+	got = t_q_dump(h, s_q_mac_jobs);
+	T_EQ_STR(got, "5|passed\n4|failed\n2|failed\n");
+	free(got);
+	got = t_q_dump(h, s_q_job_journal);
+	T_EQ_STR(got, "job.begin\njob.device\nstage.end\nbackup\njob.end\n");
+	free(got);
+}
+
+int main(void)
+{
+	char path[300];
+	int64_t clock = 0;
+	struct db *db;
+	sqlite3 *h;
+
+	t_mkdtemp(s_dir, sizeof s_dir);
+	t_path(path, sizeof path, s_dir, "station.db");
+	db = t_open(path);
+	db_set_clock(db, t_clock_step, &clock);
+	make_day(db, &clock);
+	db_close(db);
+	h = t_raw_open(path);
+	check_answers(h);
+	check_plan(h, "backups of a MAC", s_q_backups_of_mac);
+	check_plan(h, "inventory since T", s_q_inventory_since);
+	check_plan(h, "slot today", s_q_slot_day);
+	check_plan(h, "per-slot summary", s_q_slot_summary);
+	check_plan(h, "top causes", s_q_top_causes);
+	check_plan(h, "a unit's jobs", s_q_mac_jobs);
+	check_plan(h, "a job's journal", s_q_job_journal);
+	check_plan(h, "latest verified",
+		   "SELECT b.id FROM devices d JOIN backups b ON b.device_id = d.id"
+		   " WHERE d.mac = '5c:cf:7f:00:00:01' AND b.verified = 1 ORDER BY b.id DESC LIMIT 1");
+	check_plan(h, "open jobs of a station",
+		   "SELECT id FROM jobs WHERE station_id = 1 AND end_ms IS NULL");
+	sqlite3_close(h);
+	t_rmtree(s_dir);
+	return t_done("db_audit");
+}

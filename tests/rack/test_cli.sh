@@ -1,0 +1,71 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# vrack's own command line: --help documents the slot keys and the timeline
+# format; mistakes in a slot spec or a timeline are refused before anything
+# starts, naming FILE:LINE and the fix; a missing command is exit 127.
+CASE=cli
+. "$(dirname "$0")/rack_lib.sh"
+
+run() { "$VRACK" "$@" >"$T/out" 2>"$T/err"; RC=$?; SECS=-; }
+expect_msg() {   # ERE on stderr
+	grep -Eq "$1" "$T/err" || fail "stderr lacks /$1/: $(cat "$T/err")"
+	say "$(head -n 1 "$T/err")"
+}
+
+run --help
+expect_rc 0
+for w in 'kind=cp2102\|ch340\|ft232r\|noreset' 'unplug_after=BYTES' 'TIME plug\|unplug\|swap\|power-cycle SLOT' \
+	'ID_PATH' 'slotN.lines' 'VRACK_READY_FD' 'Exit status'; do
+	grep -q -- "$w" "$T/out" || fail "--help does not mention '$w'"
+done
+
+run --slot '0 kind=cp2101' -- true
+expect_rc 125
+expect_msg "unknown adapter kind 'cp2101' \(kinds: cp2102, ch340, ft232r, noreset\)"
+
+run --slot '0 flsh=1MB' -- true
+expect_rc 125
+expect_msg "unknown key 'flsh'"
+
+run --slot '0 flash=3MB' -- true
+expect_rc 125
+expect_msg "flash wants a power of two"
+
+printf '0 kind=ch340\n# comment\n1 kind=ft232r faults=never_boot,unplug_after=lots\n' >"$T/slots"
+run --slots "$T/slots" -- true
+expect_rc 125
+expect_msg "$T/slots:3: faults: unplug_after wants a byte count"
+
+printf '# vrack-timeline v1\n1.0 unplug 0\n2,5 plug 0\n' >"$T/tl"
+run --timeline "$T/tl" -- true
+expect_rc 125
+expect_msg "$T/tl:3: '2,5' is not a time in seconds"
+
+printf '1 unplug 0\n2 yank 0\n' >"$T/tl"
+run --timeline "$T/tl" -- true
+expect_rc 125
+expect_msg "$T/tl:2: unknown action 'yank': use plug, unplug, swap or power-cycle"
+
+printf '1 unplug 4\n' >"$T/tl"
+run --timeline "$T/tl" -- true
+expect_rc 125
+expect_msg "$T/tl:1: slot 4 is not defined: add --slot '4 kind=cp2102'"
+
+printf '1 unplug 0\n2 unplug 0\n' >"$T/tl"
+run --timeline "$T/tl" -- true
+expect_rc 125
+expect_msg "$T/tl:2: slot 0 is not plugged in at 2.000 s"
+
+printf '# vrack-timeline v2\n' >"$T/tl"
+run --timeline "$T/tl" -- true
+expect_rc 125
+expect_msg "$T/tl:1: timeline format v2, but this vrack reads v1"
+
+run -q
+expect_rc 125
+expect_msg "no command"
+
+rack -- /nonexistent/command
+expect_rc 127
+say "a missing command: exit 127"
+say "ok"
