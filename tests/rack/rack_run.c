@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -30,6 +31,9 @@ struct run {
 	const struct rack_timeline *tl;
 	pid_t pid;
 	int sfd, ready_fd;
+	int ctl_fd, ctl_keep;  /* VRACK_CONTROL FIFO: read end, and a write end that keeps it from EOF */
+	char ctl_buf[256];
+	size_t ctl_len;
 	int status, exited;
 	size_t next_ev;
 	int result;      /* overrides the command's status (timeout, rack failure) */
@@ -42,7 +46,7 @@ static char **child_env(struct rack *r, int ready_wfd)
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **env = calloc(n + 4, sizeof *env);
+	char **env = calloc(n + 5, sizeof *env);
 	if (!env)
 		return NULL;
 	size_t k = 0;
@@ -62,6 +66,7 @@ static char **child_env(struct rack *r, int ready_wfd)
 	env[k++] = g_strdup_printf("VRACK_PORTS=%s", ports);
 	if (ready_wfd >= 0)
 		env[k++] = g_strdup_printf("VRACK_READY_FD=%d", ready_wfd);
+	env[k++] = g_strdup_printf("VRACK_CONTROL=%s/control", r->workdir);
 	env[k] = NULL;
 	return env;
 }
@@ -298,9 +303,72 @@ static void kill_leftovers(struct run *u)
 	reap(u);
 }
 
+/* The control FIFO ($VRACK_CONTROL): the command may act on the rack at a
+ * moment it chooses (e.g. unplug a slot once the station reports a stage),
+ * with the timeline's words: "unplug N", "plug N", "swap N", "power-cycle N
+ * [button]".  A bad line is logged and ignored. */
+static void open_control(struct run *u)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/control", u->r->workdir);
+	u->ctl_fd = u->ctl_keep = -1;
+	if (mkfifo(path, 0600) < 0 && errno != EEXIST) {
+		rack_logf(u->r, "no control FIFO %s: %s", path, strerror(errno));
+		return;
+	}
+	u->ctl_fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	u->ctl_keep = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+}
+
+static void control_line(struct run *u, char *line)
+{
+	char word[32];
+	unsigned slot;
+	int n = 0;
+	if (sscanf(line, "%31s %u %n", word, &slot, &n) < 2 || slot >= RACK_MAX_SLOTS) {
+		rack_logf(u->r, "control: bad line '%s' (use e.g. 'unplug 0')", line);
+		return;
+	}
+	struct rack_event ev = {.slot = slot, .button = strstr(line + n, "button") != NULL};
+	if (!strcmp(word, "unplug"))
+		ev.action = RACK_UNPLUG;
+	else if (!strcmp(word, "plug"))
+		ev.action = RACK_PLUG;
+	else if (!strcmp(word, "swap"))
+		ev.action = RACK_SWAP;
+	else if (!strcmp(word, "power-cycle"))
+		ev.action = RACK_POWER_CYCLE;
+	else {
+		rack_logf(u->r, "control: unknown action '%s'", word);
+		return;
+	}
+	rack_logf(u->r, "control: %s", line);
+	if (rack_do(u->r, &ev) < 0)
+		rack_logf(u->r, "control: '%s' failed", line);
+}
+
+static void on_control(struct run *u)
+{
+	ssize_t n;
+	while ((n = read(u->ctl_fd, u->ctl_buf + u->ctl_len, sizeof u->ctl_buf - 1 - u->ctl_len)) > 0) {
+		u->ctl_len += (size_t)n;
+		u->ctl_buf[u->ctl_len] = '\0';
+		char *nl;
+		while ((nl = strchr(u->ctl_buf, '\n'))) {
+			*nl = '\0';
+			control_line(u, u->ctl_buf);
+			u->ctl_len -= (size_t)(nl + 1 - u->ctl_buf);
+			memmove(u->ctl_buf, nl + 1, u->ctl_len + 1);
+		}
+		if (u->ctl_len == sizeof u->ctl_buf - 1)
+			u->ctl_len = 0; /* an over-long line: drop it */
+	}
+}
+
 int rack_run(struct rack *r, const struct rack_timeline *tl)
 {
 	struct run u = {.r = r, .tl = tl, .sfd = -1, .ready_fd = -1};
+	open_control(&u);
 	sigset_t mask;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -336,9 +404,10 @@ int rack_run(struct rack *r, const struct rack_timeline *tl)
 		r->tl0 = rack_now(r);
 	while (!u.exited) {
 		int tick = rack_tick(r);
-		struct pollfd pf[2] = {{.fd = u.sfd, .events = POLLIN},
+		struct pollfd pf[3] = {{.fd = u.sfd, .events = POLLIN},
+				       {.fd = u.ctl_fd, .events = POLLIN},
 				       {.fd = u.ready_fd, .events = POLLIN}};
-		int n = poll(pf, u.ready_fd >= 0 ? 2 : 1, next_timeout(&u, tick));
+		int n = poll(pf, u.ready_fd >= 0 ? 3 : 2, next_timeout(&u, tick));
 		if (n < 0 && errno != EINTR) {
 			rack_logf(r, "poll: %s", strerror(errno));
 			u.result = RACK_EXIT_INTERNAL;
@@ -346,7 +415,9 @@ int rack_run(struct rack *r, const struct rack_timeline *tl)
 		}
 		if (pf[0].revents)
 			on_signals(&u);
-		if (u.ready_fd >= 0 && pf[1].revents)
+		if (u.ctl_fd >= 0 && pf[1].revents)
+			on_control(&u);
+		if (u.ready_fd >= 0 && pf[2].revents)
 			on_ready(&u);
 		if (!u.exited) {
 			play_due(&u);
@@ -360,6 +431,10 @@ int rack_run(struct rack *r, const struct rack_timeline *tl)
 	kill_leftovers(&u);
 	if (u.ready_fd >= 0)
 		close(u.ready_fd);
+	if (u.ctl_fd >= 0)
+		close(u.ctl_fd);
+	if (u.ctl_keep >= 0)
+		close(u.ctl_keep);
 	close(u.sfd);
 	return u.result ? u.result : u.status;
 }

@@ -26,7 +26,7 @@ CFG
 # The command run inside the rack: the station, stopped by SIGTERM once
 # $JOBS jobs are closed (or after 60 s); its own exit status is printed.
 station_cmd='
-	"$1" run --config "$2/station.cfg" --plain >"$2/station.log" 2>&1 & st=$!
+	"$1" run --config "$2/station.cfg" --plain ${RUN_ARGS:-} >"$2/station.log" 2>&1 & st=$!
 	echo "$st" >"$2/station.pid"
 	i=0
 	while [ $i -lt 300 ]; do

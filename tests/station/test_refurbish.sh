@@ -11,6 +11,8 @@ CASE=station_refurbish
 "$MKIMAGE" image "$T/fw.bin" 300000 5
 for n in 0 1 2; do "$MKIMAGE" random "$T/orig$n.bin" $((n == 2 ? 4194304 : 1048576)) $((n + 10)); done
 write_cfg refurbish
+RUN_ARGS="--events json:$T/events.jsonl"
+export RUN_ARGS
 rack --baud-fast --dump-flash \
 	--slot "0 kind=cp2102 timing=fast mac=60:01:94:00:00:01 image=$T/orig0.bin" \
 	--slot "1 kind=ch340 timing=fast mac=60:01:94:00:00:02 image=$T/orig1.bin" \
@@ -41,5 +43,10 @@ for n in 0 1 2; do
 	{ head -c 2 "$T/fw.bin"; printf "$(printf '\\%03o\\%03o' 3 $((size_code | (b3 & 15))))"; tail -c +5 "$T/fw.bin"; } >"$T/expect$n.bin"
 	cmp -s -n "$(stat -c %s "$T/fw.bin")" "$T/expect$n.bin" "$W/slot$n.flash.bin" || fail "slot $n: flash is not the patched image"
 done
+# the JSON event stream: one object per line, a "done" per job
+[ "$(grep -c '"type":"done".*"result":"passed"' "$T/events.jsonl")" = 3 ] || fail "events: $(tail -n 3 "$T/events.jsonl")"
+bad=$(grep -cv '^{"time":"[0-9T:.-]*Z","type":"[a-z]*","slot":' "$T/events.jsonl")
+[ "$bad" = 0 ] || fail "$bad malformed event lines"
+say "events: $(wc -l <"$T/events.jsonl") JSON lines, e.g. $(grep '"type":"unit"' "$T/events.jsonl" | head -n 1)"
 [ "$(q 'pragma integrity_check')" = ok ] || fail "integrity_check"
 say "ok"

@@ -1,0 +1,238 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Station benchmark (label bench): the station on the virtual rack with
+# N = 1, 4, 8, 16, 32 slots (BENCH_NS overrides) of 1 MB units, refurbish mode
+# at 921600 baud, realistic emulated flash timing (timing=real).  Per N it
+# prints the total time, the per-device cycle time and its ratio to the
+# wire-plus-flash bound, supervisor / worker / rack CPU and the peak RSS per
+# worker; then the issue's three targets as "target met / NOT met".
+# It never fails on speed, only on wrong results (a job not passed, a slot
+# with no job or two, a backup that is not the unit's flash, a unit whose
+# final flash is not the image).
+# Arguments: VRACK ESPSTATION UDEV_PROBE MKIMAGE (like the station tests).
+CASE=bench_station
+. "$(dirname "$0")/station_lib.sh"
+
+NS=${BENCH_NS:-1 4 8 16 32}
+BAUD=921600
+ROM_BAUD=115200
+FLASH=1048576
+IMG_BYTES=${BENCH_IMAGE_BYTES:-420000}
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+KINDS="cp2102 ch340 ft232r"
+
+"$MKIMAGE" image "$T/fw.bin" "$IMG_BYTES" 11
+cat >"$T/station.cfg" <<CFG
+station = "bench";
+database = "$DB";
+backup_dir = "$T/data/backups";
+mode = "refurbish";
+image = { file = "$T/fw.bin"; flash_mode = "dout"; flash_size = "detect"; };
+baud = { rom = $ROM_BAUD; stub = $BAUD; fallback = 460800; };
+connect_timeout = 60;
+settle_ms = 200;
+after_job = { reset = true; wait_removal = false; };
+CFG
+
+# --- the bound's inputs --------------------------------------------------
+# The station sends the image zlib-compressed (compress2, level 9) after
+# padding it to 4 bytes and patching 2 header bytes; Perl's Compress::Zlib is
+# the same zlib, so its size is exact up to those 2 bytes.  Without it: gzip -9
+# minus the gzip framing (18 bytes) plus zlib's (6): an approximation.
+IMG_LEN=$(wc -c <"$T/fw.bin")
+PAD_LEN=$(((IMG_LEN + 3) / 4 * 4))
+{ cat "$T/fw.bin"; head -c $((PAD_LEN - IMG_LEN)) /dev/zero | tr '\0' '\377'; } >"$T/fw.pad"
+if ZLEN=$(perl -MCompress::Zlib -e 'local $/; my $d = <STDIN>; print length(compress($d, 9))' <"$T/fw.pad" 2>/dev/null) &&
+	[ -n "$ZLEN" ]; then
+	ZHOW="zlib level 9 (Perl Compress::Zlib, exact)"
+else
+	ZLEN=$(($(gzip -9 -n -c "$T/fw.pad" | wc -c) - 12))
+	ZHOW="gzip -9 size - 12 bytes of framing (approximation)"
+fi
+
+# The flasher stub the station uploads at the ROM baud: text + data bytes,
+# read from what the unit received (MEM_BEGIN sizes in its own log) in the
+# first run; 12376 bytes (esp8266.json of esptool-js 0.7.0) until then.
+STUB_BYTES=12376
+
+# bound SECONDS for one device, components in $T/bound.txt
+compute_bound() {
+	awk -v baud=$BAUD -v rom=$ROM_BAUD -v flash=$FLASH -v img=$PAD_LEN -v z="$ZLEN" \
+		-v stub="$STUB_BYTES" -v zhow="$ZHOW" 'BEGIN {
+		# emulator constants (tests/emu/emu_flash.c)
+		chip_per_mib = 1.6; sector = 0.045; block = 0.150; page = 0.0006; md5_bps = 20e6
+		t_rom = stub * 10 / rom
+		t_bk_wire = flash * 10 / baud
+		t_bk_md5 = flash / md5_bps
+		t_erase = chip_per_mib * flash / 1048576
+		t_wr_wire = z * 10 / baud
+		region = int((img + 4095) / 4096) * 4096
+		nblk = int(region / 65536); nsec = (region - nblk * 65536) / 4096
+		t_wr_erase = nblk * block + nsec * sector
+		t_wr_prog = int((img + 255) / 256) * page
+		t_wr_flash = t_wr_erase + t_wr_prog
+		t_wr = t_wr_wire > t_wr_flash ? t_wr_wire : t_wr_flash
+		t_vf_md5 = img / md5_bps
+		total = t_rom + t_bk_wire + t_bk_md5 + t_erase + t_wr + t_vf_md5
+		f = "/dev/stderr"
+		printf "bound per device (1 MB unit, image %d B padded, %d B on the wire: %s):\n", img, z, zhow > f
+		printf "  ROM phase: stub upload %d B x 10 / %d baud          %6.3f s\n", stub, rom, t_rom > f
+		printf "  backup:    %d B x 10 / %d baud                    %6.3f s\n", flash, baud, t_bk_wire > f
+		printf "             + chip MD5 of 1 MiB at 20 MB/s                %6.3f s\n", t_bk_md5 > f
+		printf "  erase:     chip erase 1.6 s/MiB                          %6.3f s\n", t_erase > f
+		printf "  write:     wire %d B x 10 / %d baud = %.3f s; flash: %d x 64 KiB block (150 ms)\n", z, baud, t_wr_wire, nblk > f
+		printf "             + %d x 4 KiB sector (45 ms) + %d pages x 0.6 ms = %.3f s;\n", nsec, int((img + 255) / 256), t_wr_flash > f
+		printf "             the stub programs while the next block arrives: max  %6.3f s\n", t_wr > f
+		printf "  verify:    chip MD5 of %d B at 20 MB/s                %6.3f s\n", img, t_vf_md5 > f
+		printf "  bound (wire + flash, write overlapped)                   %6.3f s\n", total > f
+		printf "  (adding the write flash time instead of overlapping it:  %6.3f s)\n", total - t_wr + t_wr_wire + t_wr_flash > f
+		printf "%.3f\n", total
+	}' 2>"$T/bound.txt"
+}
+
+# --- the command inside the rack -------------------------------------------
+# Starts the station, samples its process tree every 100 ms (per worker:
+# VmHWM, RssAnon, utime+stime; keeps the last line per pid), stops it once $3
+# jobs are closed and every worker has been reaped, and writes the CPU
+# counters: supervisor utime+stime and cutime+cstime (its reaped workers,
+# exact), vrack's (the rack: umockdev + every emulated unit) over the run.
+cat >"$T/inside.sh" <<'INSIDE'
+ST=$1 D=$2 N=$3
+stat_ticks() { awk '{ print $14 + $15, $16 + $17 }' "/proc/$1/stat" 2>/dev/null; }
+rack_pid=$PPID
+rack_comm=$(cat "/proc/$rack_pid/comm" 2>/dev/null)
+rack0=$(stat_ticks "$rack_pid")
+t0=$(date +%s%N)
+"$ST" run --config "$D/station.cfg" --plain >"$D/station.log" 2>&1 & st=$!
+: >"$D/samples"
+i=0 done_at=""
+while [ $i -lt 3000 ]; do
+	# one awk per sample: children of every thread of the supervisor
+	kids=$(cat /proc/$st/task/*/children 2>/dev/null)
+	[ -n "$kids" ] && awk -v now="$(date +%s%N)" 'BEGIN {
+		for (k = 1; k < ARGC; k++) {
+			p = ARGV[k]; hwm = anon = -1
+			if ((getline l < ("/proc/" p "/stat")) <= 0) continue
+			close("/proc/" p "/stat"); split(l, f, " ")
+			while ((getline l < ("/proc/" p "/status")) > 0) {
+				if (l ~ /^VmHWM:/) { split(l, g, " "); hwm = g[2] }
+				if (l ~ /^RssAnon:/) { split(l, g, " "); anon = g[2] }
+			}
+			close("/proc/" p "/status")
+			if (hwm >= 0) print p, now, hwm, anon, f[14] + f[15], f[22]
+		}
+	}' $kids >>"$D/samples"
+	if [ $((i % 5)) = 0 ]; then
+		n=$(sqlite3 "$D/data/station.db" "select count(*) from jobs where end_ms is not null" 2>/dev/null)
+		[ "${n:-0}" -ge "$N" ] && [ -z "$kids" ] && break
+		# give up waiting for the reaping 5 s after the last job closed
+		if [ "${n:-0}" -ge "$N" ]; then
+			[ -z "$done_at" ] && done_at=$i
+			[ $((i - done_at)) -ge 50 ] && break
+		fi
+		kill -0 $st 2>/dev/null || break
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+t1=$(date +%s%N)
+sup=$(stat_ticks $st)
+sup_hwm=$(awk '/^VmHWM:/ { print $2 }' /proc/$st/status 2>/dev/null)
+rack1=$(stat_ticks "$rack_pid")
+echo "$t0 $t1 ${sup:-0 0} ${sup_hwm:-0} ${rack0:-0 0} ${rack1:-0 0} $rack_comm" >"$D/cpu"
+kill -TERM $st
+wait $st
+echo "station exit $?"
+INSIDE
+
+# figures for the summary, one line per N: N total cycle ratio ...
+: >"$T/table"
+for N in $NS; do
+	rm -rf "$T/data"
+	mkdir -p "$T/data"
+	set --
+	s=0
+	while [ $s -lt "$N" ]; do
+		kind=$(echo $KINDS | cut -d' ' -f$((s % 3 + 1)))
+		set -- "$@" --slot "$s kind=$kind mac=60:01:94:00:$(printf '%02x:%02x' $((s / 256)) $((s % 256)))"
+		s=$((s + 1))
+	done
+	say "N=$N: $N x 1 MB units (cp2102/ch340/ft232r), refurbish at $BAUD baud, timing=real"
+	rack --timeout 500 --dump-flash "$@" -- sh "$T/inside.sh" "$ST" "$T" "$N"
+	grep -q "station exit 0" "$T/out" || { show_station; fail "N=$N: station did not stop cleanly (rc $RC): $(cat "$T/out")"; }
+
+	# --- wrong results fail the benchmark ---
+	passed=$(q "select count(*) from jobs where result = 'passed'")
+	[ "$passed" = "$N" ] || { show_station; fail "N=$N: $passed of $N jobs passed: $(q "select slot || ':' || coalesce(result, 'open') || ' ' || stage || ' ' || coalesce(err_msg, '') from jobs")"; }
+	[ "$(q "select count(distinct slot) from jobs")" = "$N" ] || fail "N=$N: jobs not one per slot: $(q "select group_concat(slot) from jobs")"
+	b3=$(od -An -tu1 -j3 -N1 "$T/fw.bin" | tr -d ' ')
+	{ head -c 2 "$T/fw.bin"; printf "$(printf '\\%03o\\%03o' 3 $((32 | (b3 & 15))))"; tail -c +5 "$T/fw.bin"; } >"$T/expect.bin"
+	s=0
+	while [ $s -lt "$N" ]; do
+		cmp -s -n "$IMG_LEN" "$T/expect.bin" "$W/slot$s.flash.bin" || fail "N=$N: slot $s: flash is not the patched image"
+		s=$((s + 1))
+	done
+	[ "$(q "select count(*) from backups where verified = 1 and size = $FLASH")" = "$N" ] || fail "N=$N: not $N verified 1 MB backups"
+
+	# the stub size the units received (first run), then the bound
+	if [ "$N" = "$(echo $NS | cut -d' ' -f1)" ]; then
+		sb=$(sed -n 's/.*"name":"MEM_BEGIN".*"size":\([0-9]*\).*/\1/p' "$W/slot0.emu.log" | awk '{ s += $1 } END { print s + 0 }')
+		[ "$sb" -gt 0 ] && STUB_BYTES=$sb
+		say "stub upload: $STUB_BYTES bytes (MEM_BEGIN sizes in slot 0's own log)"
+		BOUND=$(compute_bound)
+		cat "$T/bound.txt"
+	fi
+
+	# --- figures ---
+	q "select j.pid, j.slot, j.end_ms - j.start_ms,
+	          (select group_concat(s.stage || '=' || (s.end_ms - s.start_ms), ' ') from job_stages s where s.job_id = j.id)
+	   from jobs j order by j.start_ms" | tr '|' ' ' >"$T/jobs"
+	mm=$(q "select min(start_ms), max(end_ms) from jobs" | tr '|' ' ')
+	awk -v N="$N" -v hz="$HZ" -v bound="$BOUND" -v mm="$mm" -v cpu="$(cat "$T/cpu")" -v wall="$SECS" '
+		FILENAME ~ /samples$/ { last[$1] = $0; next }
+		{ pid[NR] = $1; cyc[NR] = $3 / 1000; csum += $3 / 1000; n++
+		  if (!cmin || $3 / 1000 < cmin) cmin = $3 / 1000
+		  if ($3 / 1000 > cmax) cmax = $3 / 1000
+		  for (k = 4; k <= NF; k++) { split($k, kv, "="); st[kv[1]] += kv[2] / 1000 } }
+		END {
+			split(mm, m, " "); split(cpu, c, " ")
+			t0 = c[1] / 1e9; t1 = c[2] / 1e9; stwall = t1 - t0
+			total = (m[2] - m[1]) / 1000; from_start = m[2] / 1000 - t0
+			sup = c[3] / hz; wk = c[4] / hz; rk = (c[8] - c[6]) / hz
+			for (p in last) { split(last[p], f, " "); if (f[3] > hwm) hwm = f[3]; if (f[4] > anon) anon = f[4]; nw++ }
+			mean = csum / n
+			printf "[bench_station] N=%d: %d jobs passed; first job start -> last job end %.1f s (station start -> last end %.1f s, vrack run %.1f s)\n", N, n, total, from_start, wall
+			printf "[bench_station]   cycle per device: mean %.2f s (min %.2f, max %.2f) = %.3f x bound %.2f s; stages (mean):", mean, cmin, cmax, mean / bound, bound
+			ns = split("detect backup erase write verify reset", order, " ")
+			for (k = 1; k <= ns; k++) if (order[k] in st) printf " %s %.2f", order[k], st[order[k]] / n
+			for (s in st) if (index(" detect backup erase write verify reset ", " " s " ") == 0) printf " %s %.2f", s, st[s] / n
+			printf "\n"
+			printf "[bench_station]   CPU over %.1f s: supervisor %.2f%%, workers %.1f%% of a core together = %.1f%% each (over their cycles), rack (%s: umockdev + units) %.1f%%\n", stwall, 100 * sup / stwall, 100 * wk / stwall, 100 * wk / csum, c[10], 100 * rk / stwall
+			printf "[bench_station]   peak RSS per worker (VmHWM, %d workers sampled every 100 ms): max %.1f MiB (RssAnon max %.1f MiB); supervisor VmHWM %.1f MiB\n", nw, hwm / 1024, anon / 1024, c[5] / 1024
+			printf "%d %.2f %.2f %.2f %.3f %.1f %.1f %.1f %.1f %.1f %.1f %d\n", N, total, mean, cmax, mean / bound, 100 * sup / stwall, 100 * wk / stwall, 100 * wk / csum, 100 * rk / stwall, hwm / 1024, anon / 1024, nw >> "'"$T/table"'"
+		}' "$T/samples" "$T/jobs"
+done
+
+# --- summary ---------------------------------------------------------------
+echo
+say "summary ($(nproc 2>/dev/null || echo '?') CPUs; 1 MB units, $IMG_BYTES-byte image, $BAUD baud, timing=real; bound $BOUND s per device)"
+awk 'BEGIN {
+	printf "%4s %9s %8s %8s %7s %10s %8s %9s %8s %8s %9s %9s\n", "N", "total s", "cycle s", "max s", "x bound", "units/min", "sup CPU", "workers", "per wkr", "rack", "RSS MiB", "anon MiB"
+} {
+	printf "%4d %9.1f %8.2f %8.2f %7.3f %10.1f %7.2f%% %8.1f%% %7.1f%% %7.1f%% %9.1f %9.1f\n", $1, $2, $3, $4, $5, 60 * $1 / $2, $6, $7, $8, $9, $10, $11
+}' "$T/table"
+echo "  total: first job start -> last job end (all N plugged in at once); cycle: mean jobs.end_ms - start_ms;"
+echo "  CPU in % of one core over the station's run: supervisor; workers together (exact, the supervisor's"
+echo "  cutime+cstime) and per worker over its cycle; rack = vrack with every emulated unit (not the station)."
+awk -v bound="$BOUND" '
+	{ tot[$1] = $2; cyc[$1] = $3; rss[$1] = $10; if ($10 > maxrss) maxrss = $10; if ($5 > worst) { worst = $5; wn = $1 } }
+	END {
+		if ((1 in tot) && (16 in tot)) {
+			r1 = 1 / tot[1]; r16 = 16 / tot[16]; need = 0.9 * 16 * r1
+			printf "target aggregate throughput at N=16 >= 0.9 x 16 x the N=1 rate: %s (%.3f units/s vs %.3f needed: %.2f x 16 x N=1)\n", (r16 >= need ? "target met" : "target NOT met"), r16, need, r16 / r1 / 16
+		} else
+			print "target aggregate throughput at N=16: not measured (BENCH_NS lacks 1 or 16)"
+		printf "target per-worker RSS <= 8 MiB: %s (max VmHWM %.1f MiB)\n", (maxrss <= 8 ? "target met" : "target NOT met"), maxrss
+		printf "target per-device cycle <= 1.15 x the bound: %s (worst mean %.3f x at N=%d)\n", (worst <= 1.15 ? "target met" : "target NOT met"), worst, wn
+	}' "$T/table"
+say "ok (figures only; the benchmark fails only on wrong results)"
