@@ -315,6 +315,49 @@ int rack_swap(struct rack *r, unsigned n)
 	return was_plugged ? rack_plug(r, n) : 0;
 }
 
+int rack_reseat(struct rack *r, unsigned n)
+{
+	struct rack_slot *s = &r->slots[n];
+	struct rack_port *p = s->port;
+	if (!p) {
+		rack_logf(r, "slot %u: not plugged in, no unit to reseat", n);
+		return 0;
+	}
+	pthread_mutex_lock(&p->lock);
+	struct emu *old = p->emu;
+	p->emu = NULL;
+	pthread_mutex_unlock(&p->lock);
+	emu_stop(old); /* leaves the master open: the adapter stays */
+	emu_free(old);
+	free(s->flash);
+	s->flash = NULL;
+	s->generation++;
+	struct emu_config c = s->unit.emu;
+	rack_slot_mac(s, c.mac);
+	char log_path[4200], err[256], mac[18];
+	snprintf(log_path, sizeof log_path, "%s/slot%u.emu.unit%u.log", r->workdir, n,
+		 s->generation + 1);
+	c.log_path = log_path;
+	c.flash_image = s->unit.image;
+	struct emu *e = emu_new(&c, err, sizeof err);
+	if (!e) {
+		rack_logf(r, "slot %u: the emulator refused the new unit: %s", n, err);
+		return -1;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->emu = e;
+	pthread_mutex_unlock(&p->lock);
+	int rc = emu_start(e, p->master, 1);
+	if (rc < 0) {
+		rack_logf(r, "slot %u: cannot start the new unit: %s", n, strerror(-rc));
+		return -1;
+	}
+	rack_port_note(p, "reseat (unit MAC %s)", rack_mac_str(c.mac, mac));
+	rack_logf(r, "slot %u: reseat: unit #%u (MAC %s) in the jig on %s, log %s", n,
+		  s->generation + 1, mac, p->devnode, strrchr(log_path, '/') + 1);
+	return 0;
+}
+
 int rack_power_cycle(struct rack *r, unsigned n, int button)
 {
 	struct rack_slot *s = &r->slots[n];
@@ -339,6 +382,7 @@ int rack_do(struct rack *r, const struct rack_event *ev)
 	case RACK_UNPLUG: return rack_unplug(r, ev->slot, "timeline");
 	case RACK_SWAP: return rack_swap(r, ev->slot);
 	case RACK_POWER_CYCLE: return rack_power_cycle(r, ev->slot, ev->button);
+	case RACK_RESEAT: return rack_reseat(r, ev->slot);
 	}
 	return -1;
 }

@@ -77,7 +77,7 @@ const char *rack_mac_str(const uint8_t mac[6], char buf[18]);
 
 /* ---- rack_timeline.c ------------------------------------------------------ */
 
-enum rack_action { RACK_PLUG, RACK_UNPLUG, RACK_SWAP, RACK_POWER_CYCLE };
+enum rack_action { RACK_PLUG, RACK_UNPLUG, RACK_SWAP, RACK_POWER_CYCLE, RACK_RESEAT };
 
 struct rack_event {
 	double t; /* seconds on the timeline clock */
@@ -174,6 +174,9 @@ int rack_plug(struct rack *r, unsigned slot);
 /* why: "timeline", "fault" (the unit hung up by itself), ... */
 int rack_unplug(struct rack *r, unsigned slot, const char *why);
 int rack_swap(struct rack *r, unsigned slot);
+/* A fixed jig: the adapter stays, the unit in it is replaced (next MAC,
+ * factory flash); the host's tty stays open and sees only a quiet line. */
+int rack_reseat(struct rack *r, unsigned slot);
 int rack_power_cycle(struct rack *r, unsigned slot, int button);
 int rack_do(struct rack *r, const struct rack_event *ev);
 /* Operator presses due, units that hung up by themselves.  Returns the ms

@@ -305,7 +305,7 @@ static void kill_leftovers(struct run *u)
 
 /* The control FIFO ($VRACK_CONTROL): the command may act on the rack at a
  * moment it chooses (e.g. unplug a slot once the station reports a stage),
- * with the timeline's words: "unplug N", "plug N", "swap N", "power-cycle N
+ * with the timeline's words: "unplug N", "plug N", "swap N", "reseat N", "power-cycle N
  * [button]".  A bad line is logged and ignored. */
 static void open_control(struct run *u)
 {
@@ -338,6 +338,8 @@ static void control_line(struct run *u, char *line)
 		ev.action = RACK_SWAP;
 	else if (!strcmp(word, "power-cycle"))
 		ev.action = RACK_POWER_CYCLE;
+	else if (!strcmp(word, "reseat"))
+		ev.action = RACK_RESEAT;
 	else {
 		rack_logf(u->r, "control: unknown action '%s'", word);
 		return;

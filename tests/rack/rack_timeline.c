@@ -24,6 +24,7 @@ static const char *const s_actions[] = {
 	[RACK_UNPLUG] = "unplug",
 	[RACK_SWAP] = "swap",
 	[RACK_POWER_CYCLE] = "power-cycle",
+	[RACK_RESEAT] = "reseat",
 };
 
 const char *rack_action_name(enum rack_action a)
@@ -81,8 +82,8 @@ static int parse_line(char *line, const char *path, unsigned lineno, struct rack
 			break;
 	if (a == sizeof s_actions / sizeof s_actions[0])
 		return fail(err, errlen,
-			    "%s:%u: unknown action '%s': use plug, unplug, swap or "
-			    "power-cycle",
+			    "%s:%u: unknown action '%s': use plug, unplug, swap, reseat "
+			    "or power-cycle",
 			    path, lineno, w[1]);
 	unsigned long slot = strtoul(w[2], &end, 10);
 	if (end == w[2] || *end || w[2][0] == '-' || slot >= RACK_MAX_SLOTS)
@@ -209,6 +210,7 @@ int rack_timeline_check(const struct rack_timeline *tl, const struct rack_slot *
 			*p = 0;
 			break;
 		case RACK_POWER_CYCLE:
+		case RACK_RESEAT:
 			if (!*p)
 				return fail(err, errlen,
 					    "%s:%u: slot %u is not plugged in at %.3f s, so its "

@@ -32,7 +32,7 @@ station_cmd='
 	while [ $i -lt 300 ]; do
 		n=$(sqlite3 "$2/data/station.db" "select count(*) from jobs where end_ms is not null" 2>/dev/null)
 		[ "${n:-0}" -ge "$3" ] && break
-		[ -n "${4:-}" ] && sh -c "$4"
+		[ -n "${4:-}" ] && sh -c "$4" sh "$1" "$2"
 		sleep 0.2
 		i=$((i + 1))
 	done
