@@ -156,7 +156,7 @@ for N in $NS; do
 	set --
 	s=0
 	while [ $s -lt "$N" ]; do
-		kind=$(echo $KINDS | cut -d' ' -f$((s % 3 + 1)))
+		kind=$(echo "$KINDS" | cut -d' ' -f$((s % 3 + 1)))
 		set -- "$@" --slot "$s kind=$kind mac=60:01:94:00:$(printf '%02x:%02x' $((s / 256)) $((s % 256)))"
 		s=$((s + 1))
 	done
@@ -169,6 +169,7 @@ for N in $NS; do
 	[ "$passed" = "$N" ] || { show_station; fail "N=$N: $passed of $N jobs passed: $(q "select slot || ':' || coalesce(result, 'open') || ' ' || stage || ' ' || coalesce(err_msg, '') from jobs")"; }
 	[ "$(q "select count(distinct slot) from jobs")" = "$N" ] || fail "N=$N: jobs not one per slot: $(q "select group_concat(slot) from jobs")"
 	b3=$(od -An -tu1 -j3 -N1 "$T/fw.bin" | tr -d ' ')
+	# shellcheck disable=SC2059 # the expected header bytes, as in test_refurbish.sh
 	{ head -c 2 "$T/fw.bin"; printf "$(printf '\\%03o\\%03o' 3 $((32 | (b3 & 15))))"; tail -c +5 "$T/fw.bin"; } >"$T/expect.bin"
 	s=0
 	while [ $s -lt "$N" ]; do
@@ -178,7 +179,7 @@ for N in $NS; do
 	[ "$(q "select count(*) from backups where verified = 1 and size = $FLASH")" = "$N" ] || fail "N=$N: not $N verified 1 MB backups"
 
 	# the stub size the units received (first run), then the bound
-	if [ "$N" = "$(echo $NS | cut -d' ' -f1)" ]; then
+	if [ "$N" = "$(echo "$NS" | cut -d' ' -f1)" ]; then
 		sb=$(sed -n 's/.*"name":"MEM_BEGIN".*"size":\([0-9]*\).*/\1/p' "$W/slot0.emu.log" | awk '{ s += $1 } END { print s + 0 }')
 		[ "$sb" -gt 0 ] && STUB_BYTES=$sb
 		say "stub upload: $STUB_BYTES bytes (MEM_BEGIN sizes in slot 0's own log)"
