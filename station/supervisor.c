@@ -23,6 +23,9 @@
 #include "worker.h"
 
 #define STOP_GRACE_MS 5000u
+/* A worker reports at least every few seconds; the longest silent step is
+ * one core command (240 s cap, e.g. a chip erase).  Past this it is hung. */
+#define WORKER_HANG_MS 300000u
 
 struct worker_slot {
 	int used;
@@ -34,7 +37,11 @@ struct worker_slot {
 	int64_t job_id;         /* open job, 0 if none */
 	enum st_stage stage;
 	int removed;            /* udev said the port is gone */
+	int hung;               /* killed by us after WORKER_HANG_MS of silence */
+	uint64_t last_event_ms; /* monotonic */
 };
+
+static uint64_t mono_ms(void);
 
 struct supervisor {
 	const struct st_config *cfg;
@@ -160,6 +167,7 @@ static void start_worker(struct supervisor *sv, const struct hp_event *ev)
 		return;
 	}
 	ws->pid = pid;
+	ws->last_event_ms = mono_ms();
 	set_led(sv, ws, LED_BUSY);
 }
 
@@ -192,6 +200,7 @@ static void drain_events(struct supervisor *sv, struct worker_slot *ws)
 	struct st_event ev;
 	int r;
 	while ((r = st_event_recv(ws->fd, &ev)) == 1) {
+		ws->last_event_ms = mono_ms();
 		if (ev.type == ST_EV_JOB)
 			ws->job_id = ev.job_id;
 		if (ev.type == ST_EV_STAGE)
@@ -221,6 +230,10 @@ static void close_orphan_job(struct supervisor *sv, struct worker_slot *ws, int 
 	} else if (sv->stopping) {
 		result = "interrupted";
 		snprintf(msg, sizeof msg, "station stopped during %s", st_stage_name(ws->stage));
+	} else if (ws->hung) {
+		result = "crashed";
+		snprintf(msg, sizeof msg, "worker hung: no progress for %u s during %s; killed",
+			 WORKER_HANG_MS / 1000u, st_stage_name(ws->stage));
 	} else {
 		result = "crashed";
 		if (WIFSIGNALED(status))
@@ -332,6 +345,14 @@ static void loop(struct supervisor *sv)
 		for (nfds_t k = 2; k < n; k++)
 			if (pf[k].revents && owner[k]->used && owner[k]->fd >= 0)
 				drain_events(sv, owner[k]);
+		uint64_t now = mono_ms();
+		for (int i = 0; i < CONSOLE_MAX_SLOTS; i++) {
+			struct worker_slot *ws = &sv->w[i];
+			if (ws->used && ws->pid > 0 && !ws->hung && now - ws->last_event_ms > WORKER_HANG_MS) {
+				ws->hung = 1;
+				kill(ws->pid, SIGKILL); /* reap() closes its job as crashed */
+			}
+		}
 		struct hp_event ev;
 		while (hp_monitor_next(sv->hp, &ev) == 1) {
 			if (ev.action == HP_ADD && !sv->stopping)
