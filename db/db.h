@@ -321,3 +321,98 @@ int db_backups_for_mac(struct db *db, const char *mac, db_backup_fn *fn,
  * backup").  The schema enforces the same rule. */
 int db_restore_add(struct db *db, int64_t job_id, int64_t backup_id, const char *target_mac,
 		   int forced, int64_t *ret_id) DB_MUST_CHECK;
+
+/* ---- db_audit.c: the audit questions ------------------------------------ */
+
+/* What the audit and restore commands ask: one unit, the jobs, the backups,
+ * per-slot and per-adapter summaries.  Read only; rows reach the caller
+ * through callbacks (valid during the call only; return 0 to go on,
+ * non-zero to stop, and that value is returned). */
+
+/* Restricts a listing; every field is optional (NULL / 0 = no limit). */
+struct db_audit_filter {
+	const char *mac;            /* any spelling db_mac_normalize() accepts */
+	const char *station;        /* station name */
+	const char *slot;           /* slot name; "" = single-port commands */
+	const char *result;         /* a job result name, e.g. "failed" */
+	int64_t since_ms;           /* jobs started / backups taken at or after */
+};
+
+/* A unit as first seen (the row keeps the first chip, flash ID and size). */
+struct db_audit_device {
+	int64_t id;
+	char mac[DB_MAC_LEN];
+	char chip[33];
+	uint32_t flash_id, flash_size;
+	int64_t first_seen_ms, last_seen_ms;
+};
+/* 0, -EINVAL (malformed MAC) or -ENOENT (never seen). */
+int db_audit_device(struct db *db, const char *mac, struct db_audit_device *ret) DB_MUST_CHECK;
+
+/* A job with what it touched: unit, adapter, image, what it wrote, the
+ * backup it took and the restore it made. */
+struct db_audit_job {
+	int64_t id;
+	char station[65], slot[33], port[256], mode[16];
+	char mac[DB_MAC_LEN], chip[33];         /* "" before detect */
+	char adapter[200];                      /* "10c4:ea60 cp2102 0001" ("" = none) */
+	char image[256], image_sha256[65];      /* "" = none */
+	char written_sha256[65];                /* of the bytes written last ("" = none) */
+	int64_t backup_id;                      /* backup taken by the job, 0 = none */
+	int64_t restore_backup_id;              /* backup written back, 0 = none */
+	char donor_mac[DB_MAC_LEN], target_mac[DB_MAC_LEN];
+	int restore_forced;
+	int64_t start_ms, end_ms;               /* end 0 while open */
+	char result[16], stage[33];             /* result "" while open */
+	int err_code;
+	char err_name[64], err_msg[512];
+};
+typedef int db_audit_job_fn(void *user_data, const struct db_audit_job *job);
+/* Jobs matching f (mac, station, slot, result, since), newest first. */
+int db_audit_jobs(struct db *db, const struct db_audit_filter *f, db_audit_job_fn *fn,
+		  void *user_data) DB_MUST_CHECK;
+
+/* One finished stage of a job. */
+struct db_audit_stage {
+	char stage[33], outcome[16];
+	int64_t start_ms, duration_ms;
+	uint64_t bytes;
+	int err_code;
+	char err_name[64], err_msg[512];
+};
+typedef int db_audit_stage_fn(void *user_data, const struct db_audit_stage *st);
+/* The stages of one job in the order they were recorded. */
+int db_audit_stages(struct db *db, int64_t job_id, db_audit_stage_fn *fn,
+		    void *user_data) DB_MUST_CHECK;
+
+/* A backup with the station and slot of the job that took it ("" if none). */
+struct db_audit_backup {
+	struct db_backup_row b;
+	char station[65], slot[33];
+};
+typedef int db_audit_backup_fn(void *user_data, const struct db_audit_backup *row);
+/* Backups matching f (mac, station, slot, since), newest first. */
+int db_audit_backups(struct db *db, const struct db_audit_filter *f, db_audit_backup_fn *fn,
+		     void *user_data) DB_MUST_CHECK;
+
+/* One group of a summary: a slot, or an adapter (VID:PID plus its USB
+ * serial, or its ID_PATH when it has none). */
+enum db_audit_by { DB_AUDIT_BY_SLOT, DB_AUDIT_BY_ADAPTER };
+struct db_audit_group {
+	char key[300];                  /* slot name, or "vvvv:pppp SERIAL-or-ID_PATH" */
+	char kind[33];                  /* adapter kind(s) seen ("" by slot) */
+	int64_t jobs, passed, failed;   /* failed = closed and not passed */
+	int64_t open;                   /* still running */
+	int64_t mean_cycle_ms;          /* of the passed jobs; -1 if none */
+	char causes[512];               /* top 3 failure causes: "ESP_E_NOSYNC 2, ..." */
+};
+typedef int db_audit_group_fn(void *user_data, const struct db_audit_group *g);
+/* Jobs grouped by slot or adapter (station and since of f apply), ordered by
+ * key.  A failure's cause is its err_name, else its result. */
+int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_filter *f,
+		     db_audit_group_fn *fn, void *user_data) DB_MUST_CHECK;
+
+/* The backup recorded at exactly this path, else the newest one whose
+ * SHA-256 is sha256 (either may be NULL).  0 or -ENOENT. */
+int db_backup_lookup(struct db *db, const char *path, const char *sha256,
+		     struct db_backup_row *ret) DB_MUST_CHECK;

@@ -9,3 +9,5 @@ int cmd_backup(int argc, char **argv);
 int cmd_erase(int argc, char **argv);
 int cmd_write(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_audit(int argc, char **argv);

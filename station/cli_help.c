@@ -23,6 +23,11 @@ static const char s_main[] =
 "  erase    erase the whole flash, or one region\n"
 "  write    write a firmware image (patching its header like esptool), then verify\n"
 "  verify   compare the flash with an image (chip MD5)\n"
+"  restore  write a recorded backup back (the unit's own, unless forced), verify\n"
+"\n"
+"Records:\n"
+"  audit    what the database knows: a unit (mac), backups, jobs, summary per\n"
+"           slot and adapter, and verify-vault (re-hash every backup file)\n"
 "\n"
 "Run 'espstation COMMAND --help' for the options of a command.\n";
 
@@ -221,6 +226,121 @@ static const char s_run[] =
 "image is corrupt; 7 the data directory cannot be created (each message names\n"
 "the file, line or path and the fix).\n";
 
+static const char s_restore[] =
+"Usage: espstation restore --port DEV [--backup FILE | --mac MAC] [--force-clone]\n"
+"                          [--force-size] [--db FILE | --config FILE] [OPTIONS]\n"
+"\n"
+"Writes a backup recorded in the station database back onto the unit on DEV,\n"
+"verifies it with the chip's MD5, and records the whole run as a 'restore' job\n"
+"(slot empty, the port named): the unit, the backup written, donor and target\n"
+"MAC, the bytes written and the stage timings.  Which backup:\n"
+"  (default)        the detected unit's own newest verified backup;\n"
+"  --mac MAC        the newest verified backup of MAC (any spelling:\n"
+"                   5c:cf:7f:01:02:03, 5C-CF-7F-01-02-03, 5ccf7f010203);\n"
+"  --backup FILE    that file, which must be a backup the database recorded\n"
+"                   (found by its path, else by its SHA-256).  A file the\n"
+"                   database does not know is refused, forced or not: every\n"
+"                   restore names its donor.  Use 'espstation write' for images.\n"
+"Before anything is written the file is re-hashed: a file whose size or SHA-256\n"
+"differs from the recorded ones is refused (exit 6), a missing one is exit 7.\n"
+"Only backups proved against their chip's MD5 are written.\n"
+"\n"
+"Refused unless forced (exit 6, the job recorded as 'refused'):\n"
+"  another unit's backup: stock Sonoff firmware holds the unit's own cloud\n"
+"  identity, and two units with one identity fight over it.  --force-clone\n"
+"  writes it anyway; the database records donor and target (restores.forced).\n"
+"  a backup of another flash size (a 1 MB backup on a 4 MB unit, or the\n"
+"  reverse): --force-size writes it anyway (a larger backup: only the part that\n"
+"  fits), and the job's journal gets a 'restore.size_forced' event.\n"
+"\n"
+"Options:\n"
+"      --backup FILE        restore this recorded backup file.\n"
+"      --mac MAC            restore the newest verified backup of MAC.\n"
+"      --force-clone        allow another unit's backup (recorded as forced).\n"
+"      --force-size         allow a backup whose size differs from the flash.\n"
+"      --db FILE            the station database (default: the one of --config,\n"
+"                           else espstation-data/station.db).  It must exist.\n"
+"      --config FILE        take the database and station name from a station\n"
+"                           config (see 'espstation run --help').\n"
+"      --station NAME       station name recorded with the job (default: the\n"
+"                           config's, else 'espstation').\n"
+"\n"
+"Examples:\n"
+"  espstation restore --port /dev/ttyUSB0 --config /etc/espstation/station.cfg\n"
+"      put the unit's own stock firmware back\n"
+"  espstation restore --port /dev/ttyUSB0 --backup espstation-data/backups/5ccf7f010203/20261123T100000.123Z-0a1b2c3d4e5f.bin\n"
+"  espstation restore --port /dev/ttyUSB0 --mac 5ccf7f010203 --force-clone\n"
+"      clone unit 5c:cf:7f:01:02:03 onto this one (both will share one identity)\n";
+
+static const char s_audit[] =
+"Usage: espstation audit mac MAC                                [COMMON]\n"
+"       espstation audit backups [--since T] [--station S] [--slot N] [--mac MAC]\n"
+"       espstation audit jobs [--slot N] [--since T] [--result R] [--station S]\n"
+"                             [--mac MAC]                       [COMMON]\n"
+"       espstation audit summary [--since T] [--station S]      [COMMON]\n"
+"       espstation audit verify-vault [--all] [--mac MAC] [--station S]\n"
+"COMMON: [--db FILE | --config FILE] [--json | --csv]\n"
+"\n"
+"Answers from the station database; reads only (never creates a database).\n"
+"\n"
+"  mac MAC        the unit as first seen (chip, flash ID and size, first and\n"
+"                 last seen), then every job that touched it and every backup\n"
+"                 of it, newest first: hashes, where each file lives, and\n"
+"                 whether it is still there and intact (re-hashed now).\n"
+"  backups        the backup inventory, newest first; FILE says 'present',\n"
+"                 'missing' or 'altered: N bytes, recorded M' (size only: use\n"
+"                 verify-vault to re-hash).\n"
+"  jobs           what happened where, newest first: station, slot, port,\n"
+"                 adapter, mode, unit, result, stage reached, cycle time, each\n"
+"                 stage's duration, image, what was written or restored (with\n"
+"                 donor), the backup taken, and the cause of a failure.\n"
+"  summary        per slot and per adapter (VID:PID and USB serial, or ID_PATH\n"
+"                 when the adapter has none): jobs, passed, failed, still open,\n"
+"                 mean cycle time of the passed jobs, top three failure causes.\n"
+"  verify-vault   re-hashes every recorded backup file and lists each one that\n"
+"                 is missing, altered (size or SHA-256) or unreadable, then one\n"
+"                 verdict line.  Exit 5 if any is.\n"
+"\n"
+"Options:\n"
+"      --db FILE       the database (default: the one of --config, else\n"
+"                      espstation-data/station.db).\n"
+"      --config FILE   take the database from a station config.\n"
+"      --json          one JSON array of objects ('audit mac': one object with\n"
+"                      device, jobs and backups), every hash whole.\n"
+"      --csv           RFC 4180 CSV with a header line (not for 'audit mac': use\n"
+"                      'audit jobs --mac MAC --csv' and 'audit backups --mac MAC\n"
+"                      --csv').\n"
+"      --since T       only jobs started, backups taken, at or after T: a UTC\n"
+"                      date or time (2026-11-23, 2026-11-23T10:00, ...T10:00:05Z)\n"
+"                      or a span back from now (90m, 24h, 7d, 2w).\n"
+"      --station S     only station S (the config's 'station' name).\n"
+"      --slot N        only slot N ('' = the single-port commands' jobs).\n"
+"      --result R      only jobs that ended so: passed, failed, unplugged,\n"
+"                      crashed, interrupted, refused, cancelled.\n"
+"      --mac MAC       only this unit (any spelling, as for 'audit mac').\n"
+"      --all           verify-vault: list the intact files too.\n"
+"  -h, --help          this text\n"
+"\n"
+"The table (the default, on a terminal or not) has aligned columns, '-' for\n"
+"empty cells, hashes shortened to 16 digits and times in seconds; --json and\n"
+"--csv give hashes whole, times as ISO-8601 UTC and durations in ms (*_ms).\n"
+"Backup paths are checked relative to the current directory when they are\n"
+"relative (as the station recorded them): run audit where the station runs.\n"
+"\n"
+"Examples:\n"
+"  espstation audit mac 5C-CF-7F-01-02-03 --config /etc/espstation/station.cfg\n"
+"  espstation audit jobs --slot 3 --since 24h --result failed\n"
+"  espstation audit summary --since 2026-11-23 --csv > day.csv\n"
+"  espstation audit verify-vault || echo 'the vault and the database disagree'\n"
+"\n"
+"Exit status:\n"
+"  0  success\n"
+"  1  usage error (bad option, MAC, time or result name; a bad --config)\n"
+"  5  verify-vault: a recorded file is missing, altered or unreadable;\n"
+"     mac: the database has never seen this MAC\n"
+"  7  the database does not exist or cannot be read; the output cannot be\n"
+"     written\n";
+
 struct help_page {
 	const char *cmd;
 	const char *text;
@@ -228,7 +348,7 @@ struct help_page {
 
 static const struct help_page s_pages[] = {
 	{"probe", s_probe}, {"backup", s_backup}, {"erase", s_erase},
-	{"write", s_write}, {"verify", s_verify},
+	{"write", s_write}, {"verify", s_verify}, {"restore", s_restore},
 };
 
 void cli_help_main(FILE *f)
@@ -242,6 +362,10 @@ void cli_help_main(FILE *f)
 
 int cli_help_command(const char *cmd, FILE *f)
 {
+	if (strcmp(cmd, "audit") == 0) {
+		fputs(s_audit, f); /* no port: the database only */
+		return 0;
+	}
 	if (strcmp(cmd, "run") == 0) {
 		fputs(s_run, f); /* no port options: the station finds its ports */
 		return 0;

@@ -24,6 +24,8 @@ static const struct cli_command s_commands[] = {
 	{"erase", cmd_erase},
 	{"write", cmd_write},
 	{"verify", cmd_verify},
+	{"restore", cmd_restore},
+	{"audit", cmd_audit},
 };
 
 static const struct cli_command *find_command(const char *name)

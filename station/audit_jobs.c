@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/* audit jobs: what happened where - each job with its unit, adapter, stage
+ * timings, what it wrote or restored, and the cause of a failure. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit_priv.h"
+#include "cli_common.h"
+
+static const struct out_col s_cols[] = {
+	{"job_id", "JOB", OUT_INT},
+	{"start", "START", OUT_TEXT},
+	{"station", "STATION", OUT_TEXT},
+	{"slot", "SLOT", OUT_TEXT},
+	{"port", "PORT", OUT_TEXT},
+	{"adapter", "ADAPTER", OUT_TEXT},
+	{"mode", "MODE", OUT_TEXT},
+	{"mac", "MAC", OUT_TEXT},
+	{"result", "RESULT", OUT_TEXT},
+	{"stage", "STAGE", OUT_TEXT},
+	{"cycle_ms", "CYCLE", OUT_MS},
+	{"stages", "STAGES", OUT_TEXT},
+	{"image", "IMAGE", OUT_TEXT},
+	{"written_sha256", "WRITTEN", OUT_HASH},
+	{"backup_id", "BACKUP", OUT_INT},
+	{"restore", "RESTORE", OUT_TEXT},
+	{"cause", "CAUSE", OUT_TEXT},
+};
+
+struct stages_text {
+	char buf[512];
+	size_t len;
+};
+
+static int stage_add(void *user, const struct db_audit_stage *s)
+{
+	struct stages_text *st = user;
+	if (st->len >= sizeof st->buf - 1)
+		return 0;
+	int n = snprintf(st->buf + st->len, sizeof st->buf - st->len, "%s%s %.2fs%s%s",
+			 st->len ? ", " : "", s->stage, (double)s->duration_ms / 1000.0,
+			 strcmp(s->outcome, "ok") ? " " : "", strcmp(s->outcome, "ok") ? s->outcome : "");
+	st->len += n > 0 ? (size_t)n : 0;
+	if (st->len >= sizeof st->buf)
+		st->len = sizeof st->buf - 1;
+	return 0;
+}
+
+struct jobs_walk {
+	struct audit_ctx *a;
+	struct out_table *t;
+};
+
+static int job_row(void *user, const struct db_audit_job *j)
+{
+	struct jobs_walk *w = user;
+	char id[24], start[32], cycle[24] = "", backup[24] = "", restore[96] = "", cause[600] = "";
+	struct stages_text st = {.len = 0};
+	st.buf[0] = '\0';
+	int r = db_audit_stages(w->a->db, j->id, stage_add, &st);
+	if (r)
+		return r;
+	snprintf(id, sizeof id, "%" PRId64, j->id);
+	if (j->end_ms)
+		snprintf(cycle, sizeof cycle, "%" PRId64, j->end_ms - j->start_ms);
+	if (j->backup_id)
+		snprintf(backup, sizeof backup, "%" PRId64, j->backup_id);
+	if (j->restore_backup_id)
+		snprintf(restore, sizeof restore, "backup %" PRId64 " of %s%s", j->restore_backup_id,
+			 j->donor_mac, j->restore_forced ? " (forced clone)" : "");
+	if (j->err_name[0] || (j->result[0] && strcmp(j->result, "passed")))
+		snprintf(cause, sizeof cause, "%s%s%s", j->err_name, j->err_name[0] && j->err_msg[0]
+			 ? ": " : "", j->err_msg);
+	const char *cells[] = {
+		id, audit_time(j->start_ms, start), j->station, j->slot, j->port, j->adapter,
+		j->mode, j->mac, j->result[0] ? j->result : "open", j->stage, cycle, st.buf,
+		j->image, j->written_sha256, backup, restore, cause,
+	};
+	return out_row(w->t, cells) ? -ENOMEM : 0;
+}
+
+int audit_jobs_table(struct audit_ctx *a, const struct db_audit_filter *f, struct out_table *t)
+{
+	struct jobs_walk w = {a, t};
+	out_init(t, stdout, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
+	int r = db_audit_jobs(a->db, f, job_row, &w);
+	if (r == -ENOMEM)
+		return cli_fail(CLI_EXIT_FILE, "audit: out of memory");
+	if (r)
+		return cli_fail(CLI_EXIT_FILE, "audit: %s: %s", a->db_path, db_errmsg(a->db));
+	return 0;
+}
+
+int audit_jobs(struct audit_ctx *a)
+{
+	struct out_table t;
+	int rc = audit_jobs_table(a, &a->f, &t);
+	if (rc == 0)
+		rc = audit_print(&t);
+	out_free(&t);
+	return rc;
+}

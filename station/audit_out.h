@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Tables for the audit commands: aligned plain-text columns (the default,
+ * on a terminal or not), one JSON array of objects (--json), or RFC 4180
+ * CSV with a header line (--csv).  Rows are collected, then printed at
+ * once, so that the columns can be aligned. */
+#pragma once
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum out_fmt { OUT_TABLE, OUT_JSON, OUT_CSV };
+
+enum out_type {
+	OUT_TEXT,   /* a string ("" = null in JSON, "-" in a table) */
+	OUT_INT,    /* a decimal integer ("" = null) */
+	OUT_BOOL,   /* "0"/"1": false/true in JSON, no/yes in a table */
+	OUT_MS,     /* milliseconds: "12.34s" in a table, the integer elsewhere */
+	OUT_HASH,   /* hex digest: its first 16 digits in a table, whole elsewhere */
+};
+
+struct out_col {
+	const char *name;           /* JSON key and CSV header: "cycle_ms" */
+	const char *title;          /* table header: "CYCLE" */
+	enum out_type type;
+};
+
+struct out_table {
+	FILE *f;
+	enum out_fmt fmt;
+	const struct out_col *cols;
+	size_t ncols;
+	char **cells;               /* nrows * ncols, malloc'ed */
+	size_t nrows, cap;
+	int oom;
+};
+
+void out_init(struct out_table *t, FILE *f, enum out_fmt fmt, const struct out_col *cols,
+	      size_t ncols);
+/* Adds a row of ncols strings (NULL = empty).  0, or -1 out of memory. */
+int out_row(struct out_table *t, const char *const *cells);
+/* Prints the table: the table form with a header line (or "(none)" when
+ * empty), the JSON array without a trailing newline (so that callers can
+ * nest it), CSV with CRLF line ends.  0, or -1 if a row was lost to memory
+ * or the stream failed. */
+int out_print(struct out_table *t);
+/* The first row as one JSON object ("null" if none), no newline. */
+int out_print_object(struct out_table *t);
+void out_free(struct out_table *t);
+
+/* A JSON string literal of s on f, with the quotes. */
+void out_json_string(FILE *f, const char *s);

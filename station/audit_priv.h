@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Inside `espstation audit`: the parsed options and the sub-commands, one
+ * file each (audit_mac.c, audit_jobs.c, audit_backups.c, audit_summary.c,
+ * audit_vault.c).  Each prints to stdout and returns an exit code. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit_out.h"
+#include "db.h"
+
+/* Exit status of verify-vault when a recorded file is missing or altered,
+ * and of `audit mac` for a MAC the database has never seen: the data
+ * failure code of the single-port commands (CLI_EXIT_DEVICE). */
+#define AUDIT_EXIT_DATA 5
+
+struct audit_ctx {
+	struct db *db;
+	const char *db_path;
+	enum out_fmt fmt;
+	struct db_audit_filter f;
+	int all;                     /* verify-vault --all: list the good files too */
+	const char *arg;             /* the MAC of `audit mac` */
+};
+
+int audit_mac(struct audit_ctx *a);
+int audit_jobs(struct audit_ctx *a);
+int audit_backups(struct audit_ctx *a);
+int audit_summary(struct audit_ctx *a);
+int audit_verify_vault(struct audit_ctx *a);
+
+/* What became of a recorded backup file. */
+enum audit_file { AUDIT_FILE_OK, AUDIT_FILE_MISSING, AUDIT_FILE_ALTERED, AUDIT_FILE_UNREADABLE };
+
+/* Checks the file of b: present, recorded size and (when hash) recorded
+ * SHA-256.  why gets "ok", "missing", "altered: ..." or "unreadable: ...". */
+enum audit_file audit_file_check(const struct db_backup_row *b, int hash, char *why, size_t cap);
+
+/* Formats Unix ms as ISO-8601 UTC ("" for 0). */
+const char *audit_time(int64_t ms, char buf[32]);
+
+/* Parses --since: 2026-11-23, 2026-11-23T10:00[:SS][Z] (UTC), or a time
+ * back from now_ms: 90m, 24h, 7d, 2w.  0 or -1. */
+int audit_parse_since(const char *s, int64_t now_ms, int64_t *ret_ms);
+
+/* Prints the table; an error line and the exit code if that failed. */
+int audit_print(struct out_table *t);
+
+/* The jobs (f) and backups (f; hash: re-hash each file for its status,
+ * else only check size) as tables, shared by mac, jobs and backups.  0 or
+ * an exit code after reporting. */
+int audit_jobs_table(struct audit_ctx *a, const struct db_audit_filter *f, struct out_table *t);
+int audit_backups_table(struct audit_ctx *a, const struct db_audit_filter *f, int hash,
+			struct out_table *t);

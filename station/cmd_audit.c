@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/* `espstation audit SUB-COMMAND`: what the database knows, as a table, JSON
+ * or CSV.  This file parses the options shared by the sub-commands, opens
+ * the database and dispatches; each sub-command is its own audit_*.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "audit_priv.h"
+#include "cli_cmds.h"
+#include "cli_common.h"
+#include "cli_help.h"
+#include "st_config.h"
+
+enum {
+	OPT_DB = 0x100, OPT_CONFIG, OPT_JSON, OPT_CSV, OPT_SINCE, OPT_STATION, OPT_SLOT,
+	OPT_RESULT, OPT_MAC, OPT_ALL,
+};
+
+/* Which filters each sub-command takes (the rest are refused, not ignored). */
+#define F_SINCE (1u << 0)
+#define F_STATION (1u << 1)
+#define F_SLOT (1u << 2)
+#define F_RESULT (1u << 3)
+#define F_MAC (1u << 4)
+#define F_ALL (1u << 5)
+
+struct audit_sub {
+	const char *name;
+	int (*run)(struct audit_ctx *a);
+	unsigned filters;
+	int nargs;                  /* positional arguments */
+	int csv;                    /* --csv makes sense */
+};
+
+static const struct audit_sub s_subs[] = {
+	{"mac", audit_mac, 0, 1, 0},
+	{"backups", audit_backups, F_SINCE | F_STATION | F_SLOT | F_MAC, 0, 1},
+	{"jobs", audit_jobs, F_SINCE | F_STATION | F_SLOT | F_RESULT | F_MAC, 0, 1},
+	{"summary", audit_summary, F_SINCE | F_STATION, 0, 1},
+	{"verify-vault", audit_verify_vault, F_STATION | F_MAC | F_ALL, 0, 1},
+};
+
+const char *audit_time(int64_t ms, char buf[32])
+{
+	if (!ms) {
+		buf[0] = '\0';
+		return buf;
+	}
+	return db_time_utc(ms, buf, 32);
+}
+
+int audit_print(struct out_table *t)
+{
+	if (out_print(t) != 0)
+		return cli_fail(CLI_EXIT_FILE, "audit: cannot write the output: %s",
+				t->oom ? "out of memory" : strerror(errno));
+	if (t->fmt == OUT_JSON)
+		fputc('\n', t->f);
+	fflush(t->f);
+	return 0;
+}
+
+int audit_parse_since(const char *s, int64_t now_ms, int64_t *ret_ms)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(s, &end, 10);
+	if (!errno && end != s && n >= 0 && end[0] && !end[1] && *s != '-' && *s != '+') {
+		long long unit = 0;
+		switch (end[0]) {
+		case 's': unit = 1000; break;
+		case 'm': unit = 60 * 1000; break;
+		case 'h': unit = 3600 * 1000; break;
+		case 'd': unit = 86400 * 1000; break;
+		case 'w': unit = 7 * 86400 * 1000LL; break;
+		}
+		if (unit && n <= 100LL * 366 * 86400 * 1000 / unit) {
+			*ret_ms = now_ms - n * unit;
+			return 0;
+		}
+	}
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *p = strptime(s, "%Y-%m-%d", &tm);
+	if (!p)
+		return -1;
+	if (*p == 'T' || *p == ' ') {
+		const char *q = strptime(p + 1, "%H:%M:%S", &tm);
+		if (!q)
+			q = strptime(p + 1, "%H:%M", &tm);
+		if (!q)
+			return -1;
+		p = q;
+	}
+	if (*p == 'Z')
+		p++;
+	if (*p)
+		return -1;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*ret_ms = (int64_t)t * 1000;
+	return 0;
+}
+
+static int bad_filter(const struct audit_sub *sub, const char *opt)
+{
+	return cli_fail(CLI_EXIT_USAGE, "audit %s: %s does not apply here; see 'espstation audit "
+			"--help'", sub->name, opt);
+}
+
+/* The database the options name: --db, else the config's, else the
+ * station's default.  It must exist: audit never creates one. */
+static int open_db(struct audit_ctx *a, const char *db_path, const char *cfg_path,
+		   char *buf, size_t cap)
+{
+	if (!db_path) {
+		struct st_config cfg;
+		char err[512];
+		st_config_defaults(&cfg);
+		if (cfg_path && st_config_load(cfg_path, &cfg, err, sizeof err) != 0)
+			return cli_fail(CLI_EXIT_USAGE, "%s", err);
+		snprintf(buf, cap, "%s", cfg.database);
+		db_path = buf;
+	}
+	struct stat sb;
+	if (stat(db_path, &sb) != 0)
+		return cli_fail(CLI_EXIT_FILE, "no database at %s: %s (name it with --db FILE or "
+				"--config FILE)", db_path, strerror(errno));
+	char err[512];
+	if (db_open(db_path, &a->db, err, sizeof err) != 0)
+		return cli_fail(CLI_EXIT_FILE, "cannot open the database %s: %s", db_path, err);
+	a->db_path = db_path;
+	return 0;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, OPT_DB},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"csv", no_argument, NULL, OPT_CSV},
+		{"since", required_argument, NULL, OPT_SINCE},
+		{"station", required_argument, NULL, OPT_STATION},
+		{"slot", required_argument, NULL, OPT_SLOT},
+		{"result", required_argument, NULL, OPT_RESULT},
+		{"mac", required_argument, NULL, OPT_MAC},
+		{"all", no_argument, NULL, OPT_ALL},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			(void)cli_help_command("audit", stdout);
+			return CLI_EXIT_OK;
+		}
+		return cli_fail(CLI_EXIT_USAGE, "audit: which one? mac, backups, jobs, summary or "
+				"verify-vault; see 'espstation audit --help'");
+	}
+	const struct audit_sub *sub = NULL;
+	for (size_t i = 0; i < sizeof s_subs / sizeof s_subs[0]; i++)
+		if (!strcmp(argv[1], s_subs[i].name))
+			sub = &s_subs[i];
+	if (!sub)
+		return cli_fail(CLI_EXIT_USAGE, "audit: no sub-command '%s': use mac, backups, jobs, "
+				"summary or verify-vault", argv[1]);
+
+	struct audit_ctx a;
+	memset(&a, 0, sizeof a);
+	const char *db_path = NULL, *cfg_path = NULL, *since = NULL;
+	int c;
+	argc--;
+	argv++;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		const char *opt = argv[optind - 1];
+		switch (c) {
+		case OPT_DB: db_path = optarg; break;
+		case OPT_CONFIG: cfg_path = optarg; break;
+		case OPT_JSON: a.fmt = OUT_JSON; break;
+		case OPT_CSV:
+			if (!sub->csv)
+				return cli_fail(CLI_EXIT_USAGE, "audit %s: no --csv (several tables); use "
+						"'audit jobs --mac M --csv' and 'audit backups --mac M "
+						"--csv'", sub->name);
+			a.fmt = OUT_CSV;
+			break;
+		case OPT_SINCE:
+			if (!(sub->filters & F_SINCE))
+				return bad_filter(sub, "--since");
+			since = optarg;
+			break;
+		case OPT_STATION:
+			if (!(sub->filters & F_STATION))
+				return bad_filter(sub, "--station");
+			a.f.station = optarg;
+			break;
+		case OPT_SLOT:
+			if (!(sub->filters & F_SLOT))
+				return bad_filter(sub, "--slot");
+			a.f.slot = optarg;
+			break;
+		case OPT_RESULT:
+			if (!(sub->filters & F_RESULT))
+				return bad_filter(sub, "--result");
+			a.f.result = optarg;
+			break;
+		case OPT_MAC:
+			if (!(sub->filters & F_MAC))
+				return bad_filter(sub, "--mac");
+			a.f.mac = optarg;
+			break;
+		case OPT_ALL:
+			if (!(sub->filters & F_ALL))
+				return bad_filter(sub, "--all");
+			a.all = 1;
+			break;
+		case 'h': (void)cli_help_command("audit", stdout); return CLI_EXIT_OK;
+		case ':':
+			return cli_fail(CLI_EXIT_USAGE, "audit %s: option '%s' needs a value", sub->name,
+					opt);
+		default:
+			return cli_fail(CLI_EXIT_USAGE, "audit %s: unknown option '%s'; see 'espstation "
+					"audit --help'", sub->name, opt);
+		}
+	}
+	if (argc - optind != sub->nargs)
+		return cli_fail(CLI_EXIT_USAGE, sub->nargs ? "audit %s: expected one MAC address"
+							   : "audit %s: unexpected argument",
+				sub->name);
+	char mac[DB_MAC_LEN];
+	if (sub->nargs) {
+		a.arg = argv[optind];
+		if (db_mac_normalize(a.arg, mac) != 0)
+			return cli_fail(CLI_EXIT_USAGE, "audit %s: '%s' is not a MAC address (e.g. "
+					"5c:cf:7f:01:02:03, 5C-CF-7F-01-02-03 or 5ccf7f010203)",
+					sub->name, a.arg);
+		a.arg = mac;
+	}
+	if (a.f.mac && db_mac_normalize(a.f.mac, mac) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "audit %s: --mac '%s' is not a MAC address (e.g. "
+				"5c:cf:7f:01:02:03)", sub->name, a.f.mac);
+	if (since) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (audit_parse_since(since, now, &a.f.since_ms) != 0 || a.f.since_ms <= 0)
+			return cli_fail(CLI_EXIT_USAGE, "audit %s: --since '%s': use a UTC date "
+					"(2026-11-23, 2026-11-23T10:00) or a time back from now "
+					"(90m, 24h, 7d, 2w)", sub->name, since);
+	}
+	char path_buf[ST_CFG_STR];
+	int rc = open_db(&a, db_path, cfg_path, path_buf, sizeof path_buf);
+	if (rc)
+		return rc;
+	if (a.f.result) {
+		/* a typo in --result is a usage error, not an empty table */
+		struct db_audit_filter probe = {.result = a.f.result, .since_ms = INT64_MAX};
+		if (db_audit_jobs(a.db, &probe, NULL, NULL) == -EINVAL) {
+			rc = cli_fail(CLI_EXIT_USAGE, "audit %s: --result: %s", sub->name,
+				      db_errmsg(a.db));
+			db_close(a.db);
+			return rc;
+		}
+	}
+	rc = sub->run(&a);
+	db_close(a.db);
+	return rc;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* Writes a known day of station work for the device-less audit tests: a
+ * database whose clock is fixed (so the audit tables are exact) and the
+ * backup files it records, under DIR.
+ *
+ * usage: audit_fixture DIR   ->  DIR/station.db, DIR/backups/<mac>/N.bin
+ *
+ * Slot 1 (CP2102) refurbishes 5c:cf:7f:00:00:01 twice; slot 2 (CH340) fails
+ * 5c:cf:7f:00:00:02 twice (no sync, verify) and then passes it; slot 2 loses
+ * 5c:cf:7f:00:00:03 mid-backup; a single-port restore clones unit 01's newest
+ * backup onto unit 03 (forced).  Unit 03 has a 4 MB flash. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db.h"
+#include "esp_hash.h"
+
+#define T0 1714550400000LL      /* 2024-05-01T08:00:00Z */
+#define SEC 1000LL
+#define HOUR 3600000LL
+
+static int64_t s_clock;
+
+static int64_t fixed_clock(void *user)
+{
+	(void)user;
+	return s_clock;
+}
+
+static void check(int r, struct db *db, const char *what)
+{
+	if (r < 0) {
+		fprintf(stderr, "audit_fixture: %s: %s\n", what, db ? db_errmsg(db) : "");
+		exit(1);
+	}
+}
+
+struct plan {
+	const char *slot;           /* "" = single-port command */
+	int adapter;                /* index, -1 none */
+	const char *mode;
+	const char *mac;
+	uint32_t flash;
+	const char *result;
+	const char *err_name;       /* NULL = passed */
+	int err_code;
+	const char *err_msg;
+	int64_t start;              /* ms after T0 */
+	int stages;                 /* stages run: detect, backup, erase, write, verify */
+	int backup;                 /* take a backup */
+};
+
+static const struct plan s_plan[] = {
+	{"1", 0, "refurbish", "5c:cf:7f:00:00:01", 1u << 20, "passed", NULL, 0, NULL, 9 * HOUR, 5, 1},
+	{"2", 1, "refurbish", "5c:cf:7f:00:00:02", 1u << 20, "failed", "ESP_E_NOSYNC", 7,
+	 "check the jig: hold GPIO0 and power-cycle: no reply to SYNC", 9 * HOUR + 5 * SEC, 1, 0},
+	{"2", 1, "refurbish", "5c:cf:7f:00:00:02", 1u << 20, "failed", "ESP_E_VERIFY", 11,
+	 "verify failed - reject unit: MD5 mismatch at 0x0", 10 * HOUR, 5, 1},
+	{"2", 1, "refurbish", "5c:cf:7f:00:00:02", 1u << 20, "passed", NULL, 0, NULL, 11 * HOUR, 5, 1},
+	{"2", 1, "refurbish", "5c:cf:7f:00:00:03", 4u << 20, "unplugged", "ESP_E_NODEV", 4,
+	 "serial port vanished (unplugged)", 12 * HOUR, 2, 0},
+	{"1", 0, "refurbish", "5c:cf:7f:00:00:01", 1u << 20, "passed", NULL, 0, NULL, 33 * HOUR, 5, 1},
+};
+
+static void write_file(const char *path, const uint8_t *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		fprintf(stderr, "audit_fixture: %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	chmod(path, 0600);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const stage_names[] = {"detect", "backup", "erase", "write", "verify"};
+	struct db_adapter ad[2] = {
+		{0, 0x10c4, 0xea60, "0001", "pci-0000:00:14.0-usb-0:1.1:1.0", "1", "cp2102"},
+		{0, 0x1a86, 0x7523, NULL, "pci-0000:00:14.0-usb-0:1.2:1.0", "2", "ch340"},
+	};
+	char path[600], err[256];
+	int64_t station, adapter[2], last_backup_01 = 0;
+	struct db *db;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: audit_fixture DIR\n");
+		return 2;
+	}
+	snprintf(path, sizeof path, "%s/station.db", argv[1]);
+	if (db_open(path, &db, err, sizeof err) != 0) {
+		fprintf(stderr, "audit_fixture: %s\n", err);
+		return 1;
+	}
+	s_clock = T0;
+	db_set_clock(db, fixed_clock, NULL);
+	check(db_station_upsert(db, "bench-1", &station), db, "station");
+	for (int i = 0; i < 2; i++) {
+		ad[i].station_id = station;
+		check(db_adapter_upsert(db, &ad[i], &adapter[i]), db, "adapter");
+	}
+	for (size_t i = 0; i < sizeof s_plan / sizeof s_plan[0]; i++) {
+		const struct plan *p = &s_plan[i];
+		struct db_job_start js = {.station_id = station, .slot = p->slot,
+					  .adapter_id = adapter[p->adapter], .mode = p->mode,
+					  .pid = 1000 + (int)i, .port = "/dev/ttyUSB0"};
+		struct db_device d = {p->mac, p->flash == (4u << 20) ? "ESP8266EX" : "ESP8285",
+				      p->flash == (4u << 20) ? 0x1640ef : 0x14405e, p->flash};
+		int64_t job, dev, id, t = T0 + p->start;
+
+		s_clock = t;
+		check(db_job_begin(db, &js, &job), db, "job");
+		check(db_device_seen(db, &d, &dev), db, "device");
+		check(db_job_set_device(db, job, dev), db, "job device");
+		for (int s = 0; s < p->stages; s++) {
+			int last = s == p->stages - 1 && p->err_name;
+			struct db_stage st = {stage_names[s], last ? "failed" : "ok",
+					      t, t + 1500 + 250 * s, s == 1 ? p->flash : 0,
+					      last ? p->err_code : 0, last ? p->err_name : NULL,
+					      last ? p->err_msg : NULL};
+			s_clock = st.end_ms;
+			check(db_job_stage(db, job, &st), db, "stage");
+			t = st.end_ms;
+			if (s == 1 && p->backup) {
+				uint8_t *buf = malloc(p->flash), sha[32], md5[16];
+				char shahex[65], md5hex[33], dir[500];
+				memset(buf, 0xff, p->flash);
+				snprintf((char *)buf, 64, "stock firmware of %s, job %zu", p->mac, i + 1);
+				esp_sha256(buf, p->flash, sha);
+				esp_md5(buf, p->flash, md5);
+				snprintf(dir, sizeof dir, "%s/backups", argv[1]);
+				mkdir(dir, 0700);
+				snprintf(dir, sizeof dir, "%s/backups/%.2s%.2s%.2s%.2s%.2s%.2s", argv[1],
+					 p->mac, p->mac + 3, p->mac + 6, p->mac + 9, p->mac + 12, p->mac + 15);
+				mkdir(dir, 0700);
+				snprintf(path, sizeof path, "%s/job%zu.bin", dir, i + 1);
+				write_file(path, buf, p->flash);
+				free(buf);
+				struct db_backup b = {dev, job, path, p->flash, (uint32_t)d.flash_id,
+						      esp_hex(sha, 32, shahex), esp_hex(md5, 16, md5hex),
+						      md5hex};
+				check(db_backup_add(db, &b, &id), db, "backup");
+				if (!strcmp(p->mac, "5c:cf:7f:00:00:01"))
+					last_backup_01 = id;
+			}
+		}
+		s_clock = t + 200;
+		struct db_job_end e = {p->result, NULL, p->err_code, p->err_name, p->err_msg};
+		check(db_job_finish(db, job, &e), db, "finish");
+	}
+	/* single-port restore: unit 01's newest backup cloned onto unit 03 */
+	{
+		struct db_job_start js = {.station_id = station, .slot = "", .mode = "restore",
+					  .pid = 2000, .port = "/dev/ttyUSB7"};
+		struct db_device d = {"5C-CF-7F-00-00-03", "ESP8266EX", 0x1640ef, 4u << 20};
+		struct db_write w = {0, 1u << 20, 0, last_backup_01,
+				     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+				     "00112233445566778899aabbccddeeff", 0};
+		int64_t job, dev, id, t = T0 + 34 * HOUR;
+		s_clock = t;
+		check(db_job_begin(db, &js, &job), db, "restore job");
+		check(db_device_seen(db, &d, &dev), db, "device");
+		check(db_job_set_device(db, job, dev), db, "job device");
+		check(db_restore_add(db, job, last_backup_01, d.mac, 1, &id), db, "restore");
+		for (int s = 3; s < 5; s++) {
+			struct db_stage st = {stage_names[s], "ok", t, t + 2000, 1u << 20, 0, NULL, NULL};
+			s_clock = st.end_ms;
+			check(db_job_stage(db, job, &st), db, "stage");
+			if (s == 3)
+				check(db_job_write(db, job, &w, &id), db, "write");
+			t = st.end_ms;
+		}
+		s_clock = t + 100;
+		struct db_job_end e = {"passed", NULL, 0, NULL, NULL};
+		check(db_job_finish(db, job, &e), db, "finish");
+	}
+	db_close(db);
+	return 0;
+}

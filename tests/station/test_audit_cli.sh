@@ -1,0 +1,119 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# espstation audit on a known day (audit_fixture: fixed clock, real backup
+# files): every sub-command's table, JSON and CSV against golden files (only
+# the scratch directory masked), MAC spellings, filters, usage errors with
+# their exit codes, and verify-vault catching a deleted and an altered file.
+# usage: test_audit_cli.sh ESPSTATION AUDIT_FIXTURE GOLDEN_DIR
+# UPDATE_GOLDEN=1 rewrites the golden files (check them by hand).
+set -u
+ST=$1
+FIXTURE=$2
+GOLDEN=$3
+CASE=cli_audit
+T=$(mktemp -d "${TMPDIR:-/tmp}/espstation-audit.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+
+say() { printf '[%s] %s\n' "$CASE" "$*"; }
+fail() {
+	printf 'FAIL [%s]: %s\n' "$CASE" "$*"
+	for f in "$T/out" "$T/err"; do [ -s "$f" ] && { echo "--- $f"; tail -n 20 "$f"; }; done
+	exit 1
+}
+# run ARGS...: espstation audit ARGS --db the fixture; RC, $T/out, $T/err
+run() { "$ST" audit "$@" >"$T/out" 2>"$T/err"; RC=$?; }
+expect_rc() { [ "$RC" -eq "$1" ] || fail "expected exit $1, got $RC: $(cat "$T/err")"; }
+expect_err() { grep -Eq -- "$1" "$T/err" || fail "stderr lacks /$1/: $(cat "$T/err")"; }
+# golden NAME: $T/out, the scratch directory masked, equals golden/NAME
+golden() {
+	sed "s|$T|@T|g" "$T/out" >"$T/masked"
+	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+		cp "$T/masked" "$GOLDEN/$1"
+		say "golden/$1 rewritten"
+		return
+	fi
+	diff -u "$GOLDEN/$1" "$T/masked" >"$T/diff" || fail "$1 differs from golden:
+$(cat "$T/diff")"
+	say "$1 matches"
+}
+
+"$FIXTURE" "$T" || fail "audit_fixture failed"
+DB="--db $T/station.db"
+
+# ---- the golden tables ----------------------------------------------------
+run mac 5c:cf:7f:00:00:01 $DB; expect_rc 0; golden audit_mac.txt
+run mac 5c:cf:7f:00:00:03 $DB --json; expect_rc 0; golden audit_mac_03.json
+run jobs $DB; expect_rc 0; golden audit_jobs.txt
+run jobs $DB --json; expect_rc 0; golden audit_jobs.json
+run jobs $DB --slot 2 --result failed --csv; expect_rc 0; golden audit_jobs_slot2_failed.csv
+run backups $DB; expect_rc 0; golden audit_backups.txt
+run backups $DB --csv --since 2024-05-02; expect_rc 0; golden audit_backups_since.csv
+run summary $DB; expect_rc 0; golden audit_summary.txt
+run summary $DB --since 2024-05-01T18:30 --json; expect_rc 0; golden audit_summary_since.json
+run verify-vault $DB --all; expect_rc 0; golden audit_vault_all.txt
+
+# ---- the JSON is JSON, the CSV is RFC 4180 --------------------------------
+if command -v python3 >/dev/null 2>&1; then
+	run jobs $DB --json
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert len(a) == 7 and a[0]["job_id"] == 7 and a[0]["cycle_ms"] == 4100, a[0]' \
+		"$T/out" || fail "audit jobs --json is not the expected JSON"
+	run jobs $DB --csv
+	python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); assert len(r) == 8 and r[0][0] == "job_id" and all(len(x) == len(r[0]) for x in r), r' \
+		"$T/out" || fail "audit jobs --csv is not rectangular CSV"
+	say "JSON and CSV parse"
+fi
+
+# ---- MAC spellings ----------------------------------------------------------
+run mac 5c:cf:7f:00:00:01 $DB; cp "$T/out" "$T/canon"
+for m in 5C:CF:7F:00:00:01 5c-cf-7f-00-00-01 5C-CF-7F-00-00-01 5ccf7f000001 5CCF7F000001 \
+	5ccf.7f00.0001 ' 5c:cf:7f:00:00:01 '; do
+	run mac "$m" $DB; expect_rc 0
+	cmp -s "$T/out" "$T/canon" || fail "audit mac '$m' differs from the canonical spelling"
+	run jobs --mac "$m" $DB --csv; expect_rc 0
+	[ "$(grep -c '5c:cf:7f:00:00:01' "$T/out")" = 2 ] || fail "audit jobs --mac '$m': $(cat "$T/out")"
+done
+say "MAC spellings agree"
+run mac 5c:cf-7f:00:00:01 $DB; expect_rc 1; expect_err "is not a MAC address"
+run mac 5c:cf:7f:00:00:99 $DB; expect_rc 5; expect_err "no unit with MAC 5c:cf:7f:00:00:99"
+
+# ---- filters and usage errors ------------------------------------------------
+run jobs $DB --since 2024-05-02T17:30 --csv; expect_rc 0
+[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" = "7 " ] || fail "--since: $(cat "$T/out")"
+run jobs $DB --since 1h --csv; expect_rc 0
+[ "$(wc -l <"$T/out")" = 1 ] || fail "--since 1h should leave only the header (the fixture is in 2024-05)"
+run jobs $DB --slot '' --csv; expect_rc 0
+[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r')" = 7 ] || fail "--slot '': $(cat "$T/out")"
+run jobs $DB --result passd; expect_rc 1; expect_err "--result"
+run jobs $DB --since yesterday; expect_rc 1; expect_err "use a UTC date"
+run summary $DB --slot 1; expect_rc 1; expect_err "--slot does not apply"
+run mac 5ccf7f000001 $DB --csv; expect_rc 1; expect_err "audit jobs --mac M --csv"
+run frobnicate $DB; expect_rc 1; expect_err "no sub-command 'frobnicate'"
+run jobs --db "$T/nonexistent.db"; expect_rc 7; expect_err "no database at"
+[ ! -e "$T/nonexistent.db" ] || fail "audit created a database"
+run --help; expect_rc 0
+for w in verify-vault --since --json --csv 'Exit status'; do
+	grep -q -- "$w" "$T/out" || fail "audit --help does not mention $w"
+done
+"$ST" help restore >"$T/out" 2>&1 || fail "help restore"
+for w in --force-clone --force-size --backup --mac 'own cloud'; do
+	grep -q -- "$w" "$T/out" || fail "restore --help does not mention $w"
+done
+say "filters and usage errors"
+
+# ---- verify-vault ------------------------------------------------------------
+run verify-vault $DB; expect_rc 0
+grep -q '^4 backup files checked: 4 intact, 0 missing, 0 altered' "$T/out" || fail "clean vault: $(cat "$T/out")"
+rm "$T/backups/5ccf7f000002/job3.bin"
+# same size, one byte changed: only the hash can tell
+printf 'X' | dd of="$T/backups/5ccf7f000001/job1.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
+truncate -s 1000 "$T/backups/5ccf7f000002/job4.bin"
+run verify-vault $DB; expect_rc 5; golden audit_vault_damaged.txt
+run verify-vault $DB --json; expect_rc 5
+grep -q '"status": "missing"' "$T/out" || fail "verify-vault --json: $(cat "$T/out")"
+expect_err "4 backup files checked: 1 intact, 1 missing, 2 altered"
+run mac 5ccf7f000001 $DB; expect_rc 0
+grep -q 'altered: SHA-256' "$T/out" || fail "audit mac does not report the altered file"
+run backups $DB --mac 5ccf7f000002 --csv; expect_rc 0
+grep -q ',missing,' "$T/out" || fail "audit backups does not report the missing file"
+say "verify-vault: a deleted and two altered files reported, exit 5"
+say "ok"
