@@ -241,7 +241,7 @@ static int run_job(const struct worker_ctx *w, struct db *db, int64_t image_id,
 	j.image_id = image_id;
 	struct db_job_start js = {
 		.station_id = w->station_id, .slot = w->port.slot, .adapter_id = w->port.adapter_id,
-		.mode = st_mode_name(w->cfg->mode), .image_id = image_id,
+		.mode = st_mode_name(w->cfg->mode), .image_id = image_id, .port = w->port.devnode,
 	};
 	if (db_job_begin(db, &js, &j.job_id) != 0) {
 		fprintf(stderr, "espstation: slot %s: database: %s\n", w->port.slot, db_errmsg(db));

@@ -57,16 +57,18 @@ umockdev-wrapper "$bin/tests/rack/vrack" -q --workdir "$out/rack" --wait-ready -
 	--dump-flash -- sh -c "$inside" sh "$bin/station/espstation" "$out"
 
 echo
-echo "=== what the database recorded ==="
-sqlite3 -header -column "$out/station.db" "
-	select j.slot, d.mac, d.chip, d.flash_size / 1048576 || ' MB' as flash, j.result,
-	       j.stage, round((j.end_ms - j.start_ms) / 1000.0, 1) as secs,
-	       coalesce(j.err_name, '') as error
-	from jobs j left join devices d on d.id = j.device_id order by j.slot + 0;"
+es="$bin/station/espstation"
+echo "=== espstation audit summary --db rack-demo/station.db ==="
+"$es" audit summary --db "$out/station.db"
 echo
-sqlite3 -header -column "$out/station.db" "
-	select d.mac, b.size, b.verified, substr(b.sha256, 1, 16) as sha256, b.path
-	from backups b join devices d on d.id = b.device_id order by d.mac;"
+echo "=== espstation audit backups --db rack-demo/station.db ==="
+"$es" audit backups --db "$out/station.db"
 echo
-echo "demo: everything is in $out: station.db (SQLite), backups/<mac>/ (0600 files),"
+echo "=== espstation audit mac dc-4f-22-a0-00-05 --db rack-demo/station.db ==="
+"$es" audit mac dc-4f-22-a0-00-05 --db "$out/station.db"
+echo
+echo "=== espstation audit verify-vault --db rack-demo/station.db ==="
+"$es" audit verify-vault --db "$out/station.db"
+echo
+echo "demo: everything is in $out: station.db (SQLite; ask it with espstation audit), backups/<mac>/ (0600 files),"
 echo "      rack/slotN.emu.log (each unit's own command log), rack/slotN.lines (DTR/RTS)"

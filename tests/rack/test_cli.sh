@@ -44,7 +44,7 @@ expect_msg "$T/tl:3: '2,5' is not a time in seconds"
 printf '1 unplug 0\n2 yank 0\n' >"$T/tl"
 run --timeline "$T/tl" -- true
 expect_rc 125
-expect_msg "$T/tl:2: unknown action 'yank': use plug, unplug, swap or power-cycle"
+expect_msg "$T/tl:2: unknown action 'yank': use plug, unplug, swap, reseat or power-cycle"
 
 printf '1 unplug 4\n' >"$T/tl"
 run --timeline "$T/tl" -- true
