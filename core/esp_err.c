@@ -83,17 +83,24 @@ const char *esp_dev_error_name(int from_stub, uint8_t code)
 	}
 }
 
-enum esp_err esp_error_set(struct esp_error *err, enum esp_err code, int sys_errno,
-			   const char *fmt, ...)
+enum esp_err esp_error_vset(struct esp_error *err, enum esp_err code, int sys_errno,
+			    const char *fmt, va_list ap)
 {
 	if (!err)
 		return code;
 	memset(err, 0, sizeof *err);
 	err->code = code;
 	err->sys_errno = sys_errno;
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	return code;
+}
+
+enum esp_err esp_error_set(struct esp_error *err, enum esp_err code, int sys_errno,
+			   const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	esp_error_vset(err, code, sys_errno, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -4,6 +4,7 @@
  * or reuse a number (retire it as ESP_E_OBSOLETEnn instead). */
 #pragma once
 
+#include <stdarg.h>
 #include <stdint.h>
 
 #define ESP_ERR_LIST(X)                                                              \
@@ -60,3 +61,6 @@ const char *esp_dev_error_name(int from_stub, uint8_t code);
  * A NULL err only returns the code. */
 enum esp_err esp_error_set(struct esp_error *err, enum esp_err code, int sys_errno,
 			   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same with a va_list. */
+enum esp_err esp_error_vset(struct esp_error *err, enum esp_err code, int sys_errno,
+			    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));

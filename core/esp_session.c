@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "esp_priv.h"
@@ -98,12 +97,9 @@ void esp_log(struct esp_session *s, enum esp_log_level lvl, const char *fmt, ...
 
 enum esp_err esp_fail(struct esp_session *s, enum esp_err code, const char *fmt, ...)
 {
-	struct esp_error *e = &s->err;
-	memset(e, 0, sizeof *e);
-	e->code = code;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	esp_error_vset(&s->err, code, 0, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -10,9 +10,8 @@
 #include "cli_cmds.h"
 #include "cli_common.h"
 #include "cli_help.h"
-#include "esp_image.h"
-#include "file_io.h"
 #include "supervisor.h"
+#include "worker.h"
 
 /* the first-try defaults live under ./espstation-data: create it */
 static int ensure_parent_dir(const char *path)
@@ -38,21 +37,17 @@ static int check_image(const struct st_config *cfg)
 {
 	if (cfg->mode != ST_MODE_REFURBISH && cfg->mode != ST_MODE_FLASH)
 		return 0;
-	char err[FIO_ERR_LEN];
+	char why[512];
 	uint8_t *buf;
 	size_t len;
-	if (fio_read_all(cfg->image, 0, &buf, &len, err) != 0) {
-		cli_fail(CLI_EXIT_REFUSED, "image: %s", err);
+	struct esp_image_info info;
+	int is_image;
+	if (st_firmware_load(cfg->image, &buf, &len, &info, &is_image, why, sizeof why) != 0) {
+		cli_fail(CLI_EXIT_REFUSED, "%s", why);
 		return -1;
 	}
-	struct esp_image_info info;
-	struct esp_error e;
-	int bad = len == 0 || (buf[0] == ESP_IMAGE_MAGIC && esp_image_parse(buf, len, &info, &e) != ESP_OK);
-	if (bad)
-		cli_fail(CLI_EXIT_REFUSED, "image %s refused: %s (fix: download the firmware again)",
-			 cfg->image, len ? e.msg : "the file is empty");
 	free(buf);
-	return bad ? -1 : 0;
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)

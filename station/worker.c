@@ -13,15 +13,21 @@
 #define WAIT_PROBE_MS 1500u   /* how long each "is a unit there?" probe listens */
 #define WAIT_PAUSE_MS 1000u
 
+/* An event about this job, as it stands. */
+static void event_init(struct st_event *ev, const struct job *j, enum st_ev_type type)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->type = type;
+	ev->stage = j->stage;
+	ev->job_id = j->job_id;
+	ev->err = j->err;
+	snprintf(ev->mac, sizeof ev->mac, "%s", j->mac);
+}
+
 void job_event(struct job *j, enum st_ev_type type, const char *text)
 {
 	struct st_event ev;
-	memset(&ev, 0, sizeof ev);
-	ev.type = type;
-	ev.stage = j->stage;
-	ev.job_id = j->job_id;
-	ev.err = j->err;
-	snprintf(ev.mac, sizeof ev.mac, "%s", j->mac);
+	event_init(&ev, j, type);
 	if (text)
 		snprintf(ev.text, sizeof ev.text, "%s", text);
 	st_event_send(j->w->event_fd, &ev);
@@ -54,10 +60,7 @@ static int progress_cb(void *user, enum esp_op op, uint64_t done, uint64_t total
 {
 	struct job *j = user;
 	struct st_event ev;
-	memset(&ev, 0, sizeof ev);
-	ev.type = op == ESP_OP_WAIT_BOOT ? ST_EV_WAITING : ST_EV_PROGRESS;
-	ev.stage = j->stage;
-	ev.job_id = j->job_id;
+	event_init(&ev, j, op == ESP_OP_WAIT_BOOT ? ST_EV_WAITING : ST_EV_PROGRESS);
 	ev.done = done;
 	ev.total = total;
 	if (op == ESP_OP_WAIT_BOOT)
@@ -74,10 +77,7 @@ static void log_cb(void *user, enum esp_log_level lvl, const char *msg)
 	if (lvl > ESP_LOG_NOTICE)
 		return;
 	struct st_event ev;
-	memset(&ev, 0, sizeof ev);
-	ev.type = ST_EV_NOTE;
-	ev.stage = j->stage;
-	ev.job_id = j->job_id;
+	event_init(&ev, j, ST_EV_NOTE);
 	ev.warn = lvl <= ESP_LOG_WARNING;
 	snprintf(ev.text, sizeof ev.text, "%s", msg);
 	st_event_send(j->w->event_fd, &ev);
@@ -113,28 +113,6 @@ void job_disconnect(struct job *j)
 {
 	esp_session_close(j->s);
 	j->s = NULL;
-}
-
-/* Transient wire trouble: reconnect at the fallback baud and start the stub. */
-static enum esp_err job_reconnect_slower(struct job *j)
-{
-	const struct st_config *c = j->w->cfg;
-	char note[200];
-	snprintf(note, sizeof note, "%.150s; retrying at %u baud", j->msg, c->fallback_baud);
-	job_event(j, ST_EV_NOTE, note);
-	job_disconnect(j);
-	enum esp_err e = job_connect(j, c->fallback_baud, c->connect_timeout_s * 1000u);
-	if (!e) {
-		struct esp_stub_image stub;
-		e = esp_stub_builtin(&stub, NULL);
-		if (!e) {
-			e = esp_stub_start(j->s, &stub);
-			esp_stub_free(&stub);
-		}
-		if (e)
-			job_core_fail(j, e);
-	}
-	return e;
 }
 
 static int transient(enum esp_err e)
@@ -270,13 +248,9 @@ static int run_job(const struct worker_ctx *w, struct db *db, int64_t image_id,
 		fprintf(stderr, "espstation: slot %s: closing job %lld: %s\n", w->port.slot,
 			(long long)j.job_id, db_errmsg(db));
 	struct st_event ev;
-	memset(&ev, 0, sizeof ev);
-	ev.type = ST_EV_DONE;
-	ev.stage = j.stage;
-	ev.job_id = j.job_id;
-	ev.err = e;
+	j.err = e;
+	event_init(&ev, &j, ST_EV_DONE);
 	snprintf(ev.result, sizeof ev.result, "%s", end.result);
-	snprintf(ev.mac, sizeof ev.mac, "%s", j.mac);
 	snprintf(ev.text, sizeof ev.text, "%s%s%.150s",
 		 j.local ? "backup not saved - nothing erased" : cause_for(e, j.stage), e ? ": " : "",
 		 e ? j.msg : "");

@@ -6,6 +6,9 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
+#include "esp_image.h"
 #include "st_config.h"
 
 struct st_port {                /* what the supervisor learnt at udev "add" */
@@ -25,6 +28,13 @@ struct worker_ctx {
 	int event_fd;                   /* to the supervisor; -1 = none */
 	const volatile int *cancel;     /* set by SIGTERM in the worker */
 };
+
+/* Reads the firmware to write and checks it: an empty file, or one that
+ * starts with 0xE9 but does not parse as an ESP8266 image, is refused before
+ * any unit is touched.  *ret_is_image says whether it has an image header
+ * (then *ret_info describes it).  Returns 0, or -1 with one line in why. */
+int st_firmware_load(const char *path, uint8_t **ret_buf, size_t *ret_len,
+		     struct esp_image_info *ret_info, int *ret_is_image, char *why, size_t cap);
 
 /* Runs jobs on the port until the unit is done (and, for a fixed jig, the
  * next units); returns the process exit status: 0 passed, 1 job failed,

@@ -50,5 +50,8 @@ enum esp_err job_fail(struct job *j, enum esp_err e, const char *fmt, ...)
 /* Opens the port, resets and syncs (job->s); closes it again. */
 enum esp_err job_connect(struct job *j, unsigned stub_baud, unsigned connect_ms);
 void job_disconnect(struct job *j);
+/* Transient wire trouble: reports the cause, reconnects at the fallback
+ * baud, detects again (the session needs the flash size) and starts the stub. */
+enum esp_err job_reconnect_slower(struct job *j);
 /* Copies the session's error into the job. */
 enum esp_err job_core_fail(struct job *j, enum esp_err e);

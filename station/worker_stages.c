@@ -62,19 +62,25 @@ enum esp_err stage_detect(struct job *j)
 				"use an image built for %u-byte flash", c->image, j->image_len,
 				j->chip.flash_size, j->chip.flash_size);
 	e = start_stub(j);
-	if ((e == ESP_E_IO || e == ESP_E_TIMEOUT) && c->fallback_baud != c->stub_baud) {
-		/* the adapter may not carry the fast rate: once more, slower */
-		char note[ESP_ERR_MSG_LEN + 40];
-		snprintf(note, sizeof note, "%.200s; retrying at %u baud", j->msg, c->fallback_baud);
-		job_event(j, ST_EV_NOTE, note);
-		job_disconnect(j);
-		if ((e = job_connect(j, c->fallback_baud, c->connect_timeout_s * 1000u)))
-			return e;
-		if ((e = esp_detect(j->s, &j->chip)))
-			return job_core_fail(j, e);
-		e = start_stub(j);
-	}
+	/* the adapter may not carry the fast rate: once more, slower */
+	if ((e == ESP_E_IO || e == ESP_E_TIMEOUT) && c->fallback_baud != c->stub_baud)
+		e = job_reconnect_slower(j);
 	return e;
+}
+
+enum esp_err job_reconnect_slower(struct job *j)
+{
+	const struct st_config *c = j->w->cfg;
+	char note[ESP_ERR_MSG_LEN + 40];
+	snprintf(note, sizeof note, "%.200s; retrying at %u baud", j->msg, c->fallback_baud);
+	job_event(j, ST_EV_NOTE, note);
+	job_disconnect(j);
+	enum esp_err e = job_connect(j, c->fallback_baud, c->connect_timeout_s * 1000u);
+	if (e)
+		return e;
+	if ((e = esp_detect(j->s, &j->chip)))
+		return job_core_fail(j, e);
+	return start_stub(j);
 }
 
 enum esp_err stage_backup(struct job *j)
