@@ -10,7 +10,7 @@ src=$1
 fail=0
 bad() { echo "lint: $*"; fail=1; }
 
-for f in "$src"/core/*.[ch] "$src"/db/*.[ch] "$src"/station/*.[ch] "$src"/hotplug/*.[ch]; do
+for f in "$src"/core/*.[ch] "$src"/db/*.[ch] "$src"/station/*.[ch] "$src"/station/*/*.[ch] "$src"/hotplug/*.[ch]; do
 	[ -e "$f" ] || continue
 	[ "$f" = "$src/hotplug/hotplug.c" ] && continue
 	if grep -nE '#include[[:space:]]*<libudev\.h>' "$f"; then

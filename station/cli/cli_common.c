@@ -10,7 +10,7 @@
 
 #include "cli_common.h"
 #include "cli_help.h"
-#include "cli_signal.h"
+#include "cancel_signal.h"
 
 enum {
 	OPT_ROM_BAUD = 0x100,
@@ -240,7 +240,7 @@ int cli_parse(const struct cli_parser *ps, int argc, char **argv, struct cli_opt
 void cli_run_init(struct cli_run *r)
 {
 	progress_init(&r->prog, stderr, r->opts.quiet, r->opts.verbose);
-	r->cancel = cli_signal_cancel_flag();
+	r->cancel = st_cancel_flag();
 	r->s = NULL;
 	memset(&r->chip, 0, sizeof r->chip);
 }

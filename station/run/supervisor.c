@@ -17,7 +17,7 @@
 
 #include "db.h"
 #include "hotplug.h"
-#include "cli_signal.h"
+#include "cancel_signal.h"
 #include "led.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -107,7 +107,7 @@ static void worker_child(struct supervisor *sv, struct worker_slot *ws, int fd, 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	struct worker_ctx wc = {
 		.cfg = sv->cfg, .port = ws->port, .station_id = sv->station_id, .event_fd = fd,
-		.cancel = cli_signal_cancel_flag(),
+		.cancel = st_cancel_flag(),
 	};
 	_exit(worker_main(&wc));
 }

@@ -5,7 +5,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "cli_signal.h"
+#include "cancel_signal.h"
 
 /* The core takes `const volatile int *`; writing it from a handler is only
  * async-signal-safe because sig_atomic_t is int on our targets. */
@@ -19,7 +19,7 @@ static void on_signal(int sig)
 	s_cancel = 1;
 }
 
-const volatile int *cli_signal_cancel_flag(void)
+const volatile int *st_cancel_flag(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
