@@ -128,9 +128,10 @@ enum esp_err esp_flash_verify(struct esp_session *s, uint32_t addr, const uint8_
 
 /* Reads [addr, addr+len) and proves it against the chip's SPI_FLASH_MD5:
  * mismatching 64 KiB chunks are re-read up to `retries` times (brown-out
- * reads).  ESP_E_READ if the data cannot be made to match. */
+ * reads).  ESP_E_READ if the data cannot be made to match.  ret_chip_md5
+ * (may be NULL) gets the chip's own MD5 of the range, as it reported it. */
 enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
-			      unsigned retries);
+			      unsigned retries, uint8_t ret_chip_md5[16]);
 
 /* Leaves the loader: pulses EN over RTS when the port has lines, otherwise
  * asks the loader to run the firmware (needs a power cycle on ESP8266). */

@@ -127,7 +127,7 @@ static enum esp_err read_chunk_retrying(struct esp_session *s, uint32_t addr, ui
 }
 
 enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
-			      unsigned retries)
+			      unsigned retries, uint8_t ret_chip_md5[16])
 {
 	enum esp_err e = esp_need_stub(s, "read flash");
 	if (e)
@@ -144,8 +144,11 @@ enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len
 		if ((e = esp_flash_md5(s, addr, len, chip)))
 			return e;
 		esp_md5(buf, len, host);
-		if (memcmp(chip, host, 16) == 0)
+		if (memcmp(chip, host, 16) == 0) {
+			if (ret_chip_md5)
+				memcpy(ret_chip_md5, chip, 16);
 			return ESP_OK;
+		}
 		if (round >= retries) {
 			char h[33], c[33];
 			return esp_fail(s, ESP_E_READ,

@@ -36,35 +36,6 @@ static const struct option s_common_opts[] = {
 #define N_COMMON (sizeof s_common_opts / sizeof s_common_opts[0])
 #define MAX_EXTRA 16
 
-/* A switch rather than an array so that -Wswitch flags a new enum esp_err
- * that nobody has given an exit code yet. */
-enum cli_exit cli_exit_for(enum esp_err e)
-{
-	switch (e) {
-	case ESP_OK: return CLI_EXIT_OK;
-	case ESP_E_INVAL: return CLI_EXIT_USAGE;
-	case ESP_E_NOPORT:
-	case ESP_E_PERM:
-	case ESP_E_BUSY: return CLI_EXIT_PORT;
-	case ESP_E_NOSYNC:
-	case ESP_E_TIMEOUT:
-	case ESP_E_PROTO: return CLI_EXIT_NOANSWER;
-	case ESP_E_NODEV:
-	case ESP_E_IO: return CLI_EXIT_UNPLUGGED;
-	case ESP_E_DEVICE:
-	case ESP_E_VERIFY:
-	case ESP_E_READ:
-	case ESP_E_STUB: return CLI_EXIT_DEVICE;
-	case ESP_E_CHIP:
-	case ESP_E_UNSUPPORTED:
-	case ESP_E_IMAGE:
-	case ESP_E_TOOBIG: return CLI_EXIT_REFUSED;
-	case ESP_E_NOMEM: return CLI_EXIT_FILE;
-	case ESP_E_CANCELLED: return CLI_EXIT_CANCELLED;
-	}
-	return CLI_EXIT_DEVICE;
-}
-
 int cli_fail(int code, const char *fmt, ...)
 {
 	char line[512];
@@ -265,7 +236,7 @@ static int fail_code(struct cli_run *r, enum esp_err e, const struct esp_error *
 	if (e == ESP_E_CANCELLED || (r->cancel && *r->cancel))
 		return cli_fail(CLI_EXIT_CANCELLED, "%s: cancelled", what);
 	const char *msg = err && err->code == e && err->msg[0] ? err->msg : esp_strerror(e);
-	return cli_fail(cli_exit_for(e), "%s: %s", what, msg);
+	return cli_fail(job_exit_for(e, 0), "%s: %s", what, msg);
 }
 
 int cli_fail_session(struct cli_run *r, const char *fmt, ...)
@@ -280,112 +251,74 @@ int cli_fail_session(struct cli_run *r, const char *fmt, ...)
 	return fail_code(r, e, err, what);
 }
 
-static const char *default_reset(const char *port)
+/* Says why the link failed, in the words of the step it failed in. */
+static int link_fail(struct cli_run *r)
 {
-	/* A TCP serial server has no modem lines to wiggle. */
-	return strncmp(port, "socket://", 9) == 0 ? "none" : "auto";
-}
-
-static int load_stub(struct cli_run *r, struct esp_stub_image *img)
-{
-	struct esp_error err = {0};
-	enum esp_err e = r->opts.stub_path ? esp_stub_load_file(r->opts.stub_path, img, &err)
-					   : esp_stub_builtin(img, &err);
-	if (e == ESP_OK)
-		return 0;
-	if (r->opts.stub_path)
-		return cli_fail(CLI_EXIT_USAGE, "cannot load stub %s: %s", r->opts.stub_path,
-				err.msg[0] ? err.msg : esp_strerror(e));
-	return fail_code(r, e, &err, "cannot load the built-in stub");
-}
-
-static int open_session(struct cli_run *r)
-{
-	struct esp_error err = {0};
-	struct xport *x = NULL;
-	enum esp_err e = xport_open_port(r->opts.port, r->opts.rom_baud, &err, &x);
-	if (e != ESP_OK) {
-		const char *msg = err.msg[0] ? err.msg : esp_strerror(e);
-		/* Whatever went wrong, the port did not open: exit 2, except for a
-		 * malformed port name, which is a usage error. */
+	const struct job_link *l = &r->link;
+	enum esp_err e = l->err.code;
+	switch (l->step) {
+	case JOB_LINK_STUB_LOAD:
+		if (r->opts.stub_path)
+			return cli_fail(CLI_EXIT_USAGE, "cannot load stub %s: %s", r->opts.stub_path,
+					l->err.msg);
+		return fail_code(r, e, &l->err, "cannot load the built-in stub");
+	case JOB_LINK_RESET_PLAN:
+		return cli_fail(CLI_EXIT_USAGE, "bad --reset '%s': %s", l->reset, l->err.msg);
+	case JOB_LINK_OPEN:
+		/* the port did not open: exit 2, but a malformed name is a usage error */
 		return cli_fail(e == ESP_E_INVAL ? CLI_EXIT_USAGE : CLI_EXIT_PORT, "cannot open %s: %s",
-				r->opts.port, msg);
+				r->opts.port, l->err.msg);
+	case JOB_LINK_SESSION:
+		return fail_code(r, e, &l->err, "cannot start a session on the port");
+	case JOB_LINK_CONNECT:
+		/* the usual cause of silence is a unit not in download mode */
+		return fail_code(r, e, &l->err, e == ESP_E_NOSYNC || e == ESP_E_TIMEOUT
+			? "no answer from the unit (not in download mode?)" : "cannot connect to the unit");
+	case JOB_LINK_DETECT:
+		return fail_code(r, e, &l->err, e == ESP_E_CHIP ? "unsupported chip"
+								: "cannot identify the chip");
+	case JOB_LINK_STUB_START:
+		return fail_code(r, e, &l->err, "cannot start the flasher stub");
 	}
-	struct esp_session_cfg cfg = {
-		.rom_baud = r->opts.rom_baud,
-		.stub_baud = r->opts.stub_baud,
-		.connect_ms = r->opts.connect_ms,
-		.no_compress = r->no_compress,
-		.log = progress_log,
-		.progress = progress_report,
-		.user_data = &r->prog,
-		.cancel = r->cancel,
-	};
-	e = esp_session_open(x, &cfg, &r->s);
-	if (e != ESP_OK) {
-		xport_close(x);
-		return cli_fail(cli_exit_for(e), "cannot start a session on %s: %s", r->opts.port,
-				esp_strerror(e));
-	}
-	return 0;
+	return fail_code(r, e, &l->err, "cannot connect");
 }
 
 int cli_connect(struct cli_run *r, int want_stub)
 {
-	int rc = 0;
-	if (want_stub) {
-		rc = load_stub(r, &r->stub);
-		r->have_stub = rc == 0;
-	}
-	if (rc == 0)
-		rc = open_session(r);
-	const char *reset = r->opts.reset ? r->opts.reset : default_reset(r->opts.port);
-	struct esp_reset_plan plan;
-	struct esp_error perr = {0};
-	if (rc == 0 && esp_reset_plan_parse(reset, &plan, &perr) != ESP_OK)
-		rc = cli_fail(CLI_EXIT_USAGE, "bad --reset '%s': %s", reset, perr.msg);
-	if (rc == 0) {
-		cli_info(r, "Connecting to %s (reset %s, %u baud)...", r->opts.port, reset,
-			 r->opts.rom_baud);
-		enum esp_err e = esp_connect(r->s, &plan);
-		/* The usual cause of silence is a unit that is not in download
-		 * mode; say so up front, the core's message says what to check. */
-		if (e == ESP_E_NOSYNC || e == ESP_E_TIMEOUT)
-			rc = cli_fail_session(r, "no answer from the unit (not in download mode?)");
-		else if (e != ESP_OK)
-			rc = cli_fail_session(r, "cannot connect to the unit");
-	}
-	if (rc == 0) {
-		enum esp_err e = esp_detect(r->s, &r->chip);
-		if (e == ESP_E_CHIP)
-			rc = cli_fail_session(r, "unsupported chip");
-		else if (e != ESP_OK)
-			rc = cli_fail_session(r, "cannot identify the chip");
-	}
+	const struct job_link_cfg c = {
+		.port = r->opts.port, .rom_baud = r->opts.rom_baud, .stub_baud = r->opts.stub_baud,
+		.connect_ms = r->opts.connect_ms, .reset = r->opts.reset,
+		.stub_path = r->opts.stub_path, .no_compress = r->no_compress,
+		.log = progress_log, .progress = progress_report, .user = &r->prog,
+		.cancel = r->cancel,
+	};
+	if (job_link_open(&r->link, &c, want_stub) != ESP_OK)
+		return link_fail(r);
+	r->s = r->link.s;
+	cli_info(r, "Connecting to %s (reset %s, %u baud)...", r->opts.port, r->link.reset,
+		 r->opts.rom_baud);
+	if (job_link_connect(&r->link) != ESP_OK)
+		return link_fail(r);
+	r->chip = r->link.chip;
 	/* probe prints all of this itself */
-	if (rc == 0 && want_stub) {
+	if (want_stub) {
 		char mac[18], size[16] = "unknown size";
 		if (r->chip.flash_size)
 			esp_flash_size_name(r->chip.flash_size, size, sizeof size);
 		cli_info(r, "Detected %s, MAC %s, %s flash (id 0x%06x)", r->chip.name,
 			 esp_mac_str(r->chip.mac, mac), size, (unsigned)r->chip.flash_id);
 	}
-	return rc;
+	return 0;
 }
 
 int cli_start_stub(struct cli_run *r)
 {
-	if (!r->have_stub)
-		return cli_fail(CLI_EXIT_USAGE, "internal error: no stub loaded");
 	cli_info(r, "Uploading the flasher stub...");
-	int rc = esp_stub_start(r->s, &r->stub) == ESP_OK
-			 ? 0 : cli_fail_session(r, "cannot start the flasher stub");
+	if (job_link_start_stub(&r->link) != ESP_OK)
+		return link_fail(r);
 	/* The session's rate, not --baud: a TCP serial server cannot change it. */
-	if (rc == 0)
-		cli_info(r, "Flasher stub running, %u baud", esp_session_baud(r->s));
-	esp_stub_free(&r->stub);
-	r->have_stub = 0;
-	return rc;
+	cli_info(r, "Flasher stub running, %u baud", esp_session_baud(r->s));
+	return 0;
 }
 
 int cli_finish(struct cli_run *r, int code)
@@ -405,11 +338,8 @@ int cli_finish(struct cli_run *r, int code)
 			fprintf(stderr, "warning: could not restart the unit (power-cycle it): %s\n",
 				msg);
 	}
-	esp_session_close(r->s);
+	job_link_close(&r->link);
 	r->s = NULL;
-	if (r->have_stub)
-		esp_stub_free(&r->stub);
-	r->have_stub = 0;
 	return code;
 }
 

@@ -8,24 +8,9 @@
 #include <stdint.h>
 
 #include "esp.h"
+#include "job_link.h"
+#include "job_outcome.h"
 #include "progress.h"
-
-/* Process exit codes; documented in cli_help.c.  Scripts depend on them:
- * never renumber. */
-enum cli_exit {
-	CLI_EXIT_OK = 0,
-	CLI_EXIT_USAGE = 1,     /* bad option or configuration */
-	CLI_EXIT_PORT = 2,      /* port cannot be opened */
-	CLI_EXIT_NOANSWER = 3,  /* no (usable) answer from the device */
-	CLI_EXIT_UNPLUGGED = 4, /* port vanished mid-operation */
-	CLI_EXIT_DEVICE = 5,    /* device or flash failure */
-	CLI_EXIT_REFUSED = 6,   /* unsupported chip, image too large or invalid */
-	CLI_EXIT_FILE = 7,      /* local file error */
-	CLI_EXIT_CANCELLED = 8, /* SIGINT/SIGTERM */
-};
-
-/* Exit code for a core error, from one table. */
-enum cli_exit cli_exit_for(enum esp_err e);
 
 enum cli_after { CLI_AFTER_HARD_RESET, CLI_AFTER_NO_RESET };
 
@@ -75,12 +60,11 @@ struct cli_run {
 	struct cli_opts opts;
 	struct progress prog;
 	const volatile int *cancel;
-	struct esp_session *s;
-	struct esp_chip_info chip;
+	struct job_link link;    /* the engine's connect path */
+	struct esp_session *s;   /* link.s once connected */
+	struct esp_chip_info chip; /* link.chip once detected */
 	int quiet_info;          /* suppress chatter on stdout (e.g. --json) */
 	int no_compress;         /* write: --no-compress */
-	struct esp_stub_image stub; /* loaded by cli_connect(want_stub) */
-	int have_stub;
 };
 
 /* Parsing done: sets up progress and the cancel flag. */

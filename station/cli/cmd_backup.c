@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* backup: the whole real flash into a file, proven against the chip's MD5,
  * written atomically with mode 0600. */
-#include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli_cmds.h"
 #include "cli_common.h"
@@ -37,18 +33,17 @@ static int backup_opt(void *user, int id, const char *arg)
 	return 0;
 }
 
-/* Everything that can be known about the output before a minute-long read. */
+/* Everything that can be known about the output before a minute-long read:
+ * checked before the port is even opened. */
 static int check_output(const struct backup_args *a)
 {
 	if (!a->out)
 		return cli_fail(CLI_EXIT_USAGE, "backup: -o FILE is required");
-	if (!a->force && fio_exists(a->out))
-		return cli_fail(CLI_EXIT_FILE, "%s exists; not overwriting it (use --force)", a->out);
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", a->out);
-	if (access(dirname(dir), W_OK) < 0)
-		return cli_fail(CLI_EXIT_FILE, "cannot write the backup into %s: %s", dir,
-				strerror(errno));
+	if (!*a->out)
+		return cli_fail(CLI_EXIT_USAGE, "backup: -o '': the output file name is empty");
+	char err[FIO_ERR_LEN];
+	if (fio_check_output(a->out, a->force, err) != 0)
+		return cli_fail(CLI_EXIT_FILE, "backup: %s", err);
 	return 0;
 }
 
@@ -62,7 +57,7 @@ static int read_and_save(struct cli_run *r, const struct backup_args *a)
 	if (!buf)
 		return cli_fail(CLI_EXIT_FILE, "out of memory for a %u byte backup", (unsigned)size);
 	int rc = 0;
-	if (esp_flash_backup(r->s, 0, size, buf, BACKUP_RETRIES) != ESP_OK)
+	if (esp_flash_backup(r->s, 0, size, buf, BACKUP_RETRIES, NULL) != ESP_OK)
 		rc = cli_fail_session(r, "cannot back up the flash");
 	char err[FIO_ERR_LEN];
 	int w = rc ? 0 : fio_write_atomic(a->out, buf, size, a->force, r->cancel, err);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* `espstation run [--config FILE] [--plain] [--events json[:FILE]]` */
+/* `espstation run [--config FILE] [--stub FILE.json] [--check] [--plain]
+ * [--events json[:FILE]]` */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "cli_cmds.h"
 #include "cli_common.h"
 #include "cli_help.h"
+#include "run_check.h"
 #include "supervisor.h"
 #include "worker.h"
 
@@ -35,19 +37,14 @@ static int ensure_parent_dir(const char *path)
 /* A corrupt or unreadable image is refused before any unit is touched. */
 static int check_image(const struct st_config *cfg)
 {
-	if (cfg->mode != ST_MODE_REFURBISH && cfg->mode != ST_MODE_FLASH)
-		return 0;
-	char why[512];
-	uint8_t *buf;
-	size_t len;
-	struct esp_image_info info;
-	int is_image;
-	if (st_firmware_load(cfg->image, &buf, &len, &info, &is_image, why, sizeof why) != 0) {
-		cli_fail(CLI_EXIT_REFUSED, "%s", why);
-		return -1;
-	}
-	free(buf);
-	return 0;
+	struct job_image img;
+	struct job_image_opts opts;
+	struct esp_error err = {0};
+	int rc = worker_image_load(cfg, &img, &opts, &err);
+	job_image_free(&img);
+	if (rc != 0)
+		cli_fail(CLI_EXIT_REFUSED, "image refused: %s", err.msg);
+	return rc;
 }
 
 int cmd_run(int argc, char **argv)
@@ -57,11 +54,13 @@ int cmd_run(int argc, char **argv)
 		{"plain", no_argument, NULL, 'p'},
 		{"events", required_argument, NULL, 'e'},
 		{"ready-fd", required_argument, NULL, 'r'},
+		{"stub", required_argument, NULL, 's'},
+		{"check", no_argument, NULL, 'k'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *cfg_path = NULL, *events = NULL;
-	int plain = 0, c, ready_fd = -1;
+	const char *cfg_path = NULL, *events = NULL, *stub = NULL;
+	int plain = 0, c, ready_fd = -1, check = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -69,6 +68,8 @@ int cmd_run(int argc, char **argv)
 		case 'p': plain = 1; break;
 		case 'e': events = optarg; break;
 		case 'r': ready_fd = atoi(optarg); break;
+		case 's': stub = optarg; break;
+		case 'k': check = 1; break;
 		case 'h': (void)cli_help_command("run", stdout); return CLI_EXIT_OK;
 		default: return cli_fail(CLI_EXIT_USAGE, "run: see 'espstation run --help'");
 		}
@@ -78,15 +79,35 @@ int cmd_run(int argc, char **argv)
 	struct st_config cfg;
 	st_config_defaults(&cfg);
 	char err[512];
-	if (cfg_path && st_config_load(cfg_path, &cfg, err, sizeof err) != 0)
+	int loaded = !cfg_path || st_config_load(cfg_path, &cfg, err, sizeof err) == 0;
+	if (!loaded && !check)
 		return cli_fail(CLI_EXIT_USAGE, "%s", err);
 	if (!cfg_path && cfg.mode != ST_MODE_BACKUP)
 		cfg.mode = ST_MODE_BACKUP; /* no image without a config: back up only */
+	if (stub && strlen(stub) >= sizeof cfg.stub)
+		return cli_fail(CLI_EXIT_USAGE, "--stub: the path is longer than %zu characters",
+				sizeof cfg.stub - 1);
+	if (stub) /* the command line overrides the file */
+		snprintf(cfg.stub, sizeof cfg.stub, "%s", stub);
+	if (check)
+		return run_check(&cfg, cfg_path, loaded ? NULL : err);
+	int bad_path = run_check_paths(&cfg);
+	if (bad_path)
+		return bad_path;
 	if (check_image(&cfg) != 0)
 		return CLI_EXIT_REFUSED;
-	if (ensure_parent_dir(cfg.database) != 0)
-		return cli_fail(CLI_EXIT_FILE, "cannot create the directory of %s: %s", cfg.database,
-				strerror(errno));
+	if (ensure_parent_dir(cfg.database) != 0) {
+		/* the fix follows the cause, as db_open's messages do */
+		int e = errno;
+		return cli_fail(CLI_EXIT_FILE, "database: %s: cannot create its directory: %s (fix: %s)",
+				cfg.database, strerror(e),
+				e == ENOTDIR ? "a part of that path is a file; correct database = in "
+					       "the config"
+				: e == EROFS ? "that file system is read-only; put the database on a "
+					       "writable disk"
+					     : "create the directory for the station's user, or set "
+					       "database = in the config");
+	}
 	FILE *json = NULL;
 	if (events) {
 		if (strcmp(events, "json") == 0) {

@@ -19,8 +19,8 @@ int cmd_verify(int argc, char **argv)
 		CLI_IMAGE_OPTIONS,
 		{NULL, 0, NULL, 0},
 	};
-	struct cli_image_opts io;
-	cli_image_opts_init(&io);
+	struct job_image_opts io;
+	job_image_opts_init(&io);
 	const struct cli_parser ps = {
 		.cmd = "verify", .extra = extra, .handle = verify_opt, .user = &io,
 		.min_args = 1, .max_args = 1, .need_port = 1,
@@ -30,27 +30,18 @@ int cmd_verify(int argc, char **argv)
 	int rc = cli_parse(&ps, argc, argv, &r.opts, &first);
 	if (rc >= 0)
 		return rc;
-	struct cli_image img;
-	rc = cli_image_load(&img, argv[first]);
-	if (rc) {
-		cli_image_free(&img);
-		return rc;
-	}
-	cli_run_init(&r);
-	rc = cli_connect(&r, 1);
-	if (rc == 0)
-		rc = cli_image_prepare(&r, &img, &io);
-	if (rc == 0)
-		rc = cli_start_stub(&r);
-	if (rc == 0 && esp_flash_verify(r.s, io.addr, img.data, (uint32_t)img.len) != ESP_OK)
+	struct job_image img;
+	rc = cli_image_start(&r, &img, argv[first], &io);
+	if (rc == 0 && esp_flash_verify(r.s, io.addr, img.data, img.len) != ESP_OK)
 		rc = cli_fail_session(&r, "verify failed");
 	if (rc == 0) {
 		char hex[2 * ESP_SHA256_LEN + 1];
 		progress_break(&r.prog);
-		printf("Flash at 0x%06x (%zu bytes) matches %s\n", (unsigned)io.addr, img.len, img.path);
+		printf("Flash at 0x%06x (%u bytes) matches %s\n", (unsigned)io.addr,
+		       (unsigned)img.len, img.path);
 		printf("SHA-256 compared: %s\n", esp_hex(img.sha256, ESP_SHA256_LEN, hex));
 		fflush(stdout);
 	}
-	cli_image_free(&img);
+	job_image_free(&img);
 	return cli_finish(&r, rc);
 }

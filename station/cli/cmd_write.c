@@ -3,16 +3,16 @@
  * chip's MD5 of the written range checked against it. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli_cmds.h"
 #include "cli_common.h"
 #include "cli_image.h"
+#include "st_clock.h"
 
 enum { OPT_NO_COMPRESS = CLI_OPT_CMD_BASE, OPT_NO_VERIFY };
 
 struct write_args {
-	struct cli_image_opts io;
+	struct job_image_opts io;
 	int no_compress, no_verify;
 };
 
@@ -28,26 +28,18 @@ static int write_opt(void *user, int id, const char *arg)
 	return 0;
 }
 
-static double seconds_since(const struct timespec *t0)
+static int write_image(struct cli_run *r, const struct write_args *a, const struct job_image *img)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static int write_image(struct cli_run *r, const struct write_args *a, const struct cli_image *img)
-{
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cli_info(r, "Writing %zu bytes at 0x%06x%s...", img->len, (unsigned)a->io.addr,
+	uint64_t t0 = st_mono_ms();
+	cli_info(r, "Writing %u bytes at 0x%06x%s...", (unsigned)img->len, (unsigned)a->io.addr,
 		 a->no_compress ? " (uncompressed)" : "");
-	if (esp_flash_write(r->s, a->io.addr, img->data, (uint32_t)img->len) != ESP_OK)
+	if (esp_flash_write(r->s, a->io.addr, img->data, img->len) != ESP_OK)
 		return cli_fail_session(r, "cannot write %s", img->path);
-	double dt = seconds_since(&t0);
-	cli_info(r, "Wrote %zu bytes at 0x%06x in %.1f s (%.1f KiB/s)", img->len,
+	double dt = (double)(st_mono_ms() - t0) / 1000.0;
+	cli_info(r, "Wrote %u bytes at 0x%06x in %.1f s (%.1f KiB/s)", (unsigned)img->len,
 		 (unsigned)a->io.addr, dt, dt > 0 ? (double)img->len / 1024 / dt : 0.0);
 	if (!a->no_verify) {
-		if (esp_flash_verify(r->s, a->io.addr, img->data, (uint32_t)img->len) != ESP_OK)
+		if (esp_flash_verify(r->s, a->io.addr, img->data, img->len) != ESP_OK)
 			return cli_fail_session(r, "verify after write failed");
 		cli_info(r, "Verified: the flash MD5 matches the image");
 	}
@@ -68,7 +60,7 @@ int cmd_write(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct write_args a = {0};
-	cli_image_opts_init(&a.io);
+	job_image_opts_init(&a.io);
 	const struct cli_parser ps = {
 		.cmd = "write", .extra = extra, .handle = write_opt, .user = &a,
 		.min_args = 1, .max_args = 1, .need_port = 1,
@@ -78,22 +70,11 @@ int cmd_write(int argc, char **argv)
 	int rc = cli_parse(&ps, argc, argv, &r.opts, &first);
 	if (rc >= 0)
 		return rc;
-	struct cli_image img;
-	rc = cli_image_load(&img, argv[first]);
-	if (rc) {
-		cli_image_free(&img);
-		return rc;
-	}
+	struct job_image img;
 	r.no_compress = a.no_compress;
-	cli_run_init(&r);
-	rc = cli_connect(&r, 1);
-	/* Refuse before the stub goes up, and long before anything is erased. */
-	if (rc == 0)
-		rc = cli_image_prepare(&r, &img, &a.io);
-	if (rc == 0)
-		rc = cli_start_stub(&r);
+	rc = cli_image_start(&r, &img, argv[first], &a.io);
 	if (rc == 0)
 		rc = write_image(&r, &a, &img);
-	cli_image_free(&img);
+	job_image_free(&img);
 	return cli_finish(&r, rc);
 }

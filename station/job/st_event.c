@@ -4,14 +4,6 @@
 
 #include "st_event.h"
 
-const char *st_stage_name(enum st_stage s)
-{
-	static const char *const names[ST_STAGE_MAX] = {
-		"idle", "detect", "backup", "erase", "write", "verify", "reset", "wait-removal",
-	};
-	return (unsigned)s < ST_STAGE_MAX ? names[s] : "?";
-}
-
 void st_event_send(int fd, const struct st_event *ev)
 {
 	if (fd < 0)

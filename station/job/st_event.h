@@ -5,9 +5,7 @@
 
 #include <stdint.h>
 
-enum st_stage { ST_STAGE_IDLE, ST_STAGE_DETECT, ST_STAGE_BACKUP, ST_STAGE_ERASE,
-		ST_STAGE_WRITE, ST_STAGE_VERIFY, ST_STAGE_RESET, ST_STAGE_WAIT_REMOVAL,
-		ST_STAGE_MAX };
+#include "job_stage.h"
 
 enum st_ev_type {
 	ST_EV_JOB = 1,     /* a job row exists: job_id */
@@ -30,8 +28,6 @@ struct st_event {
 	char mac[18];
 	char text[200];
 };
-
-const char *st_stage_name(enum st_stage s);
 
 /* Sends one event; never blocks for long and never raises SIGPIPE (a gone
  * supervisor must not kill the worker mid-write).  fd < 0: no-op. */

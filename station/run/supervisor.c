@@ -49,25 +49,39 @@ struct supervisor {
 	struct db *db;
 	int64_t station_id;
 	struct hp_monitor *hp;
+	int hp_err;             /* the udev monitor's last error (-errno) noted, 0 if none */
+	struct slot_map slots;  /* cfg->slot[i] is slots.e[i] */
 	int sigfd;
 	int stopping;
 	struct worker_slot w[CONSOLE_MAX_SLOTS];
 };
 
+_Static_assert(SLOT_MAP_MAX >= ST_CFG_MAX_SLOTS, "every configured slot fits the slot map");
+
+static void load_slot_map(struct supervisor *sv)
+{
+	for (unsigned i = 0; i < sv->cfg->n_slots; i++) {
+		snprintf(sv->slots.e[i].id_path, sizeof sv->slots.e[i].id_path, "%s",
+			 sv->cfg->slot[i].id_path);
+		snprintf(sv->slots.e[i].slot, sizeof sv->slots.e[i].slot, "%s", sv->cfg->slot[i].name);
+	}
+	sv->slots.n = sv->cfg->n_slots;
+}
+
+/* The slot by hotplug's precedence (slot_resolve); a config slot also names
+ * its LED.  NULL: unmapped, and allow_unmapped is false. */
 static const char *slot_name_for(const struct supervisor *sv, const struct hp_event *ev,
 				 char *buf, size_t cap, const char **ret_led)
 {
+	const char *name = slot_resolve(&sv->slots, ev);
+
 	*ret_led = "";
-	if (ev->slot[0]) {
-		snprintf(buf, cap, "%s", ev->slot);
-		return buf;
-	}
-	for (unsigned i = 0; i < sv->cfg->n_slots; i++) {
-		if (strcmp(sv->cfg->slot[i].id_path, ev->id_path) == 0) {
+	for (unsigned i = 0; i < sv->slots.n; i++)
+		if (name == sv->slots.e[i].slot) /* the map's entry, not a udev rule's name */
 			*ret_led = sv->cfg->slot[i].led;
-			snprintf(buf, cap, "%s", sv->cfg->slot[i].name);
-			return buf;
-		}
+	if (name[0]) {
+		snprintf(buf, cap, "%s", name);
+		return buf;
 	}
 	if (!sv->cfg->allow_unmapped)
 		return NULL;
@@ -311,6 +325,39 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Starts a worker per new port and stops the worker of each port gone.
+ * After lost uevents (-ENOBUFS) the ports present are read again: hotplug
+ * reports the difference to what it had as removes and adds, so the workers
+ * are reconciled with the rack by the same two paths. */
+static void take_hotplug_events(struct supervisor *sv)
+{
+	struct hp_event ev;
+	for (;;) {
+		int r = hp_monitor_next(sv->hp, &ev);
+		if (r == -ENOBUFS) {
+			console_note(sv->con, "udev events were lost (receive buffer overflow): "
+				     "re-reading the adapters present");
+			r = hp_monitor_enumerate(sv->hp);
+			if (r == 0)
+				continue;
+		}
+		if (r < 0) {
+			/* once per cause: a monitor that keeps failing must not flood the console */
+			if (r != sv->hp_err)
+				console_note(sv->con, "udev monitor: %s (plugs may go unseen)", strerror(-r));
+			sv->hp_err = r;
+			return;
+		}
+		sv->hp_err = 0;
+		if (r == 0)
+			return;
+		if (ev.action == HP_ADD && !sv->stopping)
+			start_worker(sv, &ev);
+		else if (ev.action == HP_REMOVE)
+			on_remove(sv, &ev);
+	}
+}
+
 static void loop(struct supervisor *sv)
 {
 	uint64_t stop_deadline = 0;
@@ -353,13 +400,7 @@ static void loop(struct supervisor *sv)
 				kill(ws->pid, SIGKILL); /* reap() closes its job as crashed */
 			}
 		}
-		struct hp_event ev;
-		while (hp_monitor_next(sv->hp, &ev) == 1) {
-			if (ev.action == HP_ADD && !sv->stopping)
-				start_worker(sv, &ev);
-			else if (ev.action == HP_REMOVE)
-				on_remove(sv, &ev);
-		}
+		take_hotplug_events(sv);
 		console_tick(sv->con);
 	}
 }
@@ -371,13 +412,14 @@ static void warn_cb(void *user, const char *msg)
 
 static int setup(struct supervisor *sv)
 {
-	char err[512];
+	/* db_open's one line already names the path, the cause and its fix */
+	char err[1024];
 	if (db_open(sv->cfg->database, &sv->db, err, sizeof err) != 0) {
-		fprintf(stderr, "espstation: %s (fix: create the directory or set database = ... in the config)\n", err);
+		fprintf(stderr, "espstation: database: %s\n", err);
 		return 1;
 	}
 	if (db_station_upsert(sv->db, sv->cfg->station, &sv->station_id) != 0) {
-		fprintf(stderr, "espstation: database: %s\n", db_errmsg(sv->db));
+		fprintf(stderr, "espstation: database %s: %s\n", sv->cfg->database, db_errmsg(sv->db));
 		return 1;
 	}
 	/* a previous supervisor killed mid-job left jobs open: they stopped there */
@@ -385,10 +427,9 @@ static int setup(struct supervisor *sv)
 	int closed = 0;
 	if (db_jobs_close_interrupted(sv->db, sv->station_id, &end, &closed) == 0 && closed)
 		console_note(sv->con, "closed %d job(s) left open by a previous run as interrupted", closed);
-	static const char *const rules[] = {"/etc/udev/rules.d", "/usr/lib/udev/rules.d",
-					    "/lib/udev/rules.d", NULL};
-	if (hp_check_port_thieves(rules, "/proc", warn_cb, sv->con) < 0)
+	if (hp_check_port_thieves(NULL, "/proc", warn_cb, sv->con) < 0) /* hotplug's rules dirs */
 		console_note(sv->con, "could not check for programs that steal serial ports");
+	load_slot_map(sv);
 	struct hp_filter f = {0};
 	for (unsigned i = 0; i < sv->cfg->n_adapters && i < 32; i++) {
 		f.id[f.n].vid = sv->cfg->adapter[i].vid;

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* One worker process per port: runs detect -> backup -> erase -> write ->
- * verify (as the mode selects) against the unit on its port, writes its own
- * job rows, and reports progress to the supervisor as st_events. */
+/* One worker process per port: runs jobs through the job engine against
+ * the unit on its port (the mode picks the stages), writes its own job
+ * rows, and reports to the supervisor as st_events. */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include <stddef.h>
-
-#include "esp_image.h"
+#include "job_image.h"
 #include "st_config.h"
 
 struct st_port {                /* what the supervisor learnt at udev "add" */
@@ -29,12 +28,12 @@ struct worker_ctx {
 	const volatile int *cancel;     /* set by SIGTERM in the worker */
 };
 
-/* Reads the firmware to write and checks it: an empty file, or one that
- * starts with 0xE9 but does not parse as an ESP8266 image, is refused before
- * any unit is touched.  *ret_is_image says whether it has an image header
- * (then *ret_info describes it).  Returns 0, or -1 with one line in why. */
-int st_firmware_load(const char *path, uint8_t **ret_buf, size_t *ret_len,
-		     struct esp_image_info *ret_info, int *ret_is_image, char *why, size_t cap);
+/* The configured firmware, loaded and checked as every worker loads it
+ * (refurbish and flash modes; other modes: 0 with img->file NULL).  Used at
+ * start-up too, so that a bad image is refused before any unit is touched.
+ * Returns 0, or -1 with one line in err. */
+int worker_image_load(const struct st_config *cfg, struct job_image *img,
+		      struct job_image_opts *opts, struct esp_error *err);
 
 /* Runs jobs on the port until the unit is done (and, for a fixed jig, the
  * next units); returns the process exit status: 0 passed, 1 job failed,

@@ -80,8 +80,14 @@ static void pipeline(enum emu_stub_flavour flavour, unsigned stub_baud)
 	uint8_t *orig = rig_flash(&r, &n);
 	CHECK(n == ci.flash_size);
 	uint8_t *backup = malloc(n);
-	CHECK_OK(&r, esp_flash_backup(r.s, 0, n, backup, 2));
+	uint8_t chip_md5[16], file_md5[16];
+	memset(chip_md5, 0, sizeof chip_md5);
+	CHECK_OK(&r, esp_flash_backup(r.s, 0, n, backup, 2, chip_md5));
 	CHECK(memcmp(orig, backup, n) == 0);
+	/* the chip's own MD5 comes back, as the device computed it */
+	esp_md5(orig, n, file_md5);
+	CHECK(memcmp(chip_md5, file_md5, 16) == 0);
+	CHECK(rig_log_count(&r, "SPI_FLASH_MD5") > 0);
 
 	CHECK_OK(&r, esp_flash_erase_chip(r.s, n));
 	uint8_t *now = rig_flash(&r, &n);
@@ -127,7 +133,7 @@ static void t_pipeline_921600(void)
 	uint32_t n;
 	uint8_t *orig = rig_flash(&r, &n);
 	uint8_t *b = malloc(n);
-	CHECK_OK(&r, esp_flash_backup(r.s, 0, n, b, 1));
+	CHECK_OK(&r, esp_flash_backup(r.s, 0, n, b, 1, NULL));
 	CHECK(memcmp(b, orig, n) == 0);
 	uint8_t *img = rig_random(40000, 3);
 	CHECK_OK(&r, esp_flash_write(r.s, 0, img, 40000));
@@ -237,7 +243,7 @@ static void t_brownout(void)
 	uint32_t n;
 	uint8_t *orig = rig_flash(&r, &n);
 	uint8_t *b = malloc(n);
-	CHECK_OK(&r, esp_flash_backup(r.s, 0, n, b, 4));
+	CHECK_OK(&r, esp_flash_backup(r.s, 0, n, b, 4, NULL));
 	CHECK(memcmp(orig, b, n) == 0);
 	/* without retries the same fault must be reported, never hidden */
 	free(b);
@@ -257,7 +263,7 @@ static void t_brownout_no_retry(void)
 	rig_ready(&r, &ci);
 	uint32_t n = ci.flash_size;
 	uint8_t *b = malloc(n);
-	CHECK_ERR(&r, esp_flash_backup(r.s, 0, n, b, 0), ESP_E_READ);
+	CHECK_ERR(&r, esp_flash_backup(r.s, 0, n, b, 0, NULL), ESP_E_READ);
 	free(b);
 	rig_close(&r);
 }
@@ -302,7 +308,7 @@ static void t_noise(void)
 		uint32_t n = 256u << 10;
 		uint8_t *b = malloc(n);
 		if (!e)
-			e = esp_flash_backup(r.s, 0, n, b, 3);
+			e = esp_flash_backup(r.s, 0, n, b, 3, NULL);
 		uint32_t fn;
 		uint8_t *orig = rig_flash(&r, &fn);
 		if (e == ESP_OK)
@@ -331,7 +337,7 @@ static void t_unplug(void)
 	rig_ready(&r, &ci);
 	uint8_t *b = malloc(ci.flash_size);
 	uint64_t t0 = now_ms();
-	enum esp_err e = esp_flash_backup(r.s, 0, ci.flash_size, b, 3);
+	enum esp_err e = esp_flash_backup(r.s, 0, ci.flash_size, b, 3, NULL);
 	uint64_t took = now_ms() - t0;
 	CHECK_ERR(&r, e, ESP_E_NODEV);
 	/* a hang-up must not wait for a 3 s read timeout (no timing assert on

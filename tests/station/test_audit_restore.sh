@@ -20,13 +20,8 @@ write_cfg refurbish
 cp "$T/station.cfg" "$T/refurbish.cfg"
 sed 's/^mode = .*/mode = "backup";/' "$T/refurbish.cfg" >"$T/backup.cfg"
 cmd='
+	. "$IN_RACK"
 	db="$2/data/station.db"
-	closed() { sqlite3 "$db" "select count(*) from jobs where end_ms is not null" 2>/dev/null || echo 0; }
-	run_until() {
-		"$1" run --config "$2/$3.cfg" --plain >>"$2/station.log" 2>&1 & st=$!
-		i=0; while [ "$(closed)" -lt "$4" ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done
-		kill -TERM $st; wait $st; echo "$3 exit $?"
-	}
 	restore() {
 		name=$1; shift
 		"$ST" restore --config "$T/refurbish.cfg" --baud 3000000 "$@" >"$T/$name.out" 2>"$T/$name.err"
@@ -83,6 +78,12 @@ say "restores: $rows"
 [ "$(q "select group_concat(result, ' ') from jobs where mode = 'restore' order by id")" = \
 	"refused passed passed passed refused passed" ] || fail "restore jobs: $(q "select id, result, err_msg from jobs where mode = 'restore'")"
 [ "$(q "select count(*) from events where type = 'restore.size_forced'")" = 1 ] || fail "size forcing not journalled"
+# every job's stages lie inside the job's own time span, and the first is detect
+bad=$(q "select j.id || ':' || s.stage from jobs j join job_stages s on s.job_id = j.id
+	where s.start_ms < j.start_ms or s.end_ms > j.end_ms")
+[ -z "$bad" ] || fail "stage times outside their job's: $bad"
+[ "$(q "select count(*) from jobs j where (select stage from job_stages where job_id = j.id
+	order by id limit 1) <> 'detect'")" = 0 ] || fail "a job does not start with detect"
 [ "$(q 'pragma integrity_check')" = ok ] || fail "integrity_check"
 
 # ---- audit on this database ---------------------------------------------------

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* The job engine: one job against the unit on one port, as a table of
+ * stages (detect, backup, erase, write, verify, reset) that the mode
+ * selects, each recorded in the database with its times, bytes and error.
+ * The station's worker and the single-port `restore` both run jobs through
+ * here; what they differ in (events to a supervisor, or progress bars on a
+ * terminal) comes in through the hooks.
+ *
+ * Invariant 1 lives in the table's order: erase runs only after backup has
+ * returned ESP_OK, which it does once the file is on disk (fsync'd and
+ * renamed), its MD5 equals the chip's own MD5 of the region, and its row is
+ * committed.  May call: core/, db/, common/. */
+#pragma once
+
+#include <stdint.h>
+
+#include "db.h"
+#include "job_image.h"
+#include "job_link.h"
+#include "job_outcome.h"
+#include "st_config.h"
+
+/* Restore: which recorded backup to write. */
+struct job_restore_pick {
+	const struct db_backup_row *row; /* chosen by the operator; NULL: newest verified of mac */
+	const char *mac;                 /* whose backup; NULL: the unit's own */
+	int force_clone;                 /* another unit's backup (recorded donor -> target) */
+	int force_size;                  /* a backup of another flash size */
+};
+
+struct job_spec {
+	enum st_mode mode;
+	struct job_link_cfg link;        /* log/progress/user are the engine's own */
+	unsigned fallback_baud;          /* reconnect rate after wire trouble; 0: no retry */
+	unsigned retries;                /* per stage, at fallback_baud */
+	int after_reset;                 /* run the firmware when done */
+	const char *backup_dir;          /* the vault */
+	int64_t station_id, adapter_id;  /* job row */
+	const char *slot;
+	struct job_image *image;         /* refurbish, flash: loaded; prepared here per unit */
+	const struct job_image_opts *image_opts;
+	int64_t image_id;
+	struct job_restore_pick restore;
+};
+
+struct job;
+
+/* Everything the caller sees of a running job; all may be NULL. */
+struct job_hooks {
+	void *user;
+	void (*begun)(void *user, const struct job *j);    /* the job row exists */
+	void (*stage)(void *user, const struct job *j);    /* j->stage begins */
+	void (*unit)(void *user, const struct job *j);     /* chip and MAC are known */
+	void (*log)(void *user, const struct job *j, enum esp_log_level lvl, const char *msg);
+	/* non-zero cancels at the next block */
+	int (*progress)(void *user, const struct job *j, enum esp_op op, uint64_t done,
+			uint64_t total);
+};
+
+struct job {
+	const struct job_spec *spec;
+	const struct job_hooks *hooks;
+	struct db *db;
+	int64_t job_id, device_id, backup_id;
+	struct job_link link;
+	char mac[DB_MAC_LEN];
+	enum st_stage stage;
+	int64_t stage_start_ms;
+	uint64_t stage_bytes;
+	/* what write sends and verify compares */
+	const uint8_t *written;
+	uint32_t written_len;
+	int patched;
+	uint8_t *owned;                  /* restore: the backup file's bytes */
+	struct db_backup_row src;        /* restore: the backup written */
+	int forced_clone;
+	char written_sha256[65];
+	/* how it ended */
+	enum esp_err err;
+	int local;                       /* the failure is on this machine (disk, database) */
+	char msg[ESP_ERR_MSG_LEN + 200];
+};
+
+/* Runs one job to its end and closes its row; returns ESP_OK or the error
+ * (j->msg says why; j->job_id is 0 when not even the row could be made).
+ * Call job_release() afterwards in every case. */
+enum esp_err job_run(struct job *j, const struct job_spec *spec, struct db *db,
+		     const struct job_hooks *hooks);
+void job_release(struct job *j);
+
+/* For the stage files (job_stages.c, job_restore.c). */
+enum esp_err job_fail(struct job *j, enum esp_err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+enum esp_err job_fail_local(struct job *j, enum esp_err e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+enum esp_err job_link_failed(struct job *j, enum esp_err e);
+void job_log(struct job *j, enum esp_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+enum esp_err job_connect(struct job *j, unsigned stub_baud);
+enum esp_err job_reconnect_slower(struct job *j);
+enum esp_err job_prepare_restore(struct job *j);
+
+enum esp_err stage_detect(struct job *j);
+enum esp_err stage_backup(struct job *j);
+enum esp_err stage_erase(struct job *j);
+enum esp_err stage_write(struct job *j);
+enum esp_err stage_verify(struct job *j);
+enum esp_err stage_reset(struct job *j);

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* Restore's source: a backup the database recorded and verified, of this
+ * unit unless a clone is forced, of this flash size unless forced, whose
+ * file still has the recorded size and SHA-256.  Checked in the order an
+ * operator would want to hear about it; a forced clone or size is recorded. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file_io.h"
+#include "job.h"
+
+static enum esp_err pick(struct job *j)
+{
+	const struct job_restore_pick *p = &j->spec->restore;
+	if (p->row) {
+		j->src = *p->row;
+		return ESP_OK;
+	}
+	const char *mac = p->mac ? p->mac : j->mac;
+	int r = db_backup_latest_verified(j->db, mac, &j->src);
+	if (r == -ENOENT)
+		return job_fail(j, ESP_E_IMAGE, "no verified backup of %s in the database: nothing "
+				"to restore (another unit's backup is never written unasked)", mac);
+	if (r)
+		return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
+	return ESP_OK;
+}
+
+static enum esp_err check(struct job *j)
+{
+	const struct db_backup_row *b = &j->src;
+	const struct job_restore_pick *p = &j->spec->restore;
+	uint32_t flash = j->link.chip.flash_size;
+	char bsz[16], fsz[16];
+	if (!b->verified)
+		return job_fail(j, ESP_E_IMAGE, "backup %" PRId64 " of %s was never proved against "
+				"its chip's MD5: refusing it", b->id, b->mac);
+	j->forced_clone = strcmp(b->mac, j->mac) != 0;
+	if (j->forced_clone && !p->force_clone)
+		return job_fail(j, ESP_E_IMAGE, "backup %" PRId64 " belongs to %s, but this unit is "
+				"%s: refusing to write another unit's backup (its stock firmware "
+				"holds the donor's own cloud identity; two units would share it). "
+				"Use --force-clone to clone it anyway", b->id, b->mac, j->mac);
+	esp_flash_size_name((uint32_t)b->size, bsz, sizeof bsz);
+	esp_flash_size_name(flash, fsz, sizeof fsz);
+	if (b->size != flash && !p->force_size)
+		return job_fail(j, ESP_E_TOOBIG, "backup %" PRId64 " is %" PRIu64 " bytes (%s) but "
+				"the unit's flash is %u bytes (%s): a backup of another flash size "
+				"does not boot as it did (use --force-size to write %s anyway)", b->id,
+				b->size, bsz, flash, fsz, b->size > flash ? "its first part" : "it");
+	return ESP_OK;
+}
+
+/* A restore never writes bytes the database does not vouch for. */
+static enum esp_err load(struct job *j)
+{
+	const struct db_backup_row *b = &j->src;
+	char err[FIO_ERR_LEN], hex[2 * ESP_SHA256_LEN + 1];
+	size_t len;
+	if (fio_read_all(b->path, 0, &j->owned, &len, err) != 0)
+		return job_fail_local(j, ESP_E_IO, "backup %" PRId64 " of %s cannot be read: %s "
+				      "(run 'espstation audit verify-vault')", b->id, b->mac, err);
+	uint8_t sha[ESP_SHA256_LEN];
+	esp_sha256(j->owned, len, sha);
+	esp_hex(sha, sizeof sha, hex);
+	if (len != b->size || strcmp(hex, b->sha256) != 0)
+		return job_fail(j, ESP_E_IMAGE, "backup file %s was altered since it was recorded "
+				"(%zu bytes, SHA-256 %.16s...; recorded %" PRIu64 " bytes, %.16s...): "
+				"refusing it", b->path, len, hex, b->size, b->sha256);
+	uint32_t flash = j->link.chip.flash_size;
+	j->written = j->owned;
+	j->written_len = b->size > flash ? flash : (uint32_t)b->size;
+	return ESP_OK;
+}
+
+static enum esp_err record(struct job *j)
+{
+	const struct db_backup_row *b = &j->src;
+	int64_t rid;
+	if (db_restore_add(j->db, j->job_id, b->id, j->mac, j->forced_clone, &rid) != 0)
+		return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
+	if (b->size != j->link.chip.flash_size) {
+		char json[160];
+		snprintf(json, sizeof json, "{\"backup_size\": %" PRIu64 ", \"flash_size\": %u, "
+			 "\"written\": %u}", b->size, (unsigned)j->link.chip.flash_size,
+			 (unsigned)j->written_len);
+		if (db_event(j->db, j->job_id, "restore.size_forced", json, NULL) != 0)
+			return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
+	}
+	j->backup_id = b->id;
+	return ESP_OK;
+}
+
+enum esp_err job_prepare_restore(struct job *j)
+{
+	enum esp_err e = pick(j);
+	if (!e)
+		e = check(j);
+	if (!e)
+		e = load(j);
+	if (!e)
+		e = record(j);
+	if (!e)
+		job_log(j, ESP_LOG_NOTICE, "writing backup %" PRId64 " of %s (%u bytes)", j->src.id,
+			j->src.mac, (unsigned)j->written_len);
+	return e;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/* The stages themselves: each returns ESP_OK, or an error with j->msg set. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "vault.h"
+
+/* The unit is known: its device row, and the hook that shows it. */
+static enum esp_err record_unit(struct job *j)
+{
+	const struct esp_chip_info *ci = &j->link.chip;
+	esp_mac_str(ci->mac, j->mac);
+	struct db_device d = {.mac = j->mac, .chip = ci->name, .flash_id = ci->flash_id,
+			      .flash_size = ci->flash_size};
+	if (db_device_seen(j->db, &d, &j->device_id) < 0 ||
+	    db_job_set_device(j->db, j->job_id, j->device_id) != 0)
+		return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
+	if (j->hooks->unit)
+		j->hooks->unit(j->hooks->user, j);
+	return ESP_OK;
+}
+
+enum esp_err stage_detect(struct job *j)
+{
+	const struct job_spec *sp = j->spec;
+	enum esp_err e = job_connect(j, sp->link.stub_baud);
+	if (e)
+		return e;
+	if ((e = record_unit(j)))
+		return e;
+	const struct esp_chip_info *ci = &j->link.chip;
+	if (!ci->flash_size)
+		return job_fail(j, ESP_E_CHIP, "flash id 0x%06x has no known size: refusing to guess",
+				(unsigned)ci->flash_id);
+	/* an image that cannot fit is refused before anything is erased */
+	if (sp->image) {
+		struct esp_error ie = {0};
+		if ((e = job_image_prepare(sp->image, sp->image_opts, ci->flash_size, ci->flash_id, &ie)))
+			return job_fail(j, e, "%s", ie.msg);
+		j->written = sp->image->data;
+		j->written_len = sp->image->len;
+		j->patched = sp->image->patched;
+	}
+	if ((e = job_link_start_stub(&j->link)))
+		e = job_link_failed(j, e);
+	/* the adapter may not carry the fast rate: once more, slower */
+	if ((e == ESP_E_IO || e == ESP_E_TIMEOUT) && sp->fallback_baud &&
+	    sp->fallback_baud != sp->link.stub_baud)
+		e = job_reconnect_slower(j);
+	return e;
+}
+
+enum esp_err stage_backup(struct job *j)
+{
+	uint32_t n = j->link.chip.flash_size;
+	uint8_t *buf = malloc(n);
+	if (!buf)
+		return job_fail_local(j, ESP_E_NOMEM, "out of memory for a %u-byte backup", n);
+	uint8_t chip_md5[ESP_MD5_LEN], md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
+	enum esp_err e = esp_flash_backup(j->link.s, 0, n, buf, j->spec->retries + 2, chip_md5);
+	if (e) {
+		free(buf);
+		return job_link_failed(j, e);
+	}
+	char md5hex[33], chiphex[33], shahex[65], path[512], verr[VAULT_ERR_LEN];
+	esp_md5(buf, n, md5);
+	esp_sha256(buf, n, sha);
+	int rc = vault_store(j->spec->backup_dir, j->mac, buf, n, j->spec->link.cancel, path,
+			     sizeof path, verr);
+	free(buf);
+	if (rc == -2)
+		return job_fail(j, ESP_E_CANCELLED, "stopped before the backup was stored");
+	if (rc != 0)
+		return job_fail_local(j, ESP_E_IO, "backup not saved, nothing erased: %s", verr);
+	/* both hashes as measured: the database's `verified` compares them */
+	struct db_backup b = {
+		.device_id = j->device_id, .job_id = j->job_id, .path = path, .size = n,
+		.flash_id = j->link.chip.flash_id, .sha256 = esp_hex(sha, sizeof sha, shahex),
+		.md5 = esp_hex(md5, sizeof md5, md5hex),
+		.chip_md5 = esp_hex(chip_md5, sizeof chip_md5, chiphex),
+	};
+	if (db_backup_add(j->db, &b, &j->backup_id) != 0)
+		return job_fail_local(j, ESP_E_IO, "backup %s not recorded, nothing erased: %s", path,
+				      db_errmsg(j->db));
+	j->stage_bytes = n;
+	return ESP_OK;
+}
+
+enum esp_err stage_erase(struct job *j)
+{
+	enum esp_err e = esp_flash_erase_chip(j->link.s, j->link.chip.flash_size);
+	return e ? job_link_failed(j, e) : ESP_OK;
+}
+
+enum esp_err stage_write(struct job *j)
+{
+	enum esp_err e = ESP_OK;
+	if (!j->written && (e = job_prepare_restore(j)))
+		return e;
+	if ((e = esp_flash_write(j->link.s, 0, j->written, j->written_len)))
+		return job_link_failed(j, e);
+	uint8_t md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
+	char md5hex[33];
+	esp_md5(j->written, j->written_len, md5);
+	esp_sha256(j->written, j->written_len, sha);
+	int restore = j->spec->mode == ST_MODE_RESTORE;
+	struct db_write w = {
+		.addr = 0, .size = j->written_len,
+		.image_id = restore ? 0 : j->spec->image_id, .backup_id = restore ? j->src.id : 0,
+		.sha256 = esp_hex(sha, sizeof sha, j->written_sha256),
+		.md5 = esp_hex(md5, sizeof md5, md5hex), .patched = j->patched,
+	};
+	int64_t wid;
+	if (db_job_write(j->db, j->job_id, &w, &wid) != 0)
+		return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
+	j->stage_bytes = j->written_len;
+	return ESP_OK;
+}
+
+enum esp_err stage_verify(struct job *j)
+{
+	enum esp_err e = esp_flash_verify(j->link.s, 0, j->written, j->written_len);
+	if (!e)
+		j->stage_bytes = j->written_len;
+	return e ? job_link_failed(j, e) : ESP_OK;
+}
+
+enum esp_err stage_reset(struct job *j)
+{
+	if (!j->spec->after_reset)
+		return ESP_OK;
+	/* a port without DTR/RTS needs a power cycle: an instruction, not a failure */
+	enum esp_err e = esp_hard_reset(j->link.s);
+	if (e) {
+		const struct esp_error *se = esp_session_error(j->link.s);
+		job_log(j, e == ESP_E_UNSUPPORTED ? ESP_LOG_NOTICE : ESP_LOG_WARNING, "%s",
+			se->code == e && se->msg[0] ? se->msg
+						    : "could not restart the unit: power-cycle it");
+	}
+	return ESP_OK;
+}
