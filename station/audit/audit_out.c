@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit_out.h"
+#include "json_text.h"
 
 #define HASH_SHORT 16
 
@@ -50,26 +51,6 @@ void out_free(struct out_table *t)
 	free(t->cells);
 	t->cells = NULL;
 	t->nrows = t->cap = 0;
-}
-
-void out_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
 }
 
 /* What a cell shows in the table form. */
@@ -138,7 +119,7 @@ static void json_object(struct out_table *t, size_t r)
 		const char *v = t->cells[r * t->ncols + c];
 		if (c)
 			fputs(", ", t->f);
-		out_json_string(t->f, t->cols[c].name);
+		st_json_string(t->f, t->cols[c].name);
 		fputs(": ", t->f);
 		if (!*v && t->cols[c].type != OUT_TEXT && t->cols[c].type != OUT_HASH)
 			fputs("null", t->f);
@@ -147,7 +128,7 @@ static void json_object(struct out_table *t, size_t r)
 		else if (t->cols[c].type == OUT_INT || t->cols[c].type == OUT_MS)
 			fputs(v, t->f);
 		else
-			out_json_string(t->f, v);
+			st_json_string(t->f, v);
 	}
 	fputc('}', t->f);
 }

@@ -47,5 +47,3 @@ int out_print(struct out_table *t);
 int out_print_object(struct out_table *t);
 void out_free(struct out_table *t);
 
-/* A JSON string literal of s on f, with the quotes. */
-void out_json_string(FILE *f, const char *s);

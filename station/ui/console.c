@@ -5,25 +5,11 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "json_text.h"
+#include "st_clock.h"
 
 #define REDRAW_MS 200u
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void utc_now(char *buf, size_t cap)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000L);
-}
 
 void console_init(struct console *c, FILE *out, int force_plain, FILE *json)
 {
@@ -59,32 +45,17 @@ static void plain(struct console *c, int prio, const struct console_slot *s, con
 	fflush(c->out);
 }
 
-static void json_escape(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void json_event(struct console *c, const struct console_slot *s, const char *type,
 		       const struct st_event *ev)
 {
 	if (!c->json)
 		return;
 	char t[40];
-	utc_now(t, sizeof t);
+	st_utc_iso(st_wall_ms(), t, sizeof t);
 	fprintf(c->json, "{\"time\":\"%s\",\"type\":\"%s\",\"slot\":", t, type);
-	json_escape(c->json, s->slot);
+	st_json_string(c->json, s->slot);
 	fprintf(c->json, ",\"port\":");
-	json_escape(c->json, s->devnode);
+	st_json_string(c->json, s->devnode);
 	if (ev) {
 		fprintf(c->json, ",\"job\":%lld,\"stage\":\"%s\"", (long long)ev->job_id,
 			st_stage_name((enum st_stage)ev->stage));
@@ -97,7 +68,7 @@ static void json_event(struct console *c, const struct console_slot *s, const ch
 			fprintf(c->json, ",\"result\":\"%s\",\"error\":%d", ev->result, ev->err);
 		if (ev->text[0]) {
 			fprintf(c->json, ",\"text\":");
-			json_escape(c->json, ev->text);
+			st_json_string(c->json, ev->text);
 		}
 	}
 	fprintf(c->json, "}\n");
@@ -145,7 +116,7 @@ void console_event(struct console *c, int idx, const struct st_event *ev)
 	if (idx < 0 || idx >= CONSOLE_MAX_SLOTS || !c->s[idx].used)
 		return;
 	struct console_slot *s = &c->s[idx];
-	uint64_t now = mono_ms();
+	uint64_t now = st_mono_ms();
 	switch ((enum st_ev_type)ev->type) {
 	case ST_EV_JOB:
 		s->job_id = ev->job_id;
@@ -222,7 +193,7 @@ static void draw_slot(struct console *c, const struct console_slot *s)
 	if (s->total) {
 		snprintf(pct, sizeof pct, "%3u%%", (unsigned)(s->done * 100 / s->total));
 		human_bytes(sz, sizeof sz, s->total);
-		uint64_t dt = mono_ms() - s->prog_t0_ms;
+		uint64_t dt = st_mono_ms() - s->prog_t0_ms;
 		if (dt > 300 && s->done > s->prog_done0)
 			snprintf(rate, sizeof rate, "%5.1f KiB/s",
 				 (double)(s->done - s->prog_done0) / 1.024 / (double)dt);
@@ -238,7 +209,7 @@ void console_tick(struct console *c)
 {
 	if (!c->tty)
 		return;
-	uint64_t now = mono_ms();
+	uint64_t now = st_mono_ms();
 	if (now - c->last_draw_ms < REDRAW_MS)
 		return;
 	c->last_draw_ms = now;

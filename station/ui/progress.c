@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "progress.h"
+#include "st_clock.h"
 
 #define PROGRESS_BAR_WIDTH 24
 #define PROGRESS_REDRAW_MS 100   /* a terminal redraw faster than this only flickers */
@@ -22,13 +23,6 @@ static const char *const s_level_name[] = {
 	[ESP_LOG_ERROR] = "error", [ESP_LOG_WARNING] = "warning", [ESP_LOG_NOTICE] = "notice",
 	[ESP_LOG_INFO] = "info",   [ESP_LOG_DEBUG] = "debug",     [ESP_LOG_TRACE] = "trace",
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 void progress_init(struct progress *p, FILE *out, int quiet, int verbose)
 {
@@ -121,7 +115,7 @@ static void begin_op(struct progress *p, enum esp_op op, uint64_t done, uint64_t
 	p->total = total;
 	p->finished = 0;
 	p->last_step = -1;
-	p->t0_ms = now_ms();
+	p->t0_ms = st_mono_ms();
 	p->last_draw_ms = 0;
 	p->done0 = done;
 }
@@ -145,7 +139,7 @@ int progress_report(void *user_data, enum esp_op op, uint64_t done, uint64_t tot
 		return 0; /* a repeated final report */
 	if (done > total)
 		done = total;
-	uint64_t t = now_ms();
+	uint64_t t = st_mono_ms();
 	unsigned pct = total ? (unsigned)(done * 100 / total) : 100;
 	int final = done >= total;
 	char fig[96];
