@@ -543,6 +543,57 @@ case_refuse() {
 	emu_erased && fail "flash was erased for a damaged image"
 	emu_stop
 	same_file "$T/flash3.bin" "$T/base.bin"
+
+	# A header that claims 0 segments: the cause named is the header, not
+	# the checksum (there is no data for a checksum to cover).
+	printf '\351\000\002\040\004\000\020\100' >"$T/noseg.bin"
+	head -c 4088 /dev/zero >>"$T/noseg.bin"
+	emu_start --flash-size 256KB --flash-image "$T/base.bin"
+	st_dev 6 write "$T/noseg.bin"
+	one_error_line
+	error_mentions "0 segments"
+	grep '^espstation: ' "$T/err" | grep -qi checksum && fail "a 0-segment image was blamed on its checksum"
+	emu_erased && fail "flash was erased for a 0-segment image"
+	emu_stop
+}
+
+# What an operator must ask for explicitly (bad input #9): a file that is
+# no ESP8266 image at 0x0 (--raw), a header size larger than the detected
+# flash (--force-size).  Refused with one line naming the option, nothing
+# reaches the flash; given the option, the write goes through.  An empty
+# image is refused by verify too, in verify's words.
+case_raw() {
+	"$MKIMAGE" random "$T/base.bin" 1048576 60 || fail "mkimage"
+	{ printf '\000'; head -c 8191 "$T/base.bin"; } >"$T/notfw.bin"
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash.bin"
+	st_dev 6 write "$T/notfw.bin"
+	one_error_line
+	error_mentions "not 0xe9"
+	error_mentions "--raw"
+	emu_erased && fail "flash was erased for a file that is no image"
+	emu_saw $OP_FLASH_DEFL_BEGIN && fail "a file that is no image reached the flash"
+	st_dev 0 write --raw "$T/notfw.bin"
+	emu_stop
+	expected_flash "$T/base.bin" "$T/notfw.bin" 0 "$T/expect.bin"
+	same_file "$T/flash.bin" "$T/expect.bin"
+
+	"$MKIMAGE" image "$T/fw.bin" 40000 61 00 00 || fail "mkimage"
+	emu_start --flash-size 1MB --flash-image "$T/base.bin" --save-flash "$T/flash2.bin"
+	st_dev 6 write --flash-size 4MB "$T/fw.bin"
+	one_error_line
+	error_mentions "larger than the unit's 1MB flash"
+	error_mentions "--force-size"
+	emu_saw $OP_FLASH_DEFL_BEGIN && fail "a 4MB header went to a 1MB unit"
+	st_dev 0 write --flash-size 4MB --force-size "$T/fw.bin"
+	out_has "Flash parameters set to 0x0040"
+	emu_stop
+
+	: >"$T/empty.bin"
+	st_dev 6 verify "$T/empty.bin"
+	one_error_line
+	error_mentions "is empty"
+	grep -q "refusing to write" "$T/err" && fail "verify of an empty image speaks of writing"
+	true
 }
 
 # A unit that is not in download mode: exit 3, a message that says so, and
@@ -639,11 +690,195 @@ case_socket() {
 	st 0 probe --port "$PORT" --json --after no-reset
 	grep -q '"flash_size":1048576' "$T/out" || fail "probe over $PORT: $(cat "$T/out")"
 	grep -q "\"port\":\"$PORT\"" "$T/out" || fail "port not echoed: $(cat "$T/out")"
+	# A socket shows no baud rate, so the crystal cannot be measured: it is
+	# unknown, not "0 MHz".
+	grep -q '"crystal_mhz":null' "$T/out" || fail "crystal over $PORT not null: $(cat "$T/out")"
+	st 0 probe --port "$PORT" --after no-reset
+	out_has '^Crystal: +unknown'
+	grep -q '0 MHz' "$T/out" && fail "probe over $PORT claims a 0 MHz crystal"
 	st 0 write --port "$PORT" --after no-reset "$T/fw.bin"
 	out_has "reset none"
+
+	# socket://[::1]:PORT: the emulator listens on IPv4 only, so a relay on
+	# the IPv6 loopback forwards to it (skipped without python3 or ::1).
+	emu_port=${PORT##*:}
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c "$V6_RELAY" "$emu_port" >"$T/relay.out" 2>"$T/relay.err" &
+		BG_PID=$!
+		i=0
+		until [ -s "$T/relay.out" ] || ! kill -0 "$BG_PID" 2>/dev/null || [ $i -gt 100 ]; do
+			i=$((i + 1))
+			sleep 0.1
+		done
+		v6=$(head -n 1 "$T/relay.out")
+		if [ -n "$v6" ]; then
+			st 0 probe --port "socket://[::1]:$v6" --json --after no-reset
+			grep -q '"flash_size":1048576' "$T/out" || fail "probe over [::1]: $(cat "$T/out")"
+			grep -q "\"port\":\"socket://\[::1\]:$v6\"" "$T/out" ||
+				fail "port not echoed: $(cat "$T/out")"
+		else
+			say "no IPv6 loopback here ($(cat "$T/relay.err")): [::1] part skipped"
+		fi
+		kill -TERM "$BG_PID" 2>/dev/null
+		wait "$BG_PID" 2>/dev/null
+		BG_PID=
+	else
+		say "no python3: [::1] part skipped"
+	fi
 	emu_stop
 	expected_flash "$T/base.bin" "$T/fw.bin" 0 "$T/expect.bin"
 	same_file "$T/flash.bin" "$T/expect.bin"
+}
+
+# A one-connection TCP relay from [::1]:<any> to 127.0.0.1:<argv[1]>; prints
+# its port once listening.
+V6_RELAY='
+import select, socket, sys
+ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+ls.bind(("::1", 0))
+ls.listen(1)
+print(ls.getsockname()[1], flush=True)
+c, _ = ls.accept()
+u = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+for s in (c, u):
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+peer = {c: u, u: c}
+while True:
+    for s in select.select([c, u], [], [])[0]:
+        d = s.recv(65536)
+        if not d:
+            sys.exit(0)
+        peer[s].sendall(d)
+'
+
+# -o is checked before the port is opened: an empty name, a directory, a
+# missing or unusable directory, and (forced or not) anything but a regular
+# file are refused with one line, and the device never hears a SYNC.
+# (Before, --force renamed the backup over a FIFO, symlink or device node --
+# as root `-o /dev/null --force` destroyed /dev/null -- and '' or a directory
+# failed only after the whole flash was read.)
+case_backup_output() {
+	"$MKIMAGE" random "$T/stock.bin" 262144 14 || fail "mkimage"
+	mkdir "$T/out.d"
+	printf 'keep me' >"$T/target.bin"
+	ln -s "$T/target.bin" "$T/out.d/link.bin"
+	mkfifo "$T/out.d/fifo" || fail "mkfifo"
+	emu_start --flash-size 256KB --flash-image "$T/stock.bin"
+
+	st_dev 1 backup -o ''
+	one_error_line
+	error_mentions "empty"
+
+	for o in "$T/out.d" "$T/out.d/"; do
+		st_dev 7 backup -o "$o" --force
+		one_error_line
+		error_mentions "directory"
+	done
+	[ -d "$T/out.d" ] || fail "the directory was replaced"
+
+	st_dev 7 backup -o "$T/out.d/fifo" --force
+	one_error_line
+	error_mentions "FIFO"
+	error_mentions "regular file"
+	[ -p "$T/out.d/fifo" ] || fail "--force replaced the FIFO"
+
+	st_dev 7 backup -o "$T/out.d/link.bin" --force
+	one_error_line
+	error_mentions "symbolic link"
+	[ -L "$T/out.d/link.bin" ] || fail "--force replaced the symlink"
+	[ "$(cat "$T/target.bin")" = "keep me" ] || fail "the symlink's target was changed"
+
+	# Without --force the node is not even offered --force as the way out.
+	st_dev 7 backup -o "$T/out.d/fifo"
+	one_error_line
+	grep '^espstation: ' "$T/err" | grep -q 'use --force' && fail "a FIFO was offered --force"
+
+	# A device node (a copy of /dev/null, where mknod is allowed: as root).
+	if mknod "$T/out.d/null" c 1 3 2>/dev/null; then
+		st_dev 7 backup -o "$T/out.d/null" --force
+		one_error_line
+		error_mentions "character device"
+		[ -c "$T/out.d/null" ] || fail "--force replaced the device node"
+	else
+		say "mknod not permitted: device node part skipped"
+	fi
+
+	st_dev 7 backup -o "$T/no-such-dir/unit.bin"
+	one_error_line
+	error_mentions "no-such-dir"
+
+	# A directory that takes no new file although access(W_OK) says yes
+	# (procfs for root); as a user, a directory without write permission.
+	if [ "$(id -u)" -eq 0 ]; then
+		ro=/proc
+	else
+		mkdir "$T/ro" && chmod 0555 "$T/ro"
+		ro=$T/ro
+	fi
+	st_dev 7 backup -o "$ro/espstation-unit.bin"
+	one_error_line
+	error_mentions "cannot create a file in"
+	[ ! -e "$ro/espstation-unit.bin" ] || fail "a file appeared in $ro"
+
+	emu_saw $OP_SYNC && fail "the device was contacted although the output was unusable"
+	[ "$(ls -A "$T/out.d" | sort | tr '\n' ' ')" = "fifo link.bin $([ -c "$T/out.d/null" ] && echo 'null ')" ] ||
+		fail "stray files in the output directory: $(ls -A "$T/out.d")"
+
+	# A regular file is still replaced with --force.
+	printf 'old' >"$T/out.d/unit.bin"
+	st_dev 0 backup -o "$T/out.d/unit.bin" --force
+	same_file "$T/out.d/unit.bin" "$T/stock.bin"
+	emu_stop
+}
+
+# socket:// ports are checked before connecting: the port is 1..65535 (70000
+# used to wrap to 4464 and connect there), an IPv6 address goes in brackets.
+case_socket_args() {
+	for p in 127.0.0.1:70000 127.0.0.1:65536 127.0.0.1:0 127.0.0.1:99999999999999999999; do
+		st 1 probe --port "socket://$p"
+		one_error_line
+		error_mentions "1\.\.65535"
+		error_mentions "out of range"
+	done
+	for p in 127.0.0.1: 127.0.0.1:4k 127.0.0.1:-1 127.0.0.1:+80 127.0.0.1 :4000 '[::1]' '[::1]4000' \
+		'[]:4000' '[::1]:'; do
+		st 1 probe --port "socket://$p"
+		one_error_line
+		error_mentions "socket://"
+	done
+	st 1 probe --port socket://::1:4000
+	one_error_line
+	error_mentions "brackets"
+}
+
+# audit refuses, as usage errors, dates that do not exist and the two
+# output formats at once (before: 2026-02-30 read as 2026-03-02, and the
+# last of --json/--csv won silently).  Both come before the database is
+# opened, so a missing one shows which check answered.
+case_audit_args() {
+	db=$T/none.db
+	for d in 2026-02-30 2026-02-29 2025-04-31 2026-13-01 2026-00-10 2026-01-32 \
+		2026-02-30T10:00 2026-06-31T23:59:59Z; do
+		st 1 audit jobs --db "$db" --since "$d"
+		one_error_line
+		error_mentions "--since '$d'"
+	done
+	# real dates pass the check (and then find no database: exit 7)
+	for d in 2024-02-29 2026-12-31 2026-01-31T23:59:59Z 2026-04-30T10:00 7d; do
+		st 7 audit jobs --db "$db" --since "$d"
+		one_error_line
+		error_mentions "no database"
+	done
+	for sub in jobs backups summary; do
+		st 1 audit "$sub" --db "$db" --json --csv
+		one_error_line
+		error_mentions "--json and --csv"
+		st 1 audit "$sub" --db "$db" --csv --json
+		one_error_line
+		error_mentions "--json and --csv"
+	done
+	st 7 audit jobs --db "$db" --json --json
+	error_mentions "no database"
 }
 
 # The unit vanishes mid-write: exit 4.
@@ -655,8 +890,9 @@ case_unplug() {
 }
 
 case "$CASE" in
-help | usage | noport | probe | backup | backup_921600 | cancel | write | verify | lie | refuse | \
-	noboot | baud115200 | erase | unplug | stubfile | socket)
+help | usage | noport | probe | backup | backup_921600 | cancel | write | verify | lie | refuse | raw | \
+	noboot | baud115200 | erase | unplug | stubfile | socket | backup_output | socket_args | \
+	audit_args)
 	"case_$CASE"
 	;;
 *)
