@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* libconfig -> struct st_config, validated once; every error names the file,
  * the line and the fix. */
+#include <ctype.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,12 +15,18 @@
 
 static const char *const s_mode_names[] = {"refurbish", "backup", "restore", "flash"};
 
-/* Top-level settings we know; anything else is a typo worth reporting. */
+/* The settings of each level; anything else is a typo worth reporting,
+ * because an ignored setting means a unit flashed with the defaults. */
 static const char *const s_known[] = {
 	"station", "database", "backup_dir", "mode", "image", "baud", "reset",
 	"connect_timeout", "settle_ms", "retries", "allow_unmapped", "after_job",
-	"led_root", "adapters", "slots", NULL,
+	"led_root", "stub", "adapters", "slots", NULL,
 };
+static const char *const s_image_known[] = {"file", "flash_mode", "flash_size", "flash_freq", NULL};
+static const char *const s_baud_known[] = {"rom", "stub", "fallback", NULL};
+static const char *const s_after_known[] = {"reset", "wait_removal", NULL};
+static const char *const s_adapter_known[] = {"vid", "pid", "kind", "reset", NULL};
+static const char *const s_slot_known[] = {"id_path", "name", "led", "reset", NULL};
 
 const char *st_mode_name(enum st_mode m)
 {
@@ -137,6 +145,79 @@ static int check_reset(struct loader *l, const config_setting_t *s, const char *
 	return 0;
 }
 
+/* Edits (insert, delete, change, swap of neighbours) from a to b, ignoring
+ * case.  Setting names are short: longer ones count as far apart. */
+static unsigned edit_distance(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	if (n > 32 || m > 32)
+		return UINT_MAX;
+	unsigned d[33][33];
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= n; i++) {
+		for (size_t j = 1; j <= m; j++) {
+			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			unsigned v = d[i - 1][j - 1] + (ca != cb);
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[n][m];
+}
+
+/* The known name a typo most likely meant, or NULL when none is close: at
+ * most one edit per three characters, so 'x' does not become 'vid'. */
+static const char *nearest(const char *name, const char *const *known)
+{
+	const char *best = NULL;
+	unsigned best_d = UINT_MAX;
+	for (const char *const *k = known; *k; k++) {
+		unsigned d = edit_distance(name, *k), limit = (unsigned)strlen(*k) / 3;
+		if (d <= (limit ? limit : 1) && d < best_d) {
+			best = *k;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* Every member of group must be in known; where names the group in the
+ * message ("" for the top level). */
+static int check_unknown(struct loader *l, const config_setting_t *group, const char *const *known,
+			 const char *where)
+{
+	for (int i = 0; i < config_setting_length(group); i++) {
+		const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+		const char *name = config_setting_name(s);
+		int ok = 0;
+		for (const char *const *k = known; *k && name; k++)
+			ok |= strcmp(name, *k) == 0;
+		if (ok)
+			continue;
+		char list[256] = "";
+		for (const char *const *k = known; *k; k++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+				 k == known ? "" : ", ", *k);
+		const char *near = name ? nearest(name, known) : NULL;
+		char hint[80] = "";
+		if (near)
+			snprintf(hint, sizeof hint, "did you mean '%s'? ", near);
+		return fail(l, s, "unknown setting '%s'%s%s (a typo?): %s%s: %s", name ? name : "?",
+			    where[0] ? " in " : "", where, hint,
+			    where[0] ? "known there" : "known settings", list);
+	}
+	return 0;
+}
+
 static int load_image(struct loader *l, const config_setting_t *root, struct st_config *c)
 {
 	const config_setting_t *img = config_setting_get_member(root, "image");
@@ -146,7 +227,8 @@ static int load_image(struct loader *l, const config_setting_t *root, struct st_
 		return get_str(l, root, "image", c->image, sizeof c->image);
 	if (config_setting_type(img) != CONFIG_TYPE_GROUP)
 		return fail(l, img, "'image' must be a file name or a group { file = \"...\"; ... }");
-	if (get_str(l, img, "file", c->image, sizeof c->image) ||
+	if (check_unknown(l, img, s_image_known, "image") ||
+	    get_str(l, img, "file", c->image, sizeof c->image) ||
 	    get_str(l, img, "flash_mode", c->flash_mode, sizeof c->flash_mode) ||
 	    get_str(l, img, "flash_size", c->flash_size, sizeof c->flash_size) ||
 	    get_str(l, img, "flash_freq", c->flash_freq, sizeof c->flash_freq))
@@ -171,7 +253,8 @@ static int load_baud(struct loader *l, const config_setting_t *root, struct st_c
 		return 0;
 	if (config_setting_type(b) != CONFIG_TYPE_GROUP)
 		return fail(l, b, "'baud' must be a group: baud = { rom = 115200; stub = 921600; }");
-	return get_uint(l, b, "rom", &c->rom_baud, 9600, 1500000) ||
+	return check_unknown(l, b, s_baud_known, "baud") ||
+	       get_uint(l, b, "rom", &c->rom_baud, 9600, 1500000) ||
 	       get_uint(l, b, "stub", &c->stub_baud, 9600, 4000000) ||
 	       get_uint(l, b, "fallback", &c->fallback_baud, 9600, 4000000);
 }
@@ -184,7 +267,8 @@ static int load_after(struct loader *l, const config_setting_t *root, struct st_
 	if (config_setting_type(a) != CONFIG_TYPE_GROUP)
 		return fail(l, a, "'after_job' must be a group: after_job = { reset = true; "
 			    "wait_removal = true; }");
-	return get_bool(l, a, "reset", &c->after_reset) ||
+	return check_unknown(l, a, s_after_known, "after_job") ||
+	       get_bool(l, a, "reset", &c->after_reset) ||
 	       get_bool(l, a, "wait_removal", &c->wait_removal);
 }
 
@@ -206,6 +290,8 @@ static int load_adapters(struct loader *l, const config_setting_t *root, struct 
 		memset(a, 0, sizeof *a);
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
 			return fail(l, e, "each adapter is a group { vid = ...; pid = ...; }");
+		if (check_unknown(l, e, s_adapter_known, "an adapter"))
+			return -1;
 		if (!config_setting_get_member(e, "vid") || !config_setting_get_member(e, "pid"))
 			return fail(l, e, "adapter needs both vid and pid (e.g. vid = 0x1a86; pid = 0x7523;)");
 		if (get_uint(l, e, "vid", &a->vid, 0, 0xFFFF) || get_uint(l, e, "pid", &a->pid, 0, 0xFFFF) ||
@@ -236,6 +322,8 @@ static int load_slots(struct loader *l, const config_setting_t *root, struct st_
 		memset(s, 0, sizeof *s);
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP)
 			return fail(l, e, "each slot is a group { id_path = \"...\"; name = \"...\"; }");
+		if (check_unknown(l, e, s_slot_known, "a slot"))
+			return -1;
 		if (get_str(l, e, "id_path", s->id_path, sizeof s->id_path) ||
 		    get_str(l, e, "name", s->name, sizeof s->name) ||
 		    get_str(l, e, "led", s->led, sizeof s->led) ||
@@ -258,31 +346,15 @@ static int load_slots(struct loader *l, const config_setting_t *root, struct st_
 	return 0;
 }
 
-static int check_unknown(struct loader *l, const config_setting_t *root)
-{
-	for (int i = 0; i < config_setting_length(root); i++) {
-		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
-		const char *name = config_setting_name(s);
-		int known = 0;
-		for (const char *const *k = s_known; *k; k++)
-			known |= name && strcmp(name, *k) == 0;
-		if (!known)
-			return fail(l, s, "unknown setting '%s' (a typo?): known settings are station, "
-				    "database, backup_dir, mode, image, baud, reset, connect_timeout, "
-				    "settle_ms, retries, allow_unmapped, after_job, led_root, adapters, slots",
-				    name ? name : "?");
-	}
-	return 0;
-}
-
 static int load_root(struct loader *l, const config_setting_t *root, struct st_config *c)
 {
 	char mode[32] = "";
-	if (check_unknown(l, root) || get_str(l, root, "station", c->station, sizeof c->station) ||
+	if (check_unknown(l, root, s_known, "") || get_str(l, root, "station", c->station, sizeof c->station) ||
 	    get_str(l, root, "database", c->database, sizeof c->database) ||
 	    get_str(l, root, "backup_dir", c->backup_dir, sizeof c->backup_dir) ||
 	    get_str(l, root, "mode", mode, sizeof mode) || get_str(l, root, "reset", c->reset, sizeof c->reset) ||
 	    get_str(l, root, "led_root", c->led_root, sizeof c->led_root) ||
+	    get_str(l, root, "stub", c->stub, sizeof c->stub) ||
 	    get_uint(l, root, "connect_timeout", &c->connect_timeout_s, 1, 3600) ||
 	    get_uint(l, root, "settle_ms", &c->settle_ms, 0, 60000) ||
 	    get_uint(l, root, "retries", &c->retries, 0, 10) ||

@@ -43,6 +43,7 @@ struct st_config {
 	int after_reset;          /* hard-reset the unit after its job */
 	int wait_removal;         /* a fixed jig: wait until the unit is gone, then serve the next */
 	char led_root[ST_CFG_STR];/* /sys/class/leds (tests point elsewhere) */
+	char stub[ST_CFG_STR];    /* flasher stub, esptool JSON; "" = built in (run --stub overrides) */
 	unsigned n_adapters;
 	struct st_cfg_adapter adapter[ST_CFG_MAX_ADAPTERS];
 	unsigned n_slots;
@@ -55,8 +56,26 @@ void st_config_defaults(struct st_config *c);
 
 /* Loads path over the defaults and validates everything once.  On error
  * returns -1 with one line in err naming file, line and the fix, e.g.
- * "station.cfg:12: unknown mode 'refurbsh': use refurbish, backup, restore or flash". */
+ * "station.cfg:12: unknown mode 'refurbsh': use refurbish, backup, restore or flash".
+ * A setting it does not know, at the top or inside any group or list element,
+ * is an error naming the nearest known one ("did you mean 'flash_mode'?").
+ * Parsing only: no file other than path is looked at (see st_config_check). */
 int st_config_load(const char *path, struct st_config *c, char *err, unsigned errlen);
+
+/* One result of st_config_check: ok != 0 with a short note ("writable",
+ * "will be created"), or ok == 0 with "cause (fix: ...)".  path may be "". */
+typedef void st_config_check_fn(void *user, const char *setting, const char *path, int ok,
+				const char *text);
+
+/* Start-up checks of the path settings, in this order: backup_dir (not
+ * empty, a directory or creatable, writable: a temp file is created and
+ * removed, since root ignores mode bits), database (a regular file or
+ * absent, its directory existing or creatable and writable), image
+ * (readable, when the mode writes firmware), led_root (a directory holding
+ * each slot's LED, when a slot has one), stub (loads, when set).  Calls
+ * report once per setting; creates and changes nothing else.  Returns the
+ * number of problems (0 = the paths are usable). */
+int st_config_check(const struct st_config *c, st_config_check_fn *report, void *user);
 
 const char *st_mode_name(enum st_mode m);
 /* The reset strategy for a port: its slot's, else its adapter kind's, else

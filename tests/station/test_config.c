@@ -59,11 +59,41 @@ int main(int argc, char **argv)
 	}
 	/* defaults accept the usual adapters and need no file */
 	st_config_defaults(&c);
-	if (!st_config_adapter(&c, 0x1a86, 0x7523) || st_config_adapter(&c, 0x1234, 0x5678)) {
-		fprintf(stderr, "FAIL: default adapters\n");
+	if (!st_config_adapter(&c, 0x1a86, 0x7523) || st_config_adapter(&c, 0x1234, 0x5678) ||
+	    c.stub[0]) {
+		fprintf(stderr, "FAIL: default adapters or stub\n");
 		failures++;
 	}
-	expect_error("mode = \"backup\";\nstaton = \"x\";\n", "2", "unknown setting 'staton'");
+	/* a custom stub is a path (checked at start-up, not while parsing) */
+	st_config_defaults(&c);
+	const char *p = write_cfg("mode = \"backup\";\nstub = \"/opt/stubs/esp8266.json\";\n"
+				  "baud = { stub = 460800; };\n");
+	if (st_config_load(p, &c, err, sizeof err) != 0 || strcmp(c.stub, "/opt/stubs/esp8266.json") ||
+	    c.stub_baud != 460800) {
+		fprintf(stderr, "FAIL: stub setting: '%s' '%s'\n", err, c.stub);
+		failures++;
+	}
+	unlink(p);
+	expect_error("mode = \"backup\";\nstaton = \"x\";\n", "2",
+		     "unknown setting 'staton' (a typo?): did you mean 'station'?");
+	/* a typo inside a group or list element must not fall back to the default */
+	expect_error("mode = \"flash\";\nimage = { file = \"a.bin\";\n flash_mod = \"dout\"; };\n", "3",
+		     "unknown setting 'flash_mod' in image (a typo?): did you mean 'flash_mode'?");
+	expect_error("mode = \"backup\";\nbaud = { rom = 115200;\n\n stubb = 921600; };\n", "4",
+		     "unknown setting 'stubb' in baud (a typo?): did you mean 'stub'?");
+	expect_error("mode = \"backup\";\nafter_job = { wait_remove = false; };\n", "2",
+		     "in after_job (a typo?): did you mean 'wait_removal'?");
+	expect_error("mode = \"backup\";\nadapters = ( { vid = 0x10c4; pid = 0xea60; kind = \"cp2102\"; },\n"
+		     " { vid = 0x1a86; pid = 0x7523; kidn = \"ch340\"; } );\n", "3",
+		     "unknown setting 'kidn' in an adapter (a typo?): did you mean 'kind'?");
+	expect_error("mode = \"backup\";\nslots = ( { id_path = \"p1\"; nmae = \"1\"; } );\n", "2",
+		     "unknown setting 'nmae' in a slot (a typo?): did you mean 'name'?");
+	expect_error("mode = \"backup\";\nslots = ( { id_path = \"p1\"; name = \"1\";\n LED = \"x\"; } );\n",
+		     "3", "did you mean 'led'?");
+	/* nothing close: no guess, but the names that are known there */
+	expect_error("mode = \"backup\";\nbaud = { xyzzy = 1; };\n", "2",
+		     "unknown setting 'xyzzy' in baud (a typo?): known there: rom, stub, fallback");
+	expect_error("mode = \"backup\";\nstub = 5;\n", "2", "'stub' must be a string");
 	expect_error("mode = \"refurbsh\";\n", "1", "unknown mode 'refurbsh'");
 	expect_error("mode = \"refurbish\";\n", "", "no image is set");
 	expect_error("mode = \"backup\";\nstation = x\";\n", "2", "fix the syntax");
