@@ -26,5 +26,24 @@ for f in "$src"/tests/emu/*.c "$src"/tests/emu/*.h; do
 		bad "$f: the emulator calls a core function"
 	fi
 done
+# station/: each directory may include the headers of the directories below
+# it only (common <- job <- ui <- run <- cli <- audit; see station/CMakeLists.txt).
+headers_of() { for h in "$src"/station/"$1"/*.h; do basename "$h"; done; }
+station_may_not() {  # DIR FORBIDDEN-DIR...
+	dir=$1
+	shift
+	for other in "$@"; do
+		for h in $(headers_of "$other"); do
+			if grep -n "#include \"$h\"" "$src"/station/"$dir"/*.[ch]; then
+				bad "station/$dir must not include station/$other/$h"
+			fi
+		done
+	done
+}
+station_may_not common job ui run cli audit
+station_may_not job ui run cli audit
+station_may_not ui run cli audit
+station_may_not run cli audit
+station_may_not cli audit
 [ $fail -eq 0 ] && echo "lint: layers ok"
 exit $fail
