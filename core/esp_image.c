@@ -167,6 +167,12 @@ enum esp_err esp_image_parse(const uint8_t *img, size_t len, struct esp_image_in
 				     "image ends before its checksum byte: truncated file");
 	info.checksum_ok = img[csum_at] == sum;
 	info.image_end = csum_at + 1;
+	/* With no segments there is no data for the checksum to cover: what is
+	 * wrong is the header (a blank or damaged file), not the data. */
+	if (!info.checksum_ok && info.segments == 0)
+		return esp_error_set(err, ESP_E_IMAGE, 0,
+				     "image header claims 0 segments: no code in it (a blank or "
+				     "damaged header, or not a firmware image)");
 	if (!info.checksum_ok)
 		return esp_error_set(err, ESP_E_IMAGE, 0,
 				     "image checksum is 0x%02x but the segments sum to 0x%02x: corrupt "

@@ -182,16 +182,16 @@ enum esp_err xport_open_error(struct xport_ops const *unused, struct esp_error *
 				     "(ls /dev/serial/by-path/ lists attached adapters)", path);
 	if (sys_errno == EACCES || sys_errno == EPERM) {
 		struct stat st;
-		const char *group = "dialout";
+		char advice[ESP_ERR_MSG_LEN];
 		if (stat(path, &st) == 0) {
 			struct group *g = getgrgid(st.st_gid);
-			if (g)
-				group = g->gr_name;
+			xport_perm_advice(st.st_mode, st.st_gid, g ? g->gr_name : NULL, advice,
+					  sizeof advice);
+		} else {
+			xport_perm_advice(0, 0, NULL, advice, sizeof advice);
 		}
-		return esp_error_set(err, ESP_E_PERM, sys_errno,
-				     "permission denied on %s: add the user to group '%s' "
-				     "(usermod -aG %s USER, then log in again) or install "
-				     "udev-rules/70-espstation.rules", path, group, group);
+		return esp_error_set(err, ESP_E_PERM, sys_errno, "permission denied on %s: %s", path,
+				     advice);
 	}
 	if (sys_errno == EBUSY)
 		return esp_error_set(err, ESP_E_BUSY, sys_errno,

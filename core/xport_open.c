@@ -2,6 +2,7 @@
 /* Chooses the transport for a --port argument. */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,25 @@ static int has_sysfs_tty(const char *path)
 	strcpy(sys, "/sys/class/tty/");
 	strcat(sys, base);
 	return stat(sys, &st) == 0;
+}
+
+const char *xport_perm_advice(unsigned mode, unsigned gid, const char *group, char *buf,
+			      size_t cap)
+{
+	/* Joining the node's group helps only if that group may read and write
+	 * it; joining 'root' is never the fix. */
+	if ((mode & 0060u) == 0060u && gid != 0) {
+		if (group)
+			snprintf(buf, cap, "add the user to group '%s' (usermod -aG %s USER, then log "
+				 "in again) or install " XPORT_UDEV_RULE, group, group);
+		else
+			snprintf(buf, cap, "add the user to the port's group (gid %u), then log in "
+				 "again, or install " XPORT_UDEV_RULE, gid);
+	} else {
+		snprintf(buf, cap, "install " XPORT_UDEV_RULE " (it gives group 'dialout' mode "
+			 "0660), replug the adapter and add the user to group 'dialout'");
+	}
+	return buf;
 }
 
 enum esp_err xport_open_port(const char *port, unsigned baud, struct esp_error *err,

@@ -75,17 +75,63 @@ static const struct xport_ops s_tcp_ops = {
 	.close = tcp_close,
 };
 
+enum esp_err xport_tcp_parse(const char *host_port, char host[XPORT_HOST_LEN],
+			     char service[XPORT_SERVICE_LEN], struct esp_error *err)
+{
+	const char *h = host_port, *colon;
+	size_t hlen;
+	if (*h == '[') {
+		/* [IPv6]:PORT, as in URLs: the address holds colons itself */
+		const char *close = strchr(h, ']');
+		if (!close || close == h + 1 || close[1] != ':')
+			return esp_error_set(err, ESP_E_INVAL, 0,
+					     "write an IPv6 address as socket://[IPV6]:PORT, e.g. "
+					     "socket://[::1]:4000");
+		h++;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(h, ':');
+		if (!colon || colon == h)
+			return esp_error_set(err, ESP_E_INVAL, 0,
+					     "no TCP port in '%s': write socket://HOST:PORT", host_port);
+		hlen = (size_t)(colon - h);
+		if (memchr(h, ':', hlen))
+			return esp_error_set(err, ESP_E_INVAL, 0,
+					     "put an IPv6 address in brackets: socket://[::1]:4000");
+	}
+	if (hlen >= XPORT_HOST_LEN)
+		return esp_error_set(err, ESP_E_INVAL, 0, "host name longer than %d characters",
+				     XPORT_HOST_LEN - 1);
+	/* digits only, 1..65535: getaddrinfo would take "70000" and wrap it */
+	const char *p = colon + 1;
+	size_t plen = strlen(p);
+	unsigned long n = 0;
+	size_t i;
+	for (i = 0; i < plen && p[i] >= '0' && p[i] <= '9' && n <= 65535; i++)
+		n = n * 10 + (unsigned long)(p[i] - '0');
+	if (plen == 0 || (i < plen && (p[i] < '0' || p[i] > '9')))
+		return esp_error_set(err, ESP_E_INVAL, 0,
+				     "'%s' is not a TCP port number: use 1..65535 "
+				     "(socket://HOST:PORT)", p);
+	if (i < plen || n < 1 || n > 65535)
+		return esp_error_set(err, ESP_E_INVAL, 0,
+				     "TCP port %s is out of range: use 1..65535", p);
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	snprintf(service, XPORT_SERVICE_LEN, "%lu", n);
+	return ESP_OK;
+}
+
 enum esp_err xport_tcp_open(const char *host_port, struct esp_error *err, struct xport **ret_x)
 {
-	char host[256];
-	const char *colon = strrchr(host_port, ':');
-	if (!colon || colon == host_port || (size_t)(colon - host_port) >= sizeof host || !colon[1])
-		return esp_error_set(err, ESP_E_INVAL, 0,
-				     "bad TCP port '%s': write socket://HOST:PORT", host_port);
-	memcpy(host, host_port, (size_t)(colon - host_port));
-	host[colon - host_port] = '\0';
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
-	int r = getaddrinfo(host, colon + 1, &hints, &res);
+	char host[XPORT_HOST_LEN], service[XPORT_SERVICE_LEN];
+	enum esp_err e = xport_tcp_parse(host_port, host, service, err);
+	if (e)
+		return e;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_NUMERICSERV}, *res = NULL;
+	int r = getaddrinfo(host, service, &hints, &res);
 	if (r != 0)
 		return esp_error_set(err, ESP_E_NOPORT, 0, "cannot resolve %s: %s", host_port,
 				     gai_strerror(r));

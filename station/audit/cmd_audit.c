@@ -101,8 +101,11 @@ int audit_parse_since(const char *s, int64_t now_ms, int64_t *ret_ms)
 		p++;
 	if (*p)
 		return -1;
+	/* strptime takes any day 1..31 in any month and timegm rolls it over
+	 * (2026-02-30 would be 2026-03-02): refuse a date that does not exist. */
+	int year = tm.tm_year, mon = tm.tm_mon, mday = tm.tm_mday;
 	time_t t = timegm(&tm);
-	if (t == (time_t)-1)
+	if (t == (time_t)-1 || tm.tm_year != year || tm.tm_mon != mon || tm.tm_mday != mday)
 		return -1;
 	*ret_ms = (int64_t)t * 1000;
 	return 0;
@@ -112,6 +115,12 @@ static int bad_filter(const struct audit_sub *sub, const char *opt)
 {
 	return cli_fail(CLI_EXIT_USAGE, "audit %s: %s does not apply here; see 'espstation audit "
 			"--help'", sub->name, opt);
+}
+
+static int both_formats(const struct audit_sub *sub)
+{
+	return cli_fail(CLI_EXIT_USAGE, "audit %s: --json and --csv exclude each other: give one",
+			sub->name);
 }
 
 /* The database the options name: --db, else the config's, else the
@@ -184,8 +193,14 @@ int cmd_audit(int argc, char **argv)
 		switch (c) {
 		case OPT_DB: db_path = optarg; break;
 		case OPT_CONFIG: cfg_path = optarg; break;
-		case OPT_JSON: a.fmt = OUT_JSON; break;
+		case OPT_JSON:
+			if (a.fmt == OUT_CSV)
+				return both_formats(sub);
+			a.fmt = OUT_JSON;
+			break;
 		case OPT_CSV:
+			if (a.fmt == OUT_JSON)
+				return both_formats(sub);
 			if (!sub->csv)
 				return cli_fail(CLI_EXIT_USAGE, "audit %s: no --csv (several tables); use "
 						"'audit jobs --mac M --csv' and 'audit backups --mac M "

@@ -6,6 +6,7 @@
 
 #include "cli_cmds.h"
 #include "cli_common.h"
+#include "json_text.h"
 
 enum { OPT_JSON = CLI_OPT_CMD_BASE };
 
@@ -24,29 +25,19 @@ static int probe_opt(void *user, int id, const char *arg)
 }
 
 /* Port names come from the command line and may hold anything. */
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			fprintf(f, "\\%c", *c);
-		else if (*c < 0x20)
-			fprintf(f, "\\u%04x", *c);
-		else
-			fputc(*c, f);
-	}
-	fputc('"', f);
-}
-
 static void print_json(const struct cli_run *r)
 {
 	const struct esp_chip_info *ci = &r->chip;
 	char mac[18], size_name[16];
 	printf("{\"port\":");
-	json_string(stdout, r->opts.port);
+	st_json_string(stdout, r->opts.port);
 	printf(",\"chip\":");
-	json_string(stdout, ci->name);
-	printf(",\"mac\":\"%s\",\"crystal_mhz\":%u", esp_mac_str(ci->mac, mac), ci->crystal_mhz);
+	st_json_string(stdout, ci->name);
+	printf(",\"mac\":\"%s\"", esp_mac_str(ci->mac, mac));
+	if (ci->crystal_mhz)
+		printf(",\"crystal_mhz\":%u", ci->crystal_mhz);
+	else
+		printf(",\"crystal_mhz\":null");
 	printf(",\"flash_id\":\"0x%06x\",\"flash_manufacturer\":\"0x%02x\",\"flash_device\":\"0x%04x\"",
 	       (unsigned)ci->flash_id, ci->flash_manuf, ci->flash_device);
 	if (ci->flash_size)
@@ -63,7 +54,14 @@ static void print_text(const struct cli_run *r)
 	printf("Port:        %s\n", r->opts.port);
 	printf("Chip:        %s\n", ci->name);
 	printf("MAC:         %s\n", esp_mac_str(ci->mac, mac));
-	printf("Crystal:     %u MHz\n", ci->crystal_mhz);
+	/* 0: the clock divider could not be measured against a known host baud
+	 * rate, as through a TCP serial server. */
+	if (ci->crystal_mhz)
+		printf("Crystal:     %u MHz\n", ci->crystal_mhz);
+	else if (strncmp(r->opts.port, "socket://", 9) == 0)
+		printf("Crystal:     unknown (not measurable through a TCP serial server)\n");
+	else
+		printf("Crystal:     unknown\n");
 	printf("Flash ID:    0x%06x (manufacturer 0x%02x, device 0x%04x)\n", (unsigned)ci->flash_id,
 	       ci->flash_manuf, ci->flash_device);
 	if (ci->flash_size)

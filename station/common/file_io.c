@@ -80,6 +80,103 @@ int fio_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+static const char *kind_name(mode_t m)
+{
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISLNK(m))
+		return "a symbolic link";
+	return "not a regular file";
+}
+
+/* 0 if nothing is at path, or (with force) a regular file that may be
+ * replaced.  A rename over a device node, FIFO or symlink would destroy the
+ * node, not write into it (as root, `-o /dev/null --force` removed
+ * /dev/null): those are refused whatever force says. */
+static int check_existing(const char *path, int force, char err[FIO_ERR_LEN])
+{
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		set_err(err, "cannot use %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		set_err(err, "%s is a directory: name a file in it", path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_err(err, "%s is %s: refusing to replace it (--force replaces regular files "
+			"only)", path, kind_name(st.st_mode));
+		return -1;
+	}
+	if (!force) {
+		set_err(err, "%s exists; not overwriting it (use --force)", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The directory of path and the name of a temporary file beside it (same
+ * directory, so a rename cannot cross file systems). */
+static int tmp_beside(const char *path, char dirbuf[PATH_MAX], const char **ret_dir,
+		      char tmp[PATH_MAX], char err[FIO_ERR_LEN])
+{
+	char basebuf[PATH_MAX];
+	if (snprintf(dirbuf, PATH_MAX, "%s", path) >= PATH_MAX ||
+	    snprintf(basebuf, sizeof basebuf, "%s", path) >= (int)sizeof basebuf) {
+		set_err(err, "path too long: %s", path);
+		return -1;
+	}
+	*ret_dir = dirname(dirbuf);
+	if (snprintf(tmp, PATH_MAX, "%s/.%s.XXXXXX", *ret_dir, basename(basebuf)) >= PATH_MAX) {
+		set_err(err, "path too long: %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+int fio_check_output(const char *path, int force, char err[FIO_ERR_LEN])
+{
+	if (!path || !*path) {
+		set_err(err, "the output file name is empty");
+		return -1;
+	}
+	if (path[strlen(path) - 1] == '/') {
+		set_err(err, "%s names a directory: name a file in it", path);
+		return -1;
+	}
+	char dirbuf[PATH_MAX], tmp[PATH_MAX];
+	const char *dir;
+	if (tmp_beside(path, dirbuf, &dir, tmp, err) || check_existing(path, force, err))
+		return -1;
+	struct stat st;
+	if (stat(dir, &st) != 0) {
+		set_err(err, "cannot write %s: directory %s: %s", path, dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		set_err(err, "cannot write %s: %s is not a directory", path, dir);
+		return -1;
+	}
+	/* Mode bits say nothing to root, nor about read-only mounts: try it. */
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		set_err(err, "cannot create a file in %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	close(fd);
+	(void)unlink(tmp);
+	return 0;
+}
+
 static int write_full(int fd, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
@@ -127,23 +224,10 @@ static int fsync_dir(const char *dir)
 int fio_write_atomic(const char *path, const uint8_t *data, size_t len, int force,
 		     const volatile int *cancel, char err[FIO_ERR_LEN])
 {
-	char dirbuf[PATH_MAX], basebuf[PATH_MAX], tmp[PATH_MAX];
-	if (snprintf(dirbuf, sizeof dirbuf, "%s", path) >= (int)sizeof dirbuf ||
-	    snprintf(basebuf, sizeof basebuf, "%s", path) >= (int)sizeof basebuf) {
-		set_err(err, "path too long: %s", path);
+	char dirbuf[PATH_MAX], tmp[PATH_MAX];
+	const char *dir;
+	if (tmp_beside(path, dirbuf, &dir, tmp, err) || check_existing(path, force, err))
 		return -1;
-	}
-	const char *dir = dirname(dirbuf);
-	const char *base = basename(basebuf);
-	/* Same directory as the target, so the rename cannot cross file systems. */
-	if (snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, base) >= (int)sizeof tmp) {
-		set_err(err, "path too long: %s", path);
-		return -1;
-	}
-	if (!force && fio_exists(path)) {
-		set_err(err, "%s exists; not overwriting it (use --force)", path);
-		return -1;
-	}
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		set_err(err, "cannot create a file in %s: %s", dir, strerror(errno));
@@ -171,6 +255,12 @@ int fio_write_atomic(const char *path, const uint8_t *data, size_t len, int forc
 		(void)unlink(tmp);
 		set_err(err, "cancelled; %s not written", path);
 		return -2;
+	}
+	/* Again, just before the rename: the read took a minute, and a node
+	 * that appeared meanwhile must not be replaced either. */
+	if (force && check_existing(path, force, err)) {
+		(void)unlink(tmp);
+		return -1;
 	}
 	if (publish(tmp, path, force) < 0) {
 		e = errno;

@@ -250,6 +250,42 @@ static void test_parse_invalid(void)
 	t_set_case("%s", "");
 }
 
+/* The message names the cause an operator can act on. */
+static void test_parse_messages(void)
+{
+	static uint8_t img[4096];
+	struct esp_image_info info;
+	struct esp_error err;
+	size_t n;
+
+	/* A blank header claiming 0 segments: no data for a checksum to cover,
+	 * so the checksum is not what is wrong (it was blamed before). */
+	t_set_case("0 segments, checksum byte 0x00");
+	memset(img, 0, sizeof(img));
+	img[0] = 0xE9;
+	img[2] = 0x02;
+	img[3] = 0x20;
+	memset(&err, 0, sizeof(err));
+	T_EQ_INT(esp_image_parse(img, sizeof(img), &info, &err), ESP_E_IMAGE);
+	T_HAS_STR(err.msg, "0 segments");
+	T_CHECK(strstr(err.msg, "checksum") == NULL);
+
+	t_set_case("0 segments, checksum byte 0xFF");
+	memset(img + 8, 0xFF, sizeof(img) - 8);
+	memset(&err, 0, sizeof(err));
+	T_EQ_INT(esp_image_parse(img, sizeof(img), &info, &err), ESP_E_IMAGE);
+	T_HAS_STR(err.msg, "0 segments");
+
+	/* a real checksum error still says checksum */
+	t_set_case("2 segments, bad checksum");
+	n = std_image(img, 0, 0x20);
+	img[n - 1] ^= 0x01;
+	memset(&err, 0, sizeof(err));
+	T_EQ_INT(esp_image_parse(img, n, &info, &err), ESP_E_IMAGE);
+	T_HAS_STR(err.msg, "checksum");
+	t_set_case("%s", "");
+}
+
 /* ---- patch ------------------------------------------------------------------ */
 
 struct patch_case {
@@ -537,6 +573,7 @@ int main(void)
 {
 	test_parse_valid();
 	test_parse_invalid();
+	test_parse_messages();
 	test_patch_table();
 	test_patch_leaves_alone();
 	test_jedec();
