@@ -154,14 +154,22 @@ static const char s_flash_params[] =
 "                           keep, or 256KB, 512KB, 1MB, 2MB, 4MB, 8MB, 16MB.\n"
 "      --flash-freq FREQ    keep (default), 40m, 26m, 20m or 80m.\n"
 "                           These three only change a valid ESP8266 image written at\n"
-"                           0x0, like esptool: bytes 2 and 3 of the header.\n";
+"                           0x0, like esptool: bytes 2 and 3 of the header.  A size\n"
+"                           larger than the detected flash is refused (exit 6).\n"
+"      --force-size         accept a --flash-size larger than the detected flash\n"
+"                           (only when the chip's JEDEC id is known to be wrong).\n"
+"      --raw                accept a file at 0x0 that does not start like an ESP8266\n"
+"                           image (first byte 0xe9), and write it unchanged; without\n"
+"                           it such a file is refused (exit 6): the unit would not\n"
+"                           boot it.\n";
 
 static const char s_write[] =
 "Usage: espstation write --port DEV [OPTIONS] IMAGE\n"
 "\n"
 "Writes IMAGE to the flash and verifies it.  An image that does not fit the\n"
 "detected flash at ADDR is refused (exit 6) before anything is erased, and so is\n"
-"an image at 0x0 that starts like an ESP8266 image but is damaged.  The image is\n"
+"a file at 0x0 that is damaged or no ESP8266 image at all (see --raw), and an\n"
+"empty file.  The image is\n"
 "padded with 0xFF to a multiple of 4 bytes and its header is patched like\n"
 "esptool does (see --flash-*); 'Flash parameters set to 0xMMSF' says when it was.\n"
 "The data goes compressed through the flasher stub, then the chip's MD5 of the\n"
@@ -194,7 +202,9 @@ static const char s_verify[] =
 "  espstation verify --port /dev/ttyUSB0 --flash-mode dout --flash-size 1MB sonoff.bin\n";
 
 static const char s_run[] =
-"Usage: espstation run [--config FILE] [--plain] [--events json[:FILE]] [--ready-fd N]\n"
+"Usage: espstation run [--config FILE] [--stub FILE.json] [--plain]\n"
+"                      [--events json[:FILE]] [--ready-fd N]\n"
+"       espstation run --check [--config FILE] [--stub FILE.json]\n"
 "\n"
 "Runs the station.  It watches udev for the USB-UART adapters listed in the\n"
 "config (CP2102, CH340, FT232R, ... by VID:PID) and gives each port that\n"
@@ -215,6 +225,15 @@ static const char s_run[] =
 "  -c, --config FILE    libconfig file (see station.cfg.example); without it:\n"
 "                       backup mode, database espstation-data/station.db and\n"
 "                       backups in espstation-data/backups/<mac>/.\n"
+"      --stub FILE.json flasher stub in esptool's JSON format for every worker;\n"
+"                       overrides the config's stub = \"...\"; (default: the\n"
+"                       built-in esp-flasher-stub).  It must load at start-up.\n"
+"      --check          check everything and exit instead of running: the\n"
+"                       config, backup_dir, database (opened when present),\n"
+"                       image, led_root, stub, and the adapters present now.\n"
+"                       One line per check on stdout: 'ok SETTING PATH: ...' or\n"
+"                       'FAIL SETTING PATH: cause (fix: ...)'; 'warn' lines do\n"
+"                       not fail.  Exit 0 when the station would run, else 1.\n"
 "      --plain          plain log lines even on a terminal (one per event, each\n"
 "                       naming slot and port; journald-friendly)\n"
 "      --events json    one JSON object per event on stdout (the console goes to\n"
@@ -228,9 +247,18 @@ static const char s_run[] =
 "GPIO0 and power-cycle', 'verify failed - reject unit').  SIGTERM or Ctrl-C\n"
 "stops the station cleanly: workers stop between blocks and close their jobs.\n"
 "\n"
-"Exit status: 0 after a clean stop; 1 configuration or set-up error; 6 the\n"
-"image is corrupt; 7 the data directory cannot be created (each message names\n"
-"the file, line or path and the fix).\n";
+"Every start checks the path settings before any unit is touched: backup_dir\n"
+"(not empty, a directory or creatable, writable), the database's directory,\n"
+"the image (refurbish, flash), each slot's LED under led_root, and the stub.\n"
+"A setting the config does not know, at the top or inside a group (image,\n"
+"baud, after_job, an adapter, a slot), is an error naming the nearest known\n"
+"one.\n"
+"\n"
+"Exit status: 0 after a clean stop (--check: the station would run); 1\n"
+"configuration or set-up error, a stub that does not load (--check: any FAIL);\n"
+"6 the image is corrupt; 7 a path setting cannot be used or the data directory\n"
+"cannot be created (each message names the setting or file, the line or path,\n"
+"and the fix).\n";
 
 static const char s_restore[] =
 "Usage: espstation restore --port DEV [--backup FILE | --mac MAC] [--force-clone]\n"

@@ -57,7 +57,7 @@ static int read_and_save(struct cli_run *r, const struct backup_args *a)
 	if (!buf)
 		return cli_fail(CLI_EXIT_FILE, "out of memory for a %u byte backup", (unsigned)size);
 	int rc = 0;
-	if (esp_flash_backup(r->s, 0, size, buf, BACKUP_RETRIES) != ESP_OK)
+	if (esp_flash_backup(r->s, 0, size, buf, BACKUP_RETRIES, NULL) != ESP_OK)
 		rc = cli_fail_session(r, "cannot back up the flash");
 	char err[FIO_ERR_LEN];
 	int w = rc ? 0 : fio_write_atomic(a->out, buf, size, a->force, r->cancel, err);
