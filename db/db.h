@@ -29,6 +29,8 @@
  *   -ENOSPC    disk full; -EIO (or the system errno) for other I/O errors
  *   -EBADMSG   not an espstation database, or a corrupt file
  *   -ENOTSUP   the schema is newer than this program
+ *   -EROFS, -EACCES  the file, its directory or its file system may not be
+ *              written (or, for db_open_readonly, read)
  *   -ENOMEM    out of memory
  * A failed call leaves nothing behind: each call is one transaction (or a
  * savepoint inside the caller's db_tx_begin()), durable when it returns 0
@@ -54,7 +56,7 @@
 
 struct db;
 
-/* ---- db.c: open, close, errors, transactions ------------------------- */
+/* ---- db_conn.c, db_tx.c, db_clock.c: connection, transactions, time --- */
 
 /* Opens (creating if missing) the database at path; the directory must
  * exist.  Sets journal_mode=WAL, synchronous=FULL (a commit is on disk when
@@ -62,11 +64,24 @@ struct db;
  * cannot delete behind the triggers' back) and a 10 s busy timeout, then
  * migrates the schema to DB_SCHEMA_VERSION in one transaction.  Safe to run
  * from many processes at once on the same file.  Refuses a file written by
- * a newer espstation (-ENOTSUP: "database schema v7 is newer than this
- * espstation (v1): upgrade espstation") and a file that is not ours
- * (-EBADMSG).  On failure *ret is NULL and err (if not NULL) holds the
- * message. */
+ * a newer espstation (-ENOTSUP: "PATH: database schema v7 is newer than
+ * this espstation (v1) (fix: upgrade espstation)") and a file that is not
+ * ours (-EBADMSG: "PATH: not an espstation database: ...").  On failure
+ * *ret is NULL and err (if not NULL) holds one line: the path, the cause
+ * and a fix that fits it (a missing directory, a read-only file, directory
+ * or file system, another program's file, a newer schema). */
 int db_open(const char *path, struct db **ret, char *err, size_t errlen) DB_MUST_CHECK;
+
+/* Opens an existing database for reading only (the audit): never creates,
+ * migrates or writes it, and works from read-only media (a read-only file
+ * in a read-only directory, with or without the -wal and -shm files a
+ * writer left beside it).  Refuses, in one line naming the path, cause and
+ * fix: a missing file (-ENOENT), an empty or foreign file (-EBADMSG: "not
+ * an espstation database"), a schema newer than this build (-ENOTSUP).  A
+ * file of an older schema is read as it is.  Every write on the connection
+ * fails (-EROFS). */
+int db_open_readonly(const char *path, struct db **ret, char *err,
+		     size_t errlen) DB_MUST_CHECK;
 
 /* Closes the connection; NULL is fine.  An open db_tx_begin() is rolled
  * back. */
@@ -308,6 +323,11 @@ struct db_backup_row {
 int db_backup_latest_verified(struct db *db, const char *mac,
 			      struct db_backup_row *ret) DB_MUST_CHECK;
 
+/* The backup recorded at exactly this path, else the newest one whose
+ * SHA-256 is sha256 (either may be NULL).  0 or -ENOENT. */
+int db_backup_lookup(struct db *db, const char *path, const char *sha256,
+		     struct db_backup_row *ret) DB_MUST_CHECK;
+
 /* Calls fn for every backup of this MAC, newest first (verified or not).
  * fn returns 0 to go on, non-zero to stop (that value is returned).  row
  * is valid during the call only.  0 (also when there are none) or error. */
@@ -412,7 +432,3 @@ typedef int db_audit_group_fn(void *user_data, const struct db_audit_group *g);
 int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_filter *f,
 		     db_audit_group_fn *fn, void *user_data) DB_MUST_CHECK;
 
-/* The backup recorded at exactly this path, else the newest one whose
- * SHA-256 is sha256 (either may be NULL).  0 or -ENOENT. */
-int db_backup_lookup(struct db *db, const char *path, const char *sha256,
-		     struct db_backup_row *ret) DB_MUST_CHECK;

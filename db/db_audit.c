@@ -235,31 +235,16 @@ int db_audit_stages(struct db *db, int64_t job_id, db_audit_stage_fn *fn, void *
 
 /* ---- backups ------------------------------------------------------------ */
 
-#define AUDIT_BACKUP_COLUMNS                                                             \
-	"SELECT b.id, b.device_id, b.job_id, d.mac, b.path, b.size, b.flash_id, b.sha256," \
-	" b.md5, b.chip_md5, b.verified, b.created_ms, s.name, j.slot"                     \
+#define AUDIT_BACKUP_SELECT                                                              \
+	"SELECT " DB_BACKUP_COLUMNS ", s.name, j.slot"                                     \
 	" FROM backups b JOIN devices d ON d.id = b.device_id"                             \
 	" LEFT JOIN jobs j ON j.id = b.job_id LEFT JOIN stations s ON s.id = j.station_id"
 
 static void backup_read(sqlite3_stmt *st, struct db_audit_backup *row)
 {
-	struct db_backup_row *b = &row->b;
-
-	b->id = sqlite3_column_int64(st, 0);
-	b->device_id = sqlite3_column_int64(st, 1);
-	b->job_id = sqlite3_column_int64(st, 2);
-	db_col_text(st, 3, b->mac, sizeof b->mac);
-	db_col_text(st, 4, b->path, sizeof b->path);
-	b->size = (uint64_t)sqlite3_column_int64(st, 5);
-	b->flash_id = (uint32_t)sqlite3_column_int64(st, 6);
-	db_col_text(st, 7, b->sha256, sizeof b->sha256);
-	db_col_text(st, 8, b->md5, sizeof b->md5);
-	db_col_text(st, 9, b->chip_md5, sizeof b->chip_md5);
-	b->verified = sqlite3_column_int(st, 10);
-	b->created_ms = sqlite3_column_int64(st, 11);
-	db_time_utc(b->created_ms, b->created_utc, sizeof b->created_utc);
-	db_col_text(st, 12, row->station, sizeof row->station);
-	db_col_text(st, 13, row->slot, sizeof row->slot);
+	db_backup_read(st, &row->b);
+	db_col_text(st, DB_BACKUP_NCOLS, row->station, sizeof row->station);
+	db_col_text(st, DB_BACKUP_NCOLS + 1, row->slot, sizeof row->slot);
 }
 
 static int backup_row(sqlite3_stmt *st, void *fn, void *user_data)
@@ -282,46 +267,12 @@ int db_audit_backups(struct db *db, const struct db_audit_filter *f, db_audit_ba
 	r = where_build(db, f, &w, "d.mac", "s.name", "j.slot", NULL, "b.created_ms");
 	if (r)
 		return r;
-	snprintf(sql, sizeof sql, AUDIT_BACKUP_COLUMNS "%s ORDER BY b.id DESC", w.sql);
+	snprintf(sql, sizeof sql, AUDIT_BACKUP_SELECT "%s ORDER BY b.id DESC", w.sql);
 	r = db_prep(db, &st, sql, "list backups");
 	if (r)
 		return r;
 	where_bind(&w, st);
 	return each_row(db, st, backup_row, (void *)fn, user_data, "list backups");
-}
-
-int db_backup_lookup(struct db *db, const char *path, const char *sha_in,
-		     struct db_backup_row *ret)
-{
-	struct db_audit_backup row;
-	char sha[65] = "";
-	sqlite3_stmt *st;
-	int r, rc;
-
-	memset(ret, 0, sizeof *ret);
-	if (sha_in && (r = db_hex_normalize(db, sha_in, 64, sha, "backup SHA-256")))
-		return r;
-	r = db_prep(db, &st,
-		    AUDIT_BACKUP_COLUMNS " WHERE b.path = ?1 OR b.sha256 = ?2"
-		    " ORDER BY b.path = ?1 DESC, b.id DESC LIMIT 1",
-		    "find backup");
-	if (r)
-		return r;
-	db_bind_text(st, 1, path);
-	db_bind_text_or_null(st, 2, sha);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		memset(&row, 0, sizeof row);
-		backup_read(st, &row);
-		*ret = row.b;
-	} else if (rc == SQLITE_DONE) {
-		r = db_fail(db, -ENOENT, "no backup recorded at %.200s%s%s", path ? path : "-",
-			    sha[0] ? " or with SHA-256 " : "", sha);
-	} else {
-		r = db_fail_sqlite(db, rc, "find backup");
-	}
-	sqlite3_finalize(st);
-	return r;
 }
 
 /* ---- summaries ---------------------------------------------------------- */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Backups (the proof that a unit's own firmware is safe before its flash is
- * erased), the queries a restore needs, and restores with donor -> target. */
+ * erased), the one reader of a backups row, the queries a restore needs
+ * (by MAC, by path or hash), and restores with donor -> target. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "db_priv.h"
@@ -62,12 +64,7 @@ int db_backup_add(struct db *db, const struct db_backup *b, int64_t *ret_id)
 	return db_tx_end(db, r);
 }
 
-#define BACKUP_COLUMNS                                                                   \
-	"SELECT b.id, b.device_id, b.job_id, d.mac, b.path, b.size, b.flash_id, b.sha256," \
-	" b.md5, b.chip_md5, b.verified, b.created_ms"                                     \
-	" FROM devices d JOIN backups b ON b.device_id = d.id WHERE d.mac = ?1"
-
-static void read_row(sqlite3_stmt *st, struct db_backup_row *row)
+void db_backup_read(sqlite3_stmt *st, struct db_backup_row *row)
 {
 	row->id = sqlite3_column_int64(st, 0);
 	row->device_id = sqlite3_column_int64(st, 1);
@@ -84,31 +81,68 @@ static void read_row(sqlite3_stmt *st, struct db_backup_row *row)
 	db_time_utc(row->created_ms, row->created_utc, sizeof row->created_utc);
 }
 
-/* Newest = recorded last (highest id), which a wall-clock step back
- * cannot reorder. */
-int db_backup_latest_verified(struct db *db, const char *mac_in, struct db_backup_row *ret)
-{
-	char mac[DB_MAC_LEN];
-	sqlite3_stmt *st;
-	int r, rc;
+#define BACKUP_SELECT \
+	"SELECT " DB_BACKUP_COLUMNS " FROM backups b JOIN devices d ON d.id = b.device_id"
 
-	memset(ret, 0, sizeof *ret);
-	if (db_mac_normalize(mac_in, mac))
-		return db_fail(db, -EINVAL, "bad MAC \"%.40s\"", mac_in ? mac_in : "");
-	r = db_prep(db, &st, BACKUP_COLUMNS " AND b.verified = 1 ORDER BY b.id DESC LIMIT 1",
-		    "find backup");
-	if (r)
-		return r;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
+/* Steps st for one backup row into ret; finalizes.  -ENOENT with the
+ * message none when there is no row. */
+static int backup_one(struct db *db, sqlite3_stmt *st, struct db_backup_row *ret,
+		      const char *none)
+{
+	int rc = sqlite3_step(st), r = 0;
+
 	if (rc == SQLITE_ROW)
-		read_row(st, ret);
+		db_backup_read(st, ret);
 	else if (rc == SQLITE_DONE)
-		r = db_fail(db, -ENOENT, "no verified backup of %s", mac);
+		r = db_fail(db, -ENOENT, "%s", none);
 	else
 		r = db_fail_sqlite(db, rc, "find backup");
 	sqlite3_finalize(st);
 	return r;
+}
+
+/* Newest = recorded last (highest id), which a wall-clock step back
+ * cannot reorder. */
+int db_backup_latest_verified(struct db *db, const char *mac_in, struct db_backup_row *ret)
+{
+	char mac[DB_MAC_LEN], none[64];
+	sqlite3_stmt *st;
+	int r;
+
+	memset(ret, 0, sizeof *ret);
+	if (db_mac_normalize(mac_in, mac))
+		return db_fail(db, -EINVAL, "bad MAC \"%.40s\"", mac_in ? mac_in : "");
+	r = db_prep(db, &st,
+		    BACKUP_SELECT " WHERE d.mac = ?1 AND b.verified = 1 ORDER BY b.id DESC LIMIT 1",
+		    "find backup");
+	if (r)
+		return r;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
+	snprintf(none, sizeof none, "no verified backup of %s", mac);
+	return backup_one(db, st, ret, none);
+}
+
+int db_backup_lookup(struct db *db, const char *path, const char *sha_in,
+		     struct db_backup_row *ret)
+{
+	char sha[65] = "", none[320];
+	sqlite3_stmt *st;
+	int r;
+
+	memset(ret, 0, sizeof *ret);
+	if (sha_in && (r = db_hex_normalize(db, sha_in, 64, sha, "backup SHA-256")))
+		return r;
+	r = db_prep(db, &st,
+		    BACKUP_SELECT " WHERE b.path = ?1 OR b.sha256 = ?2"
+		    " ORDER BY b.path = ?1 DESC, b.id DESC LIMIT 1",
+		    "find backup");
+	if (r)
+		return r;
+	db_bind_text(st, 1, path);
+	db_bind_text_or_null(st, 2, sha);
+	snprintf(none, sizeof none, "no backup recorded at %.200s%s%s", path ? path : "-",
+		 sha[0] ? " or with SHA-256 " : "", sha);
+	return backup_one(db, st, ret, none);
 }
 
 int db_backups_for_mac(struct db *db, const char *mac_in, db_backup_fn *fn, void *user_data)
@@ -120,12 +154,12 @@ int db_backups_for_mac(struct db *db, const char *mac_in, db_backup_fn *fn, void
 
 	if (db_mac_normalize(mac_in, mac))
 		return db_fail(db, -EINVAL, "bad MAC \"%.40s\"", mac_in ? mac_in : "");
-	r = db_prep(db, &st, BACKUP_COLUMNS " ORDER BY b.id DESC", "list backups");
+	r = db_prep(db, &st, BACKUP_SELECT " WHERE d.mac = ?1 ORDER BY b.id DESC", "list backups");
 	if (r)
 		return r;
 	sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		read_row(st, &row);
+		db_backup_read(st, &row);
 		r = fn(user_data, &row);
 		if (r)
 			break;

@@ -1,13 +1,47 @@
 /* SPDX-License-Identifier: MIT */
 /* Jobs, their stages and written ranges, and the journal.  Every change is
  * journalled in the same transaction, with the event built by SQL from the
- * row just written, so the journal cannot disagree with the tables. */
+ * row just written, so the journal cannot disagree with the tables.  The
+ * open-job check and the journal helper are shared with db_backup.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "db_priv.h"
+
+int db_job_check_open(struct db *db, int64_t job_id, const char *what)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	r = db_prep(db, &st, "SELECT end_ms, result FROM jobs WHERE id = ?1", what);
+	if (r)
+		return r;
+	sqlite3_bind_int64(st, 1, job_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		r = db_fail(db, -ENOENT, "%s: no job %lld", what, (long long)job_id);
+	else if (rc != SQLITE_ROW)
+		r = db_fail_sqlite(db, rc, what);
+	else if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+		r = db_fail(db, -EALREADY, "%s: job %lld is closed (%s); a closed job is history",
+			    what, (long long)job_id, (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	return r;
+}
+
+int db_journal(struct db *db, const char *sql, int64_t id, const char *what)
+{
+	sqlite3_stmt *st;
+	int r = db_prep(db, &st, sql, what);
+
+	if (r)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_now(db, st, 2, 3);
+	return db_step_done(db, st, what);
+}
 
 static int check_stage_name(struct db *db, const char *s)
 {

@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Inside the db module: the connection object and the helpers every db_*.c
- * uses (statement preparation, error mapping, transactions, validation). */
+/* Inside the db module: the connection object and what the db_*.c files
+ * share, grouped by the file that defines it.  The files are layers, listed
+ * here in order; a file calls only what the files above it (or itself)
+ * define, so the helpers are a leaf and nothing calls back up
+ * (tests/db/check_db_layer.sh checks it):
+ *   helpers     db_sql.c, db_clock.c, db_check.c, db_mac.c
+ *   connection  db_tx.c, db_open_err.c, db_schema.c, db_conn.c
+ *   records     db_job.c, db_device.c, db_backup.c, db_audit.c */
 #pragma once
 
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "db.h"
 
@@ -28,6 +35,8 @@ struct db {
 	char err[768];
 };
 
+/* ---- db_sql.c: messages, error map, prepare / bind / step -------------- */
+
 /* Sets db->err from fmt and returns code (a negative errno). */
 int db_fail(struct db *db, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prefixes the current message: "prefix: <message>"; returns code. */
@@ -41,6 +50,9 @@ int db_map_rc(sqlite3 *h, int rc);
 int db_prep(struct db *db, sqlite3_stmt **ret, const char *sql, const char *what);
 /* Steps a statement that returns no row, then finalizes it (always). */
 int db_step_done(struct db *db, sqlite3_stmt *st, const char *what);
+/* Steps a statement expected to return one row whose column 0 is an id,
+ * runs it to completion and finalizes it.  -ENOENT if no row. */
+int db_step_id(struct db *db, sqlite3_stmt *st, int64_t *ret, const char *what);
 /* Runs one or more statements without parameters. */
 int db_exec(struct db *db, const char *sql, const char *what);
 
@@ -51,41 +63,73 @@ int db_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
 /* Binds an id, or NULL when id is 0. */
 int db_bind_id(sqlite3_stmt *st, int i, int64_t id);
 
-/* Every public call that writes runs between these two: a transaction, or
- * a savepoint inside the caller's.  db_tx_end() commits when rc == 0 and
- * rolls back otherwise, keeping rc's message; returns rc or the commit's
- * error. */
-int db_tx_end(struct db *db, int rc);
-
 /* Copies column text into buf (truncating), "" for NULL. */
 void db_col_text(sqlite3_stmt *st, int col, char *buf, size_t cap);
 
-/* Lower-cases a hex string of exactly n digits into out (n + 1 bytes).
- * 0, or -EINVAL with the message naming what. */
+/* ---- db_clock.c: the one reader of the system clocks -------------------- */
+
+/* Milliseconds of a system clock (CLOCK_REALTIME, CLOCK_MONOTONIC). */
+int64_t db_clock_ms(clockid_t id);
+/* Binds ?ms_idx and ?utc_idx of a statement: now on the connection's
+ * clock, as ms and as ISO text. */
+void db_bind_now(struct db *db, sqlite3_stmt *st, int ms_idx, int utc_idx);
+
+/* ---- db_check.c: validators (0, or -EINVAL with the message set) -------- */
+
+/* Checks s is 1..max bytes of printable text (UTF-8 allowed, no control
+ * characters); allow_empty also accepts NULL and "". */
+int db_check_text(struct db *db, const char *s, size_t max, int allow_empty, const char *what);
+/* Lower-cases a hex string of exactly n digits into out (n + 1 bytes);
+ * the message names what. */
 int db_hex_normalize(struct db *db, const char *in, size_t n, char *out, const char *what);
+/* Checks value is a row of an enumeration table (job_modes, job_results,
+ * stage_outcomes); the message lists the known values. */
+int db_check_enum(struct db *db, const char *table, const char *value, const char *what);
 
-/* Checks job_id names an open job: 0, -ENOENT or -EALREADY (message set). */
-int db_job_check_open(struct db *db, int64_t job_id, const char *what);
+/* ---- db_tx.c: nested transactions --------------------------------------- */
 
-/* db_schema.c: reads the version (refusing foreign and newer files) before
- * any pragma changes the file, then brings it to DB_SCHEMA_VERSION. */
+/* Every public call that writes runs between db_tx_begin() and this: a
+ * transaction, or a savepoint inside the caller's.  Commits when rc == 0
+ * and rolls back otherwise, keeping rc's message; returns rc or the
+ * commit's error. */
+int db_tx_end(struct db *db, int rc);
+
+/* ---- db_open_err.c: why a file cannot be opened, and the fix ------------ */
+
+/* Replaces the message of a failed open (code) with one line naming path,
+ * the cause found on disk (missing directory, permissions, read-only
+ * media, a log that cannot be read) and its fix; want_write: db_open as
+ * opposed to db_open_readonly.  Keeps SQLite's words when the disk shows
+ * nothing wrong.  Returns the errno of the cause, else code. */
+int db_open_explain(struct db *db, int code, const char *path, int want_write);
+/* The refusals of a file that is not ours (-EBADMSG; why: "an empty file",
+ * "application_id 0x...") or is newer than this build (-ENOTSUP). */
+int db_refuse_foreign(struct db *db, const char *path, const char *why);
+int db_refuse_newer(struct db *db, const char *path, int version);
+/* 1 when this process may create files beside path. */
+int db_dir_writable(const char *path);
+
+/* ---- db_schema.c: versions and migrations ------------------------------- */
+
+/* Reads the version (refusing foreign and newer files) before any pragma
+ * changes the file, then brings it to DB_SCHEMA_VERSION. */
 int db_schema_prepare(struct db *db, const char *path);
 int db_schema_migrate(struct db *db, const char *path);
 
-/* Steps a statement expected to return one row whose column 0 is an id,
- * runs it to completion and finalizes it.  -ENOENT if no row. */
-int db_step_id(struct db *db, sqlite3_stmt *st, int64_t *ret, const char *what);
+/* ---- db_job.c: job checks and the journal -------------------------------- */
 
-/* Checks s is 1..max bytes of printable text (UTF-8 allowed, no control
- * characters); allow_empty also accepts NULL and "".  0 or -EINVAL. */
-int db_check_text(struct db *db, const char *s, size_t max, int allow_empty, const char *what);
-
-/* Checks value is a row of an enumeration table (job_modes, job_results,
- * stage_outcomes); the -EINVAL message lists the known values. */
-int db_check_enum(struct db *db, const char *table, const char *value, const char *what);
-
+/* Checks job_id names an open job: 0, -ENOENT or -EALREADY (message set). */
+int db_job_check_open(struct db *db, int64_t job_id, const char *what);
 /* Runs a journal INSERT whose parameters are ?1 = an id (row or job),
  * ?2 = ts_ms and ?3 = ts_utc, stamped with the connection's clock. */
 int db_journal(struct db *db, const char *sql, int64_t id, const char *what);
-/* Binds ?2 and ?3 of a journal statement (now, as ms and ISO text). */
-void db_bind_now(struct db *db, sqlite3_stmt *st, int ms_idx, int utc_idx);
+
+/* ---- db_backup.c: the one reader of a backups row ----------------------- */
+
+/* The columns db_backup_read() takes, from backups b joined to devices d;
+ * a query may select more columns after them, from DB_BACKUP_NCOLS on. */
+#define DB_BACKUP_COLUMNS                                                                \
+	"b.id, b.device_id, b.job_id, d.mac, b.path, b.size, b.flash_id, b.sha256, b.md5,"  \
+	" b.chip_md5, b.verified, b.created_ms"
+#define DB_BACKUP_NCOLS 12
+void db_backup_read(sqlite3_stmt *st, struct db_backup_row *row);

@@ -348,18 +348,22 @@ static int query_int(struct db *db, const char *sql, int64_t *ret, int *ret_null
 static int schema_read(struct db *db, const char *path, int *ret)
 {
 	int64_t app = 0, objects = 0, has_schema = 0, version = 0;
+	char why[64];
 	int is_null = 1, r;
 
 	r = query_int(db, "PRAGMA application_id", &app, NULL);
+	/* the first read is where SQLite finds out the file is not SQLite */
+	if (r == -EBADMSG && sqlite3_errcode(db->h) == SQLITE_NOTADB)
+		return db_refuse_foreign(db, path, "not an SQLite file");
 	if (r)
 		return db_fail_prefix(db, r, path);
 	r = query_int(db, "SELECT count(*) FROM sqlite_master", &objects, NULL);
 	if (r)
 		return db_fail_prefix(db, r, path);
-	if (app != 0 && app != DB_APPLICATION_ID)
-		return db_fail(db, -EBADMSG,
-			       "%s: not an espstation database (application_id 0x%08llx)", path,
-			       (unsigned long long)app);
+	if (app != 0 && app != DB_APPLICATION_ID) {
+		snprintf(why, sizeof why, "application_id 0x%08llx", (unsigned long long)app);
+		return db_refuse_foreign(db, path, why);
+	}
 	if (objects == 0) {
 		*ret = 0;
 		return 0;
@@ -369,24 +373,15 @@ static int schema_read(struct db *db, const char *path, int *ret)
 	if (r)
 		return r;
 	if (!has_schema)
-		return db_fail(db, -EBADMSG,
-			       "%s: not an espstation database (it has tables but no schema table)",
-			       path);
+		return db_refuse_foreign(db, path, "it has tables but no schema table");
 	r = query_int(db, "SELECT max(version) FROM schema", &version, &is_null);
 	if (r)
 		return r;
 	if (is_null || version < 1 || version > 1000000)
-		return db_fail(db, -EBADMSG, "%s: damaged espstation database (no schema version)",
-			       path);
+		return db_fail(db, -EBADMSG, "%s: damaged espstation database: no schema version "
+			       "(fix: restore the file from a copy)", path);
 	*ret = (int)version;
 	return 0;
-}
-
-static int refuse_newer(struct db *db, const char *path, int version)
-{
-	return db_fail(db, -ENOTSUP,
-		       "%s: database schema v%d is newer than this espstation (v%d): upgrade espstation",
-		       path, version, DB_SCHEMA_VERSION);
 }
 
 int db_schema_prepare(struct db *db, const char *path)
@@ -397,7 +392,7 @@ int db_schema_prepare(struct db *db, const char *path)
 	if (r)
 		return r;
 	if (version > DB_SCHEMA_VERSION)
-		return refuse_newer(db, path, version);
+		return db_refuse_newer(db, path, version);
 	db->version_at_open = version;
 	return 0;
 }
@@ -469,7 +464,7 @@ int db_schema_migrate(struct db *db, const char *path)
 		return db_fail_prefix(db, r, path);
 	r = schema_read(db, path, &version);
 	if (r == 0 && version > DB_SCHEMA_VERSION)
-		r = refuse_newer(db, path, version);
+		r = db_refuse_newer(db, path, version);
 	if (r == 0 && version < DB_SCHEMA_VERSION) {
 		r = migrate_from(db, version);
 		if (r)

@@ -141,9 +141,11 @@ static int open_db(struct audit_ctx *a, const char *db_path, const char *cfg_pat
 	if (stat(db_path, &sb) != 0)
 		return cli_fail(CLI_EXIT_FILE, "no database at %s: %s (name it with --db FILE or "
 				"--config FILE)", db_path, strerror(errno));
-	char err[512];
-	if (db_open(db_path, &a->db, err, sizeof err) != 0)
-		return cli_fail(CLI_EXIT_FILE, "cannot open the database %s: %s", db_path, err);
+	/* read only: no schema written into a stray file, and read-only
+	 * media work; the message names the path, the cause and the fix */
+	char err[1024];
+	if (db_open_readonly(db_path, &a->db, err, sizeof err) != 0)
+		return cli_fail(CLI_EXIT_FILE, "audit: %s", err);
 	a->db_path = db_path;
 	return 0;
 }

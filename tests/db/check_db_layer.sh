@@ -22,6 +22,34 @@ for f in "$src"/db/*.c "$src"/db/*.h; do
 		bad "$f: db/ must not print (report through the return code and db_errmsg)"
 	fi
 done
+# The files are layers (db_priv.h lists them in this order): a file calls
+# only what it or a file before it defines, so the helpers are a leaf and
+# nothing calls back up (the old db.c and db_schema.c called each other).
+order="db_sql db_clock db_check db_mac db_tx db_open_err db_schema db_conn db_job db_device
+	db_backup db_audit"
+for f in "$src"/db/*.c; do
+	case " $(echo $order) " in
+	*" $(basename "$f" .c) "*) ;;
+	*) bad "$f: not in the layer order (check_db_layer.sh and db_priv.h)" ;;
+	esac
+done
+defines() { # the non-static functions a file defines
+	grep -E '^[a-z]' "$1" | grep -v '^static' | grep -v ';[[:space:]]*$' |
+		sed -nE 's/^[a-z][a-z0-9_ *]*[ *](db_[a-z0-9_]+)\(.*/\1/p'
+}
+later=""
+for n in $(echo $order | tr ' ' '\n' | tac); do
+	f="$src/db/$n.c"
+	[ -f "$f" ] || { bad "$f: listed in the layer order but missing"; continue; }
+	for fn in $later; do
+		# code lines only: a comment may name a later function
+		if grep -nE "(^|[^a-z0-9_])$fn\(" "$f" | grep -vE '^[0-9]+:[[:space:]]*(/\*|\*)'; then
+			bad "$f calls $fn, defined in a later layer"
+		fi
+	done
+	later="$later $(defines "$f")"
+done
+
 if grep -nE '#include[[:space:]]*<sqlite3\.h>' "$src/db/db.h"; then
 	bad "db.h: keep SQLite out of the public header"
 fi

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Shared helpers of the db tests (see dbtest.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dbtest.h"
@@ -183,6 +187,18 @@ const char *t_integrity(sqlite3 *h, char *buf, size_t cap)
 	return t_q_text(h, buf, cap, "PRAGMA integrity_check");
 }
 
+void t_make_newer(const char *path, int version)
+{
+	sqlite3 *h;
+
+	db_close(t_open(path));
+	h = t_raw_open(path);
+	T_EQ_INT(t_exec(h, NULL, 0, "INSERT INTO schema (version, applied_ms) VALUES (%d, 0)",
+			version),
+		 SQLITE_OK);
+	sqlite3_close(h);
+}
+
 int64_t t_clock_step(void *user)
 {
 	int64_t *t = user;
@@ -220,4 +236,114 @@ const char *t_hex(char *buf, size_t n, unsigned seed)
 		buf[i] = hex[t_rand(&s) & 15];
 	buf[n] = '\0';
 	return buf;
+}
+
+static int chmod_all(const char *dir, mode_t dir_mode, mode_t file_mode)
+{
+	char path[1024];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			chmod(t_path(path, sizeof path, dir, e->d_name), file_mode);
+	closedir(d);
+	return chmod(dir, dir_mode);
+}
+
+int t_make_readonly(const char *dir)
+{
+	if (chmod_all(dir, 0555, 0444) != 0)
+		return -1;
+	if (geteuid() != 0)
+		return 0;
+	/* root writes through mode bits: only read-only media stop it */
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount(dir, dir, NULL, MS_BIND, NULL) != 0 ||
+	    mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0) {
+		fprintf(stderr, "read-only mount of %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void t_make_writable(const char *dir)
+{
+	chmod_all(dir, 0700, 0644);
+}
+
+int t_run_readonly(const char *dir, int (*fn)(const char *dir, void *arg), void *arg)
+{
+	int status = -1;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	T_REQUIRE(pid >= 0);
+	if (pid == 0)
+		_exit(t_make_readonly(dir) != 0 ? 77 : fn(dir, arg));
+	waitpid(pid, &status, 0);
+	t_make_writable(dir);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void t_snap_take(struct t_snap *s, const char *path)
+{
+	struct stat sb;
+	FILE *f;
+
+	memset(s, 0, sizeof *s);
+	if (stat(path, &sb) != 0)
+		return;
+	s->exists = 1;
+	s->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+	if (!S_ISREG(sb.st_mode))
+		return;
+	s->len = (size_t)sb.st_size;
+	s->bytes = malloc(s->len + 1);
+	T_REQUIRE(s->bytes != NULL);
+	f = fopen(path, "rb");
+	T_REQUIRE(f != NULL);
+	T_REQUIRE(fread(s->bytes, 1, s->len, f) == s->len);
+	fclose(f);
+}
+
+int t_snap_same(const struct t_snap *s, const char *path)
+{
+	struct t_snap now;
+	int same;
+
+	t_snap_take(&now, path);
+	same = now.exists == s->exists && now.len == s->len && now.mtime_ns == s->mtime_ns &&
+	       (s->len == 0 || memcmp(now.bytes, s->bytes, s->len) == 0);
+	if (!same)
+		fprintf(stderr, "%s changed: %s, %zu -> %zu bytes\n", path,
+			now.exists == s->exists ? "exists" : "appeared or vanished", s->len,
+			now.len);
+	t_snap_free(&now);
+	return same;
+}
+
+void t_snap_free(struct t_snap *s)
+{
+	free(s->bytes);
+	memset(s, 0, sizeof *s);
+}
+
+int t_dir_entries(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by the db tests: a scratch directory per test, a second
  * raw SQLite connection to look at (and attack) the file behind the API's
- * back, and a fixed clock.  Assertions come from tests/unit/test.h. */
+ * back, a fixed clock, a read-only place, and snapshots that prove a file
+ * was not touched.  Assertions come from tests/unit/test.h. */
 #pragma once
 
 #include <errno.h>
@@ -38,6 +39,10 @@ char *t_q_dump(sqlite3 *h, const char *sql);
 /* "ok" when PRAGMA integrity_check passes. */
 const char *t_integrity(sqlite3 *h, char *buf, size_t cap);
 
+/* A database of this build whose schema table then claims version (as a
+ * newer espstation would leave it). */
+void t_make_newer(const char *path, int version);
+
 /* A clock that returns *(int64_t *)user and then adds 1 ms. */
 int64_t t_clock_step(void *user);
 
@@ -48,3 +53,28 @@ struct t_rig {
 void t_rig_make(struct db *db, struct t_rig *rig, const char *mac);
 /* A hex string of n digits derived from seed (n + 1 bytes). */
 const char *t_hex(char *buf, size_t n, unsigned seed);
+
+/* In a forked child: makes dir and the files in it read-only for this
+ * process.  chmod a-w always; as root (whom chmod does not stop) also a
+ * read-only bind mount of dir in a private mount namespace.  0, or -1 when
+ * it cannot be made read-only here (the caller skips the case).  The parent
+ * undoes the chmod with t_make_writable(). */
+int t_make_readonly(const char *dir);
+void t_make_writable(const char *dir);
+/* Runs fn(arg) in a child where dir is read-only (t_make_readonly) and
+ * returns its exit status: 0 passed, 77 could not make dir read-only. */
+int t_run_readonly(const char *dir, int (*fn)(const char *dir, void *arg), void *arg);
+
+/* What a file was: its bytes, size and mtime (exists = 0 if missing). */
+struct t_snap {
+	int exists;
+	char *bytes;
+	size_t len;
+	long long mtime_ns;
+};
+void t_snap_take(struct t_snap *s, const char *path);
+/* 1 when path is still exactly what s recorded (also: still missing). */
+int t_snap_same(const struct t_snap *s, const char *path);
+void t_snap_free(struct t_snap *s);
+/* Number of entries in dir, without . and .. (-1 if unreadable). */
+int t_dir_entries(const char *dir);

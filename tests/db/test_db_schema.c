@@ -71,11 +71,8 @@ static void check_newer(void)
 	int r;
 
 	t_set_case("newer schema");
-	t_path(path, sizeof path, s_dir, "newer.db");
-	db_close(t_open(path));
+	t_make_newer(t_path(path, sizeof path, s_dir, "newer.db"), 7);
 	h = t_raw_open(path);
-	T_EQ_INT(t_exec(h, NULL, 0, "INSERT INTO schema (version, applied_ms) VALUES (7, 0)"),
-		 SQLITE_OK);
 	before = t_q_dump(h, "SELECT * FROM schema");
 	sqlite3_close(h);
 
@@ -83,7 +80,8 @@ static void check_newer(void)
 	T_EQ_INT(r, -ENOTSUP);
 	T_CHECK(db == NULL);
 	snprintf(want, sizeof want,
-		 "%s: database schema v7 is newer than this espstation (v%d): upgrade espstation",
+		 "%s: database schema v7 is newer than this espstation (v%d) (fix: upgrade "
+		 "espstation)",
 		 path, DB_SCHEMA_VERSION);
 	T_EQ_STR(err, want);
 
@@ -134,7 +132,7 @@ static void check_garbage(void)
 	fclose(f);
 	T_EQ_INT(db_open(path, &db, err, sizeof err), -EBADMSG);
 	T_CHECK(db == NULL);
-	T_HAS_STR(err, "not a database");
+	T_HAS_STR(err, "not an espstation database: not an SQLite file (fix: ");
 
 	t_set_case("missing directory");
 	t_path(path, sizeof path, s_dir, "no/such/dir/station.db");
@@ -183,13 +181,13 @@ int main(void)
 	check_fresh();
 	check_newer();
 	check_refused("foreign.db", "CREATE TABLE foo (x); INSERT INTO foo VALUES (1);", -EBADMSG,
-		      "not an espstation database (it has tables but no schema table)");
+		      "not an espstation database: it has tables but no schema table");
 	check_refused("other-app.db", "PRAGMA application_id = 1234; CREATE TABLE schema (v);",
-		      -EBADMSG, "not an espstation database (application_id 0x000004d2)");
+		      -EBADMSG, "not an espstation database: application_id 0x000004d2");
 	check_refused("damaged.db",
 		      "PRAGMA application_id = 1163088724;"
 		      " CREATE TABLE schema (version INTEGER PRIMARY KEY, applied_ms INTEGER);",
-		      -EBADMSG, "damaged espstation database (no schema version)");
+		      -EBADMSG, "damaged espstation database: no schema version");
 	check_garbage();
 	check_time_format();
 	t_rmtree(s_dir);
