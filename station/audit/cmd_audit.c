@@ -14,6 +14,7 @@
 #include "cli_cmds.h"
 #include "cli_common.h"
 #include "cli_help.h"
+#include "st_clock.h"
 #include "st_config.h"
 
 enum {
@@ -265,9 +266,7 @@ int cmd_audit(int argc, char **argv)
 		return cli_fail(CLI_EXIT_USAGE, "audit %s: --mac '%s' is not a MAC address (e.g. "
 				"5c:cf:7f:01:02:03)", sub->name, a.f.mac);
 	if (since) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		int64_t now = st_wall_ms();
 		if (audit_parse_since(since, now, &a.f.since_ms) != 0 || a.f.since_ms <= 0)
 			return cli_fail(CLI_EXIT_USAGE, "audit %s: --since '%s': use a UTC date "
 					"(2026-11-23, 2026-11-23T10:00) or a time back from now "
