@@ -289,15 +289,74 @@ int db_job_write(struct db *db, int64_t job_id, const struct db_write *w, int64_
 /* Journals job.end for every job the WHERE clause selects, then closes
  * them with the same values and the same instant.  ?1 is the job or
  * station id. */
+/* A job closed from outside (unplugged, crashed, interrupted) was inside a
+ * stage that never recorded its end: record it now, from its stage.begin
+ * event to the close, with the job's error, so the job shows where it
+ * stopped.  Journalled like every stage row. */
+static int close_open_stage(struct db *db, const char *where, int64_t id,
+			    const struct db_job_end *e, int64_t now, const char *utc)
+{
+	char sql[1024];
+	sqlite3_stmt *st;
+	int64_t last = 0;
+	int r;
+
+	if (strcmp(e->result, "passed") == 0)
+		return 0;
+	r = db_prep(db, &st, "SELECT coalesce(max(id), 0) FROM job_stages", "close stage");
+
+	if (r == 0)
+		r = db_step_id(db, st, &last, "close stage");
+	if (r)
+		return r;
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO job_stages (job_id, stage, outcome, start_ms, end_ms, bytes,"
+		 " err_code, err_name, err_msg)"
+		 " SELECT j.id, json_extract(b.data, '$.stage'), ?3, min(b.ts_ms, ?2), ?2, 0,"
+		 "  ?4, ?5, ?6"
+		 " FROM (SELECT * FROM jobs WHERE %s) j"
+		 " JOIN events b ON b.id = (SELECT max(id) FROM events"
+		 "  WHERE job_id = j.id AND type = 'stage.begin')"
+		 " WHERE NOT EXISTS (SELECT 1 FROM events x WHERE x.job_id = j.id"
+		 "  AND x.type = 'stage.end' AND x.id > b.id)",
+		 where);
+	if ((r = db_prep(db, &st, sql, "close stage")))
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	/* a stage the station itself stopped was cancelled; any other end failed it */
+	sqlite3_bind_text(st, 3, strcmp(e->result, "interrupted") == 0 ||
+			  strcmp(e->result, "cancelled") == 0 ? "cancelled" : "failed", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, e->err_code);
+	db_bind_text_or_null(st, 5, e->err_name);
+	db_bind_text_or_null(st, 6, e->err_msg ? e->err_msg : e->result);
+	if ((r = db_step_done(db, st, "close stage")))
+		return r;
+	if ((r = db_prep(db, &st, "INSERT INTO events (job_id, ts_ms, ts_utc, type, data)"
+			 " SELECT job_id, ?2, ?3, 'stage.end',"
+			 "  json_object('stage_row', id, 'stage', stage, 'outcome', outcome,"
+			 "   'start_ms', start_ms, 'end_ms', end_ms, 'bytes', bytes,"
+			 "   'err_code', err_code, 'err_name', err_name, 'err_msg', err_msg)"
+			 " FROM job_stages WHERE id > ?1 ORDER BY id", "journal stage.end")))
+		return r;
+	sqlite3_bind_int64(st, 1, last);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, utc, -1, SQLITE_TRANSIENT);
+	return db_step_done(db, st, "journal stage.end");
+}
+
 static int close_jobs(struct db *db, const char *where, int64_t id, const struct db_job_end *e,
 		      int *ret_count)
 {
 	char sql[640], utc[40];
-	int64_t now = db_now_ms(db);
 	sqlite3_stmt *st;
 	int r;
 
+	int64_t now = db_now_ms(db);
 	db_time_utc(now, utc, sizeof utc);
+	if ((r = close_open_stage(db, where, id, e, now, utc)))
+		return r;
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 0)
 			snprintf(sql, sizeof sql,

@@ -3,12 +3,16 @@
  * into which physical port, and what they are.  A libudev monitor plus a
  * start-up enumeration with no gap between them, a settle delay after each
  * add, and the identity of every port remembered from its add (on remove,
- * sysfs is already gone).  Also: slot resolution and the start-up check for
- * "port thieves" (brltty, ModemManager).
+ * sysfs is already gone).  Also: slot resolution, the udev rules directories
+ * and the start-up check for "port thieves" (brltty, ModemManager).
  *
- * Only hotplug.c includes <libudev.h>; nothing from libudev crosses this
- * header.  Functions return 0 (or a count) on success and -errno on failure,
- * libudev style; nothing here prints. */
+ * Files: hotplug.c reads libudev (the only file that includes <libudev.h>;
+ * nothing from libudev crosses this header), port_table.c keeps the table of
+ * known ports and its rules (pure, port_table.h, internal), slot_map.c
+ * resolves slots, hp_thieves.c reads rules files and /proc.  hotplug/ may
+ * call libudev and libc only, never core/, db/ or station/.  Functions
+ * return 0 (or a count) on success and -errno on failure, libudev style;
+ * nothing here prints. */
 #pragma once
 
 #include <stddef.h>
@@ -93,9 +97,11 @@ int hp_monitor_timeout_ms(const struct hp_monitor *m);
  * (the monitor is already receiving, so nothing falls between the two); each
  * waits out the settle delay like a live add, and one that udev has not
  * processed yet also waits for udev (HP_INIT_WAIT_MS_DEFAULT).  Ports already
- * known are not added twice.  Calling it again later resynchronises: known
- * ports no longer present are reported as HP_REMOVE (after -ENOBUFS from
- * hp_monitor_next(), when uevents were lost).  Returns 0 or -errno. */
+ * known are not added twice.  Calling it again later resynchronises (after
+ * -ENOBUFS from hp_monitor_next(), when uevents were lost): known ports no
+ * longer present are reported as HP_REMOVE, new ones as HP_ADD, and a caller
+ * that starts and stops its work on these events is reconciled with the
+ * ports present.  Returns 0 or -errno. */
 HP_MUST_CHECK int hp_monitor_enumerate(struct hp_monitor *m);
 
 /* Reads what the fd has and checks what has settled.  Returns 1 with *ev
@@ -144,7 +150,8 @@ const char *slot_resolve(const struct slot_map *map, const struct hp_event *ev);
 typedef void hp_warn_fn(void *user, const char *msg);
 
 /* The udev rules directories in udev's precedence order (a file shadows one
- * of the same name in a later directory; a link to /dev/null masks it). */
+ * of the same name in a later directory; a link to /dev/null masks it).
+ * The one list: callers pass NULL for it (lint: check_hotplug_layers.sh). */
 #define HP_RULES_DIRS_DEFAULT                                                             \
 	{ "/etc/udev/rules.d", "/run/udev/rules.d", "/usr/local/lib/udev/rules.d",      \
 	  "/usr/lib/udev/rules.d", "/lib/udev/rules.d", NULL }

@@ -142,18 +142,24 @@ static int parse_rule(const char *s, struct hp_rule *r)
 	return pairs ? 0 : -1;
 }
 
-/* udev's pattern: shell glob, '|' between alternatives, against s. */
-static int pattern_matches(const char *pattern, const char *s)
+/* The length of one alternative of a pattern that is compared: all of it,
+ * or (ENV{PRODUCT}) what comes before its second '/'. */
+typedef size_t alt_len_fn(const char *alt, size_t n);
+
+/* udev's pattern: shell glob, '|' between alternatives, against s; each
+ * alternative is cut to len(alt, n) first (NULL: whole). */
+static int pattern_matches_cut(const char *pattern, const char *s, alt_len_fn *len)
 {
 	char alt[256];
 	const char *p = pattern;
 
 	for (;;) {
 		size_t n = strcspn(p, "|");
+		size_t h = len ? len(p, n) : n;
 
-		if (n < sizeof(alt)) {
-			memcpy(alt, p, n);
-			alt[n] = '\0';
+		if (h < sizeof(alt)) {
+			memcpy(alt, p, h);
+			alt[h] = '\0';
 			if (fnmatch(alt, s, FNM_CASEFOLD) == 0)
 				return 1;
 		}
@@ -163,36 +169,28 @@ static int pattern_matches(const char *pattern, const char *s)
 	}
 }
 
+static int pattern_matches(const char *pattern, const char *s)
+{
+	return pattern_matches_cut(pattern, s, NULL);
+}
+
+/* "vid/pid/bcd" -> "vid/pid": the adapter's revision is unknown here. */
+static size_t up_to_product(const char *alt, size_t n)
+{
+	const char *slash = memchr(alt, '/', n);
+	const char *second = slash ? memchr(slash + 1, '/', n - (size_t)(slash + 1 - alt)) : NULL;
+
+	return second ? (size_t)(second - alt) : n;
+}
+
 /* ENV{PRODUCT} is "vid/pid/bcdDevice" in hex without leading zeros; the
- * adapter's revision is unknown here, so the pattern is cut after the
- * product id. */
+ * pattern is cut after the product id. */
 static int product_matches(const char *pattern, unsigned vid, unsigned pid)
 {
-	char head[256], want[16];
-	const char *p = pattern;
+	char want[16];
 
 	snprintf(want, sizeof(want), "%x/%x", vid, pid);
-	for (;;) {
-		size_t n = strcspn(p, "|");
-		const char *slash = memchr(p, '/', n);
-		size_t h = n;
-
-		if (slash) {
-			const char *second = memchr(slash + 1, '/', n - (size_t)(slash + 1 - p));
-
-			if (second)
-				h = (size_t)(second - p);
-		}
-		if (h < sizeof(head)) {
-			memcpy(head, p, h);
-			head[h] = '\0';
-			if (fnmatch(head, want, FNM_CASEFOLD) == 0)
-				return 1;
-		}
-		if (!p[n])
-			return 0;
-		p += n + 1;
-	}
+	return pattern_matches_cut(pattern, want, up_to_product);
 }
 
 static int rule_claims(const struct hp_rule *r, const struct hp_victim *v)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The supervisor: watches udev, forks one worker per port, relays worker
- * events to the console and LEDs, and closes the jobs of workers that were
- * unplugged, crashed or killed.  The other slots never notice. */
+/* The supervisor: watches udev (through hotplug/: slots by slot_resolve,
+ * a re-read of the ports when uevents were lost), forks one worker per port,
+ * relays worker events to the console and LEDs, and closes the jobs of
+ * workers that were unplugged, crashed or killed.  The other slots never
+ * notice. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>

@@ -229,8 +229,29 @@ static void check_close_interrupted(struct db *db, sqlite3 *h, const struct t_ri
 			    " (%lld, %lld, %lld) AND json_extract(data, '$.result') = 'interrupted'",
 			    (long long)open1, (long long)open2, (long long)open3),
 		 3);
+	/* the stage open2 was in is recorded where it stopped, and journalled;
+	 * open1 had begun none */
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM job_stages WHERE job_id = %lld AND stage = 'erase'"
+			    " AND outcome = 'cancelled' AND err_msg = 'station restarted'",
+			    (long long)open2), 1);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM events WHERE job_id = %lld AND type = 'stage.end'",
+			    (long long)open2), 1);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM job_stages WHERE job_id = %lld",
+			    (long long)open1), 0);
 	T_EQ_INT(db_jobs_close_interrupted(db, rig->station, &e, &n), 0);
 	T_EQ_INT(n, 0);
+	/* unplugged mid-write: the write stage is recorded as failed, with the cause;
+	 * a stage that recorded its own end gets no second row */
+	struct db_job_end unplugged = {"unplugged", NULL, 4, "ESP_E_NODEV", "unplugged during write"};
+	struct db_stage det = {"detect", "ok", 100, 200, 0, 0, NULL, NULL};
+	int64_t cut = begin(db, rig, "5", "refurbish");
+	T_EQ_INT(db_job_stage_begin(db, cut, "detect"), 0);
+	T_EQ_INT(db_job_stage(db, cut, &det), 0);
+	T_EQ_INT(db_job_stage_begin(db, cut, "write"), 0);
+	T_EQ_INT(db_job_finish(db, cut, &unplugged), 0);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM job_stages WHERE job_id = %lld AND stage = 'write'"
+			    " AND outcome = 'failed' AND err_name = 'ESP_E_NODEV'", (long long)cut), 1);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM job_stages WHERE job_id = %lld", (long long)cut), 2);
 	/* the reaping supervisor and the worker racing to close one job */
 	e.result = "crashed";
 	T_EQ_INT(db_jobs_close_interrupted(db, st2, &e, &n), 0);

@@ -3,7 +3,9 @@
 #  - libudev stays in hotplug/hotplug.c (a move to sd-device touches one file),
 #    so no other product directory includes <libudev.h>;
 #  - hotplug/ never prints (the station logs) and includes no header of
-#    core/, db/ or station/.
+#    core/, db/ or station/;
+#  - the udev rules directories are listed once, in hotplug/hotplug.h
+#    (HP_RULES_DIRS_DEFAULT; callers pass NULL), so two lists cannot drift.
 # Usage: check_hotplug_layers.sh SOURCE_DIR
 set -u
 src=$1
@@ -12,9 +14,11 @@ bad() { echo "lint: $*"; fail=1; }
 
 for f in "$src"/core/*.[ch] "$src"/db/*.[ch] "$src"/station/*.[ch] "$src"/station/*/*.[ch] "$src"/hotplug/*.[ch]; do
 	[ -e "$f" ] || continue
-	[ "$f" = "$src/hotplug/hotplug.c" ] && continue
-	if grep -nE '#include[[:space:]]*<libudev\.h>' "$f"; then
+	if [ "$f" != "$src/hotplug/hotplug.c" ] && grep -nE '#include[[:space:]]*<libudev\.h>' "$f"; then
 		bad "$f: only hotplug/hotplug.c may include <libudev.h>"
+	fi
+	if [ "$f" != "$src/hotplug/hotplug.h" ] && grep -nE '"/[^"]*rules\.d' "$f"; then
+		bad "$f: a udev rules directory listed outside hotplug/hotplug.h (pass NULL for HP_RULES_DIRS_DEFAULT)"
 	fi
 done
 for f in "$src"/hotplug/*.[ch]; do

@@ -22,17 +22,7 @@ HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 KINDS="cp2102 ch340 ft232r"
 
 "$MKIMAGE" image "$T/fw.bin" "$IMG_BYTES" 11
-cat >"$T/station.cfg" <<CFG
-station = "bench";
-database = "$DB";
-backup_dir = "$T/data/backups";
-mode = "refurbish";
-image = { file = "$T/fw.bin"; flash_mode = "dout"; flash_size = "detect"; };
-baud = { rom = $ROM_BAUD; stub = $BAUD; fallback = 460800; };
-connect_timeout = 60;
-settle_ms = 200;
-after_job = { reset = true; wait_removal = false; };
-CFG
+CFG_NAME=bench ROM=$ROM_BAUD STUB=$BAUD FALLBACK=460800 CT=60 write_cfg refurbish
 
 # --- the bound's inputs --------------------------------------------------
 # The station sends the image zlib-compressed (compress2, level 9) after

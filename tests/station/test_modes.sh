@@ -11,16 +11,11 @@ write_cfg backup
 cp "$T/station.cfg" "$T/backup.cfg"
 sed 's/^mode = .*/mode = "flash";/' "$T/backup.cfg" >"$T/flash.cfg"
 cmd='
-	db="$2/data/station.db"
-	closed() { sqlite3 "$db" "select count(*) from jobs where end_ms is not null" 2>/dev/null || echo 0; }
-	run_until() {
-		"$1" run --config "$2/$3.cfg" --plain >>"$2/station.log" 2>&1 & st=$!
-		i=0; while [ "$(closed)" -lt "$4" ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done
-		kill -TERM $st; wait $st; echo "$3 exit $?"
-		cp "$VRACK_WORKDIR/slot0.emu.log" "$2/after-$3.log"
-	}
+	. "$IN_RACK"
 	run_until "$1" "$2" backup 1
-	run_until "$1" "$2" flash 2'
+	cp "$VRACK_WORKDIR/slot0.emu.log" "$2/after-backup.log"
+	run_until "$1" "$2" flash 2
+	cp "$VRACK_WORKDIR/slot0.emu.log" "$2/after-flash.log"'
 rack --baud-fast --slot "0 kind=cp2102 timing=fast" -- sh -c "$cmd" sh "$ST" "$T"
 show_station
 cat "$T/out"

@@ -12,13 +12,7 @@ write_cfg refurbish
 cp "$T/station.cfg" "$T/refurbish.cfg"
 sed 's/^mode = .*/mode = "restore";/' "$T/refurbish.cfg" >"$T/restore.cfg"
 cmd='
-	db="$2/data/station.db"
-	closed() { sqlite3 "$db" "select count(*) from jobs where end_ms is not null" 2>/dev/null || echo 0; }
-	run_until() {
-		"$1" run --config "$2/$3.cfg" --plain >>"$2/station.log" 2>&1 & st=$!
-		i=0; while [ "$(closed)" -lt "$4" ] && [ $i -lt 300 ]; do sleep 0.2; i=$((i+1)); done
-		kill -TERM $st; wait $st; echo "$3 exit $?"
-	}
+	. "$IN_RACK"
 	run_until "$1" "$2" refurbish 2
 	run_until "$1" "$2" restore 4'
 rack --baud-fast --dump-flash \

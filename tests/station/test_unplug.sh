@@ -31,6 +31,10 @@ grep -q "station exit 0" "$T/out" || fail "station did not stop cleanly"
 row=$(q "select result || '|' || stage from jobs where slot = 'ttyUSB0'")
 say "slot 0 job: $row (pulled when $STAGE began)"
 [ "$row" = "unplugged|$STAGE" ] || fail "expected unplugged|$STAGE, got $row"
+# the stage it was in has its row: where the job stopped, and why
+srow=$(q "select s.outcome || '|' || s.err_name from job_stages s join jobs j on j.id = s.job_id
+	where j.slot = 'ttyUSB0' and s.stage = '$STAGE'")
+[ "$srow" = "failed|ESP_E_NODEV" ] || fail "no stage row for the interrupted $STAGE: '$srow'"
 [ "$(q "select result from jobs where slot <> 'ttyUSB0'")" = passed ] || fail "the other slot noticed"
 cmds=$(emu_cmds "$W/slot0.emu.log")
 say "device log: $cmds"
