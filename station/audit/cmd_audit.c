@@ -124,33 +124,6 @@ static int both_formats(const struct audit_sub *sub)
 			sub->name);
 }
 
-/* The database the options name: --db, else the config's, else the
- * station's default.  It must exist: audit never creates one. */
-static int open_db(struct audit_ctx *a, const char *db_path, const char *cfg_path,
-		   char *buf, size_t cap)
-{
-	if (!db_path) {
-		struct st_config cfg;
-		char err[512];
-		st_config_defaults(&cfg);
-		if (cfg_path && st_config_load(cfg_path, &cfg, err, sizeof err) != 0)
-			return cli_fail(CLI_EXIT_USAGE, "%s", err);
-		snprintf(buf, cap, "%s", cfg.database);
-		db_path = buf;
-	}
-	struct stat sb;
-	if (stat(db_path, &sb) != 0)
-		return cli_fail(CLI_EXIT_FILE, "no database at %s: %s (name it with --db FILE or "
-				"--config FILE)", db_path, strerror(errno));
-	/* read only: no schema written into a stray file, and read-only
-	 * media work; the message names the path, the cause and the fix */
-	char err[1024];
-	if (db_open_readonly(db_path, &a->db, err, sizeof err) != 0)
-		return cli_fail(CLI_EXIT_FILE, "audit: %s", err);
-	a->db_path = db_path;
-	return 0;
-}
-
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -272,10 +245,14 @@ int cmd_audit(int argc, char **argv)
 					"(2026-11-23, 2026-11-23T10:00) or a time back from now "
 					"(90m, 24h, 7d, 2w)", sub->name, since);
 	}
-	char path_buf[ST_CFG_STR];
-	int rc = open_db(&a, db_path, cfg_path, path_buf, sizeof path_buf);
+	/* read only: no schema written into a stray file, and read-only media work */
+	struct st_config cfg;
+	char cmd[32];
+	snprintf(cmd, sizeof cmd, "audit %s", sub->name);
+	int rc = cli_open_db(cmd, db_path, cfg_path, 1, &cfg, &a.db);
 	if (rc)
 		return rc;
+	a.db_path = db_path ? db_path : cfg.database;
 	if (a.f.result) {
 		/* a typo in --result is a usage error, not an empty table */
 		struct db_audit_filter probe = {.result = a.f.result, .since_ms = INT64_MAX};

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli_common.h"
+#include "db.h"
 #include "cli_help.h"
 #include "cancel_signal.h"
 
@@ -346,4 +348,23 @@ int cli_finish(struct cli_run *r, int code)
 uint32_t cli_flash_size(const struct cli_run *r)
 {
 	return r->chip.flash_size;
+}
+
+int cli_open_db(const char *cmd, const char *db_path, const char *cfg_path, int read_only,
+		struct st_config *cfg, struct db **ret)
+{
+	char err[1024];
+	st_config_defaults(cfg);
+	if (cfg_path && st_config_load(cfg_path, cfg, err, sizeof err) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "%s", err);
+	if (!db_path)
+		db_path = cfg->database;
+	struct stat sb;
+	if (stat(db_path, &sb) != 0)
+		return cli_fail(CLI_EXIT_FILE, "%s: no database at %s: %s (name it with --db FILE or "
+				"--config FILE)", cmd, db_path, strerror(errno));
+	/* the message names the path, the cause and the fix */
+	int r = read_only ? db_open_readonly(db_path, ret, err, sizeof err)
+			  : db_open(db_path, ret, err, sizeof err);
+	return r ? cli_fail(CLI_EXIT_FILE, "%s: %s", cmd, err) : 0;
 }

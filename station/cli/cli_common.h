@@ -11,6 +11,7 @@
 #include "job_link.h"
 #include "job_outcome.h"
 #include "progress.h"
+#include "st_config.h"
 
 enum cli_after { CLI_AFTER_HARD_RESET, CLI_AFTER_NO_RESET };
 
@@ -92,3 +93,12 @@ void cli_info(struct cli_run *r, const char *fmt, ...) __attribute__((format(pri
 
 /* Flash size to check images against: the detected one, else 0. */
 uint32_t cli_flash_size(const struct cli_run *r);
+
+struct db;
+/* The station database a single-port command reads: --db FILE (db_path),
+ * else the `database` of the config at cfg_path, else the default.  *cfg
+ * gets that config (or the defaults).  It must exist: these commands never
+ * create one; read_only opens it so (audit).  Returns 0, or the exit code
+ * after one line naming the command, the path, the cause and the fix. */
+int cli_open_db(const char *cmd, const char *db_path, const char *cfg_path, int read_only,
+		struct st_config *cfg, struct db **ret) __attribute__((warn_unused_result));

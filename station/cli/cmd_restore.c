@@ -172,21 +172,12 @@ int cmd_restore(int argc, char **argv)
 	if (a.mac)
 		a.mac = mac;
 	struct st_config cfg;
-	char err[512];
-	st_config_defaults(&cfg);
-	if (a.config && st_config_load(a.config, &cfg, err, sizeof err) != 0)
-		return cli_fail(CLI_EXIT_USAGE, "%s", err);
+	struct db *db;
+	rc = cli_open_db("restore", a.db, a.config, 0, &cfg, &db);
+	if (rc)
+		return rc;
 	if (!r.opts.stub_path && cfg.stub[0])
 		r.opts.stub_path = cfg.stub;
-	const char *db_path = a.db ? a.db : cfg.database;
-	struct stat sb;
-	if (stat(db_path, &sb) != 0)
-		return cli_fail(CLI_EXIT_FILE, "restore: no database at %s: %s (name it with --db FILE "
-				"or --config FILE)", db_path, strerror(errno));
-	struct db *db;
-	if (db_open(db_path, &db, err, sizeof err) != 0)
-		return cli_fail(CLI_EXIT_FILE, "restore: cannot open the database %s: %s", db_path,
-				err);
 	/* a file that is no recorded backup fails before the unit is touched */
 	struct db_backup_row row;
 	rc = a.backup ? find_by_file(db, a.backup, &row) : 0;

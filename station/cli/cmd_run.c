@@ -12,26 +12,20 @@
 #include "cli_common.h"
 #include "cli_help.h"
 #include "run_check.h"
+#include "st_dirs.h"
 #include "supervisor.h"
 #include "worker.h"
 
 /* the first-try defaults live under ./espstation-data: create it */
 static int ensure_parent_dir(const char *path)
 {
-	char dir[ST_CFG_STR];
+	char dir[ST_CFG_STR], err[256];
 	snprintf(dir, sizeof dir, "%s", path);
 	char *slash = strrchr(dir, '/');
-	if (!slash)
+	if (!slash || slash == dir)
 		return 0;
 	*slash = '\0';
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		(void)mkdir(dir, 0700);
-		*p = '/';
-	}
-	return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
+	return st_mkdirs(dir, 0700, err, sizeof err);
 }
 
 /* A corrupt or unreadable image is refused before any unit is touched. */

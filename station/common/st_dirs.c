@@ -20,7 +20,9 @@ int st_mkdirs(const char *path, mode_t mode, char *err, size_t cap)
 			continue;
 		*p = '\0';
 		if (mkdir(tmp, mode) != 0 && errno != EEXIST) {
-			snprintf(err, cap, "cannot create %.180s: %s", tmp, strerror(errno));
+			int e = errno;
+			snprintf(err, cap, "cannot create %.180s: %s", tmp, strerror(e));
+			errno = e; /* callers phrase their fix by it */
 			return -1;
 		}
 		*p = c;

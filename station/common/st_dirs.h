@@ -6,5 +6,5 @@
 #include <sys/types.h>
 
 /* Creates path and its missing parents with mode; 0, or -1 with the
- * directory that failed and why in err. */
+ * directory that failed and why in err, and errno set. */
 int st_mkdirs(const char *path, mode_t mode, char *err, size_t cap);
