@@ -23,17 +23,9 @@ mkdir -p "$out"
 
 # the firmware every unit gets (a synthetic 420 KB ESP8266 image)
 "$bin/tests/cli/cli_mkimage" image "$out/firmware.bin" 420000 11
-cat >"$out/station.cfg" <<CFG
-station = "demo-rack";
-database = "$out/station.db";
-backup_dir = "$out/backups";
-mode = "refurbish";
-image = { file = "$out/firmware.bin"; flash_mode = "dout"; flash_size = "detect"; };
-baud = { rom = 115200; stub = 921600; fallback = 460800; };
-connect_timeout = 15;
-after_job = { reset = true; wait_removal = false; };
-slots = (
-CFG
+. "$root/tests/station/station_cfg.sh"
+station_cfg "$out/station.cfg" demo-rack "$out" refurbish "$out/firmware.bin" 921600 460800 15 115200
+echo "slots = (" >>"$out/station.cfg"
 for n in 0 1 2 3 4 5 6 7; do
 	reset=""
 	[ $n = 7 ] && reset='reset = "none"; '

@@ -4,6 +4,7 @@
 # closed (in_rack.sh, for the command inside the rack), and database
 # queries.  Arguments: VRACK ESPSTATION UDEV_PROBE MKIMAGE.
 . "$(dirname "$0")/../rack/rack_lib.sh"
+. "$(dirname "$0")/station_cfg.sh"
 MKIMAGE=$4
 command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP [$CASE]: no sqlite3 CLI"; exit 77; }
 DB=$T/data/station.db
@@ -11,18 +12,8 @@ DB=$T/data/station.db
 # write_cfg MODE: $T/station.cfg.  $CFG_NAME (station), $CT (connect
 # timeout), $ROM, $STUB and $FALLBACK (bauds) override the defaults.
 write_cfg() {
-	mode=$1
-	cat >"$T/station.cfg" <<CFG
-station = "${CFG_NAME:-rack-test}";
-database = "$DB";
-backup_dir = "$T/data/backups";
-mode = "$mode";
-image = { file = "$T/fw.bin"; flash_mode = "dout"; flash_size = "detect"; };
-baud = { ${ROM:+rom = $ROM; }stub = ${STUB:-3000000}; fallback = ${FALLBACK:-921600}; };
-connect_timeout = ${CT:-10};
-settle_ms = 200;
-after_job = { reset = true; wait_removal = false; };
-CFG
+	station_cfg "$T/station.cfg" "${CFG_NAME:-rack-test}" "$T/data" "$1" "$T/fw.bin" \
+		"${STUB:-3000000}" "${FALLBACK:-921600}" "${CT:-10}" "${ROM:-}"
 }
 
 # For the command run inside the rack: closed and run_until (in_rack.sh).
