@@ -21,6 +21,8 @@
 #include "hotplug.h"
 #include "cancel_signal.h"
 #include "led.h"
+#include "esp_err.h"
+#include "st_clock.h"
 #include "supervisor.h"
 #include "worker.h"
 
@@ -42,8 +44,6 @@ struct worker_slot {
 	int hung;               /* killed by us after WORKER_HANG_MS of silence */
 	uint64_t last_event_ms; /* monotonic */
 };
-
-static uint64_t mono_ms(void);
 
 struct supervisor {
 	const struct st_config *cfg;
@@ -183,7 +183,7 @@ static void start_worker(struct supervisor *sv, const struct hp_event *ev)
 		return;
 	}
 	ws->pid = pid;
-	ws->last_event_ms = mono_ms();
+	ws->last_event_ms = st_mono_ms();
 	set_led(sv, ws, LED_BUSY);
 }
 
@@ -216,7 +216,7 @@ static void drain_events(struct supervisor *sv, struct worker_slot *ws)
 	struct st_event ev;
 	int r;
 	while ((r = st_event_recv(ws->fd, &ev)) == 1) {
-		ws->last_event_ms = mono_ms();
+		ws->last_event_ms = st_mono_ms();
 		if (ev.type == ST_EV_JOB)
 			ws->job_id = ev.job_id;
 		if (ev.type == ST_EV_STAGE)
@@ -259,7 +259,10 @@ static void close_orphan_job(struct supervisor *sv, struct worker_slot *ws, int 
 			snprintf(msg, sizeof msg, "worker exited (%d) during %s without closing its job",
 				 WEXITSTATUS(status), st_stage_name(ws->stage));
 	}
-	struct db_job_end end = {.result = result, .err_name = NULL, .err_msg = msg};
+	/* an unplug is the core's ESP_E_NODEV, as a worker that saw it would record */
+	enum esp_err e = ws->removed ? ESP_E_NODEV : ESP_OK;
+	struct db_job_end end = {.result = result, .err_code = (int)e,
+				 .err_name = e ? esp_err_name(e) : NULL, .err_msg = msg};
 	int rc = db_job_finish(sv->db, ws->job_id, &end);
 	if (rc == 0) {
 		struct st_event ev = {.type = ST_EV_DONE, .stage = ws->stage, .job_id = ws->job_id};
@@ -320,13 +323,6 @@ static int workers_alive(const struct supervisor *sv)
 	return n;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Starts a worker per new port and stops the worker of each port gone.
  * After lost uevents (-ENOBUFS) the ports present are read again: hotplug
  * reports the difference to what it had as removes and adds, so the workers
@@ -365,10 +361,10 @@ static void loop(struct supervisor *sv)
 	uint64_t stop_deadline = 0;
 	for (;;) {
 		if (sv->stopping && !stop_deadline)
-			stop_deadline = mono_ms() + STOP_GRACE_MS;
+			stop_deadline = st_mono_ms() + STOP_GRACE_MS;
 		if (sv->stopping && !workers_alive(sv))
 			return;
-		if (stop_deadline && mono_ms() > stop_deadline) {
+		if (stop_deadline && st_mono_ms() > stop_deadline) {
 			for (int i = 0; i < CONSOLE_MAX_SLOTS; i++)
 				if (sv->w[i].used && sv->w[i].pid > 0)
 					kill(sv->w[i].pid, SIGKILL);
@@ -394,7 +390,7 @@ static void loop(struct supervisor *sv)
 		for (nfds_t k = 2; k < n; k++)
 			if (pf[k].revents && owner[k]->used && owner[k]->fd >= 0)
 				drain_events(sv, owner[k]);
-		uint64_t now = mono_ms();
+		uint64_t now = st_mono_ms();
 		for (int i = 0; i < CONSOLE_MAX_SLOTS; i++) {
 			struct worker_slot *ws = &sv->w[i];
 			if (ws->used && ws->pid > 0 && !ws->hung && now - ws->last_event_ms > WORKER_HANG_MS) {
