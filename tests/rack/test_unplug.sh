@@ -18,10 +18,10 @@ backup)
 		"$ST" backup --port /dev/ttyUSB0 --baud 921600 -o "$T/backup.bin"
 	want=READ_FLASH ;;
 write)
-	# 512 KiB that does not compress and does not look like a firmware image
+	# 512 KiB that does not compress and is no firmware image (hence --raw)
 	dd if=/dev/urandom bs=4096 count=128 2>/dev/null | tr '\351' '\350' >"$T/image.bin"
 	rack --slot '0 kind=cp2102 flash=1MB faults=unplug_after=200K' -- \
-		"$ST" write --port /dev/ttyUSB0 --baud 921600 "$T/image.bin"
+		"$ST" write --raw --port /dev/ttyUSB0 --baud 921600 "$T/image.bin"
 	want=FLASH_DEFL_DATA ;;
 erase)
 	printf '# vrack-timeline v1\n4.0 unplug 0\n' >"$T/timeline"
