@@ -14,8 +14,9 @@
 
 enum emu_chip { EMU_ESP8266EX, EMU_ESP8285 };
 /* esp-flasher-stub ("new") vs legacy esptool stub (protocol doc §3.3, §11).
- * EMU_STUB_AUTO picks by the MEM_END entry address (0x4010D004 = legacy,
- * anything else = new). */
+ * EMU_STUB_AUTO (the default) plays whatever was uploaded, judged by the
+ * MEM_END entry address: 0x4010D004 = legacy, anything else (the new stub's
+ * 0x4010C504) = new.  NEW/LEGACY force a flavour whatever the entry. */
 enum emu_stub_flavour { EMU_STUB_NEW, EMU_STUB_LEGACY, EMU_STUB_AUTO };
 /* classic DTR/RTS auto-reset circuit, or a bare adapter (operator button) */
 enum emu_wiring { EMU_WIRING_AUTO, EMU_WIRING_NONE };
@@ -52,7 +53,7 @@ struct emu_config {
 };
 
 /* Defaults: ESP8266EX, MAC 18:fe:34:12:34:56, 1 MiB Winbond (0xEF), 26 MHz,
- * new stub, auto wiring, power-on into download mode, realistic timing,
+ * stub flavour auto, auto wiring, power-on into download mode, realistic timing,
  * banner on, no image, no log, no faults. */
 void emu_config_defaults(struct emu_config *c);
 
@@ -63,8 +64,10 @@ void emu_free(struct emu *e);               /* stops first if needed; NULL is fi
 
 /* Serves the device on fd (pty master or connected stream socket) in a new
  * thread.  The fd is switched to non-blocking; on a pty master, packet mode
- * and EXTPROC are enabled to hear the host's termios changes.  Returns 0, or
- * -errno.  Fails with -EBUSY if already serving. */
+ * and EXTPROC are enabled to hear the host's termios changes; on a TCP
+ * socket, TCP_NODELAY is set (and left set).  A socket has no host baud:
+ * the ROM takes the host to be at 115200.  Returns 0, or -errno.  Fails
+ * with -EBUSY if already serving. */
 int emu_start(struct emu *e, int fd, int fd_is_pty_master);
 /* Stops and joins the thread; restores the fd's flags; does not close fd. */
 void emu_stop(struct emu *e);

@@ -364,8 +364,11 @@ static void run_after(struct emu *e, int64_t now)
 	case EMU_AFTER_START_STUB:
 		e->mode = EMU_MODE_STUB;
 		emu_stub_reset(e);
-		emu_logf(&e->log, now, "stub_start", "\"flavour\":\"%s\",\"entry\":%u",
-			 e->flavour == EMU_STUB_LEGACY ? "legacy" : "new", e->stub_entry);
+		emu_logf(&e->log, now, "stub_start", "\"flavour\":\"%s\",\"entry\":%u,\"by\":\"%s\"",
+			 e->flavour == EMU_STUB_LEGACY ? "legacy" : "new", e->stub_entry,
+			 e->cfg.stub_flavour != EMU_STUB_AUTO ? "option" :
+			 e->stub_entry == EMU_ENTRY_LEGACY_STUB ||
+			 e->stub_entry == EMU_ENTRY_NEW_STUB ? "entry" : "unknown_entry");
 		emu_send_raw_frame(e, now, ohai, sizeof ohai);
 		break;
 	case EMU_AFTER_RUN_APP:

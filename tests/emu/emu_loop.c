@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -34,7 +36,7 @@ void emu_config_defaults(struct emu_config *c)
 	c->flash_size = 1u << 20;
 	c->flash_manuf = 0xEF;
 	c->crystal_mhz = 26;
-	c->stub_flavour = EMU_STUB_NEW;
+	c->stub_flavour = EMU_STUB_AUTO;
 	c->wiring = EMU_WIRING_AUTO;
 	c->boot_download_at_start = 1;
 	c->boot_banner = 1;
@@ -339,6 +341,7 @@ int emu_start(struct emu *e, int fd, int fd_is_pty_master)
 	e->tx_blocked = 0;
 	e->host_baud = 0;
 	e->pkt_mode = 0;
+	e->tcp_nodelay = 0;
 	if (e->is_pty) {
 		/* packet mode + EXTPROC: every host tcsetattr() becomes a
 		 * TIOCPKT_IOCTL event on the master (umockdev-notes.md) */
@@ -357,6 +360,11 @@ int emu_start(struct emu *e, int fd, int fd_is_pty_master)
 		e->host_check_at = 0;
 		emu_wire_refresh_host_baud(e, emu_now());
 	} else {
+		/* Frames leave in ~1 ms chunks; with Nagle the chunk that ends a
+		 * frame would wait for the host's delayed ACK (up to 40 ms on
+		 * Linux).  Not a TCP socket (e.g. AF_UNIX): nothing to do. */
+		int one = 1;
+		e->tcp_nodelay = setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0;
 		e->host_present = 1;
 	}
 	emu_chip_plug_in(e, emu_now());    /* after an unplug: power returns */
@@ -364,8 +372,8 @@ int emu_start(struct emu *e, int fd, int fd_is_pty_master)
 	r = -pthread_create(&e->thread, NULL, thread_main, e);
 	if (r == 0) {
 		e->running = 1;
-		emu_logf(&e->log, emu_now(), "start", "\"pty\":%d,\"host_present\":%d", e->is_pty,
-			 e->host_present);
+		emu_logf(&e->log, emu_now(), "start", "\"pty\":%d,\"host_present\":%d,\"tcp_nodelay\":%d",
+			 e->is_pty, e->host_present, e->tcp_nodelay);
 	} else {
 		e->fd = -1;
 	}

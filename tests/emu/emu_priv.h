@@ -56,6 +56,12 @@ enum {
 #define EMU_POWER_ON_NS (50 * EMU_MS)
 #define EMU_BAUD_SWITCH_NS (10 * EMU_MS)
 #define EMU_APP_BAUD 115200u
+/* A socket carries no baud: the ROM's autobaud assumes the host's usual
+ * 115200 (esptool's ESP_ROM_BAUD, §1) on the first SYNC. */
+#define EMU_SOCKET_HOST_BAUD 115200u
+/* MEM_END entry points of the shipped ESP8266 stubs (§8) */
+#define EMU_ENTRY_LEGACY_STUB 0x4010D004u
+#define EMU_ENTRY_NEW_STUB 0x4010C504u
 #define EMU_FRAMES 8                /* frames the UART driver can hold for the CPU */
 #define EMU_TIMED 8
 
@@ -110,6 +116,7 @@ struct emu {
 	int fd, is_pty, host_present, host_gone, unplugged;
 	int fd_saved_flags, fd_saved_pkt, pkt_mode;
 	unsigned host_baud;         /* from TCGETS2; 0 = no baud (socket) */
+	int tcp_nodelay;            /* socket: TCP_NODELAY was set on it */
 	uint64_t bytes_total;
 	uint64_t unplug_base;       /* unplug_after counts from here (start, set_faults) */
 	int tx_blocked;
@@ -196,6 +203,7 @@ uint8_t emu_data_checksum(const uint8_t *p, size_t n);
 void emu_rom_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n);
 void emu_stub_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n);
 void emu_stub_reset(struct emu *e);
+void emu_stub_pick_flavour(struct emu *e, uint32_t entry);
 /* emu_stub_write.c */
 uint8_t emu_stub_write_begin(struct emu *e, int deflate, const uint8_t *d, size_t n);
 void emu_stub_write_data(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, size_t n,

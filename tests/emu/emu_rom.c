@@ -179,10 +179,7 @@ static void rom_mem(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, si
 		    e->mem.got);
 	e->mem.active = 0;
 	if (no_exec == 0) {
-		e->stub_entry = entry;
-		e->flavour = e->cfg.stub_flavour;
-		if (e->flavour == EMU_STUB_AUTO)
-			e->flavour = entry == 0x4010D004u ? EMU_STUB_LEGACY : EMU_STUB_NEW;
+		emu_stub_pick_flavour(e, entry);
 		emu_set_after(e, EMU_AFTER_START_STUB, 0);
 	}
 }
@@ -207,7 +204,17 @@ void emu_rom_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n)
 	if (e->autobaud_armed) {
 		/* before the first SYNC the ROM measures the host's rate on the
 		 * 0x55 run; anything else at a foreign rate is noise to it */
-		if (emu_wire_mismatch(e, e->dev_baud)) {
+		if (!e->is_pty) {
+			/* a socket shows no baud (and never garbles): take the host
+			 * to be at the usual 115200, so that UART_CLKDIV and the
+			 * legacy stub's baud scaling see what a real chip would */
+			if (op == EMU_OP_SYNC && is_sync_payload(d, size) &&
+			    e->dev_baud != EMU_SOCKET_HOST_BAUD) {
+				emu_logf(&e->log, now, "baud", "\"who\":\"device\",\"baud\":%u,\"old\":%u,"
+					 "\"why\":\"autobaud_socket\"", EMU_SOCKET_HOST_BAUD, e->dev_baud);
+				e->dev_baud = EMU_SOCKET_HOST_BAUD;
+			}
+		} else if (emu_wire_mismatch(e, e->dev_baud)) {
 			if (op != EMU_OP_SYNC || !is_sync_payload(d, size) ||
 			    e->host_baud < EMU_ROM_BAUD_MIN || e->host_baud > EMU_ROM_BAUD_MAX) {
 				emu_logf(&e->log, now, "rx_ignored", "\"mode\":\"rom\",\"op\":%u,"

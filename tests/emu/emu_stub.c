@@ -24,6 +24,18 @@ static void reply(struct emu *e, int64_t now, int64_t at, uint8_t op, uint32_t v
 	emu_reply(e, now, at, op, value, data, dlen, code, 0, legacy(e));
 }
 
+/* A real chip runs whatever was uploaded: with EMU_STUB_AUTO the entry
+ * point tells which stub that is (legacy 0x4010D004; the new stub's
+ * 0x4010C504 and anything unknown play the new one). */
+void emu_stub_pick_flavour(struct emu *e, uint32_t entry)
+{
+	e->stub_entry = entry;
+	if (e->cfg.stub_flavour != EMU_STUB_AUTO)
+		e->flavour = e->cfg.stub_flavour;
+	else
+		e->flavour = entry == EMU_ENTRY_LEGACY_STUB ? EMU_STUB_LEGACY : EMU_STUB_NEW;
+}
+
 void emu_stub_reset(struct emu *e)
 {
 	emu_stub_write_close(e);
@@ -129,9 +141,7 @@ static void stub_mem(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, s
 		/* legacy jumps if entry != 0, new if flag == 0: model the jump as
 		 * a fresh stub start at that entry */
 		if (legacy(e) ? entry != 0 : flag == 0) {
-			e->stub_entry = entry;
-			if (e->cfg.stub_flavour == EMU_STUB_AUTO)
-				e->flavour = entry == 0x4010D004u ? EMU_STUB_LEGACY : EMU_STUB_NEW;
+			emu_stub_pick_flavour(e, entry);
 			emu_set_after(e, EMU_AFTER_START_STUB, 0);
 		}
 	}

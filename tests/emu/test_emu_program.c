@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The esp8266-emu program end to end: --help, usage errors, --pty with a
- * control FIFO (power-cycle, quit) and --save-flash, --tcp with SIGTERM. */
+ * control FIFO (power-cycle, quit) and --save-flash, --tcp with SIGTERM
+ * (TCP_NODELAY on accepted sockets, ROM at 115200, default flavour auto). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -147,10 +148,27 @@ static void test_pty(struct th *t, const char *dir)
 	unlink(logp);
 }
 
-static void test_tcp(struct th *t)
+/* Counts lines of the file at path containing needle. */
+static int file_count(const char *path, const char *needle)
 {
-	char line[64];
-	char *argv[] = { (char *)"esp8266-emu", (char *)"--tcp", (char *)"0", (char *)"--no-banner", NULL };
+	char buf[2048];
+	int n = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(buf, sizeof buf, f))
+		n += strstr(buf, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+static void test_tcp(struct th *t, const char *dir)
+{
+	char line[64], logp[PATH_MAX];
+	snprintf(logp, sizeof logp, "%s/tcp.jsonl", dir);
+	char *argv[] = { (char *)"esp8266-emu", (char *)"--tcp", (char *)"0", (char *)"--no-banner",
+			 (char *)"--log", logp, NULL };
 	pid_t pid = spawn(argv, line, sizeof line, 0);
 	int port = atoi(line);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
@@ -164,12 +182,21 @@ static void test_tcp(struct th *t)
 		fcntl(t->slave, F_SETFL, O_NONBLOCK);
 		th_sleep_ms(20);
 		TH_CHECK(t, th_sync(t, NULL) == 8, "sync over tcp, round %d", round);
+		/* no baud on a socket: the ROM takes the host's 115200 (26 MHz: 451) */
+		uint32_t div = 0;
+		TH_CHECK(t, th_read_reg(t, 0x60000014, &div) == 0 && div == 451,
+			 "UART_CLKDIV over tcp %u, round %d", div, round);
 		close(t->slave);
 		t->slave = -1;
 		th_sleep_ms(250);
 	}
 	kill(pid, SIGTERM);
 	TH_CHECK(t, wait_exit(pid, 5000) == 0, "SIGTERM exit");
+	/* each accepted socket had TCP_NODELAY set; the default flavour is auto */
+	TH_CHECK(t, file_count(logp, "\"ev\":\"start\",\"pty\":0,\"host_present\":1,"
+			       "\"tcp_nodelay\":1") == 2, "accepted sockets without TCP_NODELAY");
+	TH_CHECK(t, file_count(logp, "\"stub\":\"auto\"") == 1, "default --stub-flavour not auto");
+	unlink(logp);
 }
 
 int main(int argc, char **argv)
@@ -184,7 +211,7 @@ int main(int argc, char **argv)
 	t.slave = -1;
 	test_usage(&t);
 	test_pty(&t, dir);
-	test_tcp(&t);
+	test_tcp(&t, dir);
 	rmdir(dir);
 	return th_finish(&t, "program");
 }

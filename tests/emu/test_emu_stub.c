@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Stub commands against both flavours: READ_FLASH flow control and digest,
+/* Stub commands against both flavours: the flavour picked by the uploaded
+ * stub's entry (default auto) or forced, READ_FLASH flow control and digest,
  * SPI_FLASH_MD5, compressed and plain writes with lazy erase, deferred
  * errors, erase alignment rules, unknown opcodes, CHANGE_BAUDRATE. */
 #include <nettle/md5.h>
@@ -354,9 +355,92 @@ static int timing(enum emu_stub_flavour fl, const char *name)
 	return th_finish(&t, name);
 }
 
+/* One stub session at 115200: loads the stub at entry, checks how it answers
+ * an unknown opcode, writes one block and ends with FLASH_END(0) (reboot).
+ * Returns 1 if the device went back to the ROM loader, 0 if it stayed in
+ * the stub, -1 if the session failed. */
+static int flavour_session(struct th *t, uint32_t entry, uint8_t want_unknown_code)
+{
+	struct th_resp r;
+	uint8_t d[16], blk[16 + 0x400];
+	uint32_t v = 0;
+
+	if (th_sync(t, NULL) != 8 || th_load_stub(t, entry) < 0)
+		return -1;
+	TH_CHECK(t, th_cmd(t, 0x42, NULL, 0, 0, &r, 500) == 0 && r.st[0] == want_unknown_code,
+		 "entry %08x: unknown opcode answered %02x, want %02x", entry, r.st[0],
+		 want_unknown_code);
+	th_put32(d, 0x400);
+	th_put32(d + 4, 1);
+	th_put32(d + 8, 0x400);
+	th_put32(d + 12, 0x3000);
+	TH_CHECK(t, th_cmd(t, 0x02, d, 16, 0, &r, 500) == 0 && r.st[0] == 0, "FLASH_BEGIN");
+	memset(blk, 0, 16);
+	th_put32(blk, 0x400);
+	memset(blk + 16, 0xA5, 0x400);
+	TH_CHECK(t, th_cmd(t, 0x03, blk, sizeof blk, th_checksum(blk + 16, 0x400), &r, 1000) == 0 &&
+		 r.st[0] == 0, "FLASH_DATA");
+	th_put32(d, 0);         /* reboot */
+	TH_CHECK(t, th_cmd(t, 0x04, d, 4, 0, &r, 1000) == 0 && r.st[0] == 0, "FLASH_END(0)");
+	th_sleep_ms(60);
+	th_drain(t, 20);
+	int in_rom = emu_in_download_mode(t->e) && !emu_in_stub(t->e);
+	/* a ROM SYNC reply echoes the first payload word; a stub's carries 0 */
+	TH_CHECK(t, th_sync(t, &v) == 8 && v == (in_rom ? 0x20120707u : 0u),
+		 "sync after FLASH_END(0): value %08x (in ROM: %d)", v, in_rom);
+	return in_rom;
+}
+
+/* Default flavour "auto": the device plays the stub that was uploaded (as
+ * a real chip runs whatever it got), so the legacy stub's FLASH_END(0)
+ * reboots into the ROM; an explicit flavour still wins over the entry. */
+static int auto_flavour(void)
+{
+	struct th t;
+	struct emu_config c;
+	int fails = 0;
+
+	th_config(&c);
+	if (th_open(&t, &c, 115200, "stub-auto") < 0) {
+		th_close(&t);
+		return 1;
+	}
+	TH_CHECK(&t, c.stub_flavour == EMU_STUB_AUTO, "default flavour %d", (int)c.stub_flavour);
+	TH_CHECK(&t, flavour_session(&t, 0x4010D004, 0xFF) == 1, "legacy: no reboot into the ROM");
+	TH_CHECK(&t, th_log_count(&t, "\"stub_start\",\"flavour\":\"legacy\",\"entry\":1074843652,"
+				  "\"by\":\"entry\"") == 1, "stub_start log (legacy)");
+	/* the ROM again: now the new stub */
+	TH_CHECK(&t, flavour_session(&t, 0x4010C504, 0xC3) == 0, "new: FLASH_END(0) left the stub");
+	TH_CHECK(&t, th_log_count(&t, "\"flavour\":\"new\",\"entry\":1074840836,\"by\":\"entry\"")
+		 == 1, "stub_start log (new)");
+	th_close(&t);
+	fails += th_finish(&t, "stub-auto");
+
+	th_config(&c);
+	c.stub_flavour = EMU_STUB_NEW;
+	if (th_open(&t, &c, 115200, "stub-forced-new") < 0) {
+		th_close(&t);
+		return fails + 1;
+	}
+	TH_CHECK(&t, flavour_session(&t, 0x4010D004, 0xC3) == 0, "forced new: left the stub");
+	th_close(&t);
+	fails += th_finish(&t, "stub-forced-new");
+
+	th_config(&c);
+	c.stub_flavour = EMU_STUB_LEGACY;
+	if (th_open(&t, &c, 115200, "stub-forced-legacy") < 0) {
+		th_close(&t);
+		return fails + 1;
+	}
+	TH_CHECK(&t, flavour_session(&t, 0x4010C504, 0xFF) == 1, "forced legacy: no reboot");
+	th_close(&t);
+	return fails + th_finish(&t, "stub-forced-legacy");
+}
+
 int main(void)
 {
-	int fails = run(EMU_STUB_NEW, "stub-new");
+	int fails = auto_flavour();
+	fails += run(EMU_STUB_NEW, "stub-new");
 	fails += run(EMU_STUB_LEGACY, "stub-legacy");
 	fails += timing(EMU_STUB_NEW, "timing-new");
 	fails += timing(EMU_STUB_LEGACY, "timing-legacy");

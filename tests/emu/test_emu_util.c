@@ -2,12 +2,15 @@
 /* Host-side helpers for the emulator self-tests (see test_emu_util.h). */
 #include "test_emu_util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -87,6 +90,44 @@ int th_open(struct th *t, struct emu_config *c, unsigned baud, const char *name)
 	if (t->slave < 0)
 		return -1;
 	return th_set_baud(t, baud);
+}
+
+int th_open_tcp(struct th *t, struct emu_config *c, const char *name)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof a;
+	char err[256];
+	int lis;
+
+	memset(t, 0, sizeof *t);
+	t->master = t->slave = -1;
+	snprintf(t->log_path, sizeof t->log_path, "/tmp/emu-test-%s-%ld.jsonl", name, (long)getpid());
+	c->log_path = t->log_path;
+	t->e = emu_new(c, err, sizeof err);
+	if (!t->e) {
+		fprintf(stderr, "emu_new: %s\n", err);
+		return -1;
+	}
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lis = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lis < 0 || bind(lis, (struct sockaddr *)&a, sizeof a) < 0 || listen(lis, 1) < 0 ||
+	    getsockname(lis, (struct sockaddr *)&a, &len) < 0)
+		goto fail;
+	t->slave = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (t->slave < 0 || connect(t->slave, (struct sockaddr *)&a, sizeof a) < 0)
+		goto fail;
+	t->master = accept4(lis, NULL, NULL, SOCK_CLOEXEC);
+	close(lis);
+	lis = -1;
+	if (t->master < 0 || fcntl(t->slave, F_SETFL, O_NONBLOCK) < 0 ||
+	    emu_start(t->e, t->master, 0) < 0)
+		return -1;
+	return 0;
+fail:
+	fprintf(stderr, "th_open_tcp: %s\n", strerror(errno));
+	if (lis >= 0)
+		close(lis);
+	return -1;
 }
 
 void th_close(struct th *t)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host side for the emulator's self-tests: a pty slave in raw mode, its own
- * SLIP encoder/decoder and request builder (deliberately separate from both
- * core/ and the emulator's emu_slip.c), and small check macros.
+ * Host side for the emulator's self-tests: a pty slave in raw mode (or a
+ * TCP socket), its own SLIP encoder/decoder and request builder
+ * (deliberately separate from both core/ and the emulator's emu_slip.c),
+ * and small check macros.
  */
 #pragma once
 
@@ -50,6 +51,9 @@ struct th_resp {
 void th_config(struct emu_config *c);
 /* Creates the device, its pty and thread, opens the slave at baud. 0 or -1. */
 int th_open(struct th *t, struct emu_config *c, unsigned baud, const char *name);
+/* The same over a loopback TCP connection: master = the accepted socket
+ * the device serves, slave = the host's end (non-blocking).  0 or -1. */
+int th_open_tcp(struct th *t, struct emu_config *c, const char *name);
 void th_close(struct th *t);
 int th_finish(struct th *t, const char *name);    /* prints result, returns exit code */
 
