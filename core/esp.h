@@ -126,12 +126,35 @@ enum esp_err esp_flash_md5(struct esp_session *s, uint32_t addr, uint32_t len,
 enum esp_err esp_flash_verify(struct esp_session *s, uint32_t addr, const uint8_t *data,
 			      uint32_t len);
 
-/* Reads [addr, addr+len) and proves it against the chip's SPI_FLASH_MD5:
- * mismatching 64 KiB chunks are re-read up to `retries` times (brown-out
- * reads).  ESP_E_READ if the data cannot be made to match.  ret_chip_md5
- * (may be NULL) gets the chip's own MD5 of the range, as it reported it. */
+/* How a backup reads the flash. */
+struct esp_backup_plan {
+	unsigned retries;       /* re-reads of a chunk whose data does not match */
+	int dense;              /* read every byte; ask no per-block MD5s first */
+	const uint8_t *known;   /* earlier content of the range (this unit's verified
+				   backup, or what was written to it), or NULL */
+};
+
+/* What a backup found. */
+struct esp_backup_result {
+	uint8_t chip_md5[16];   /* the chip's own MD5 of the whole range */
+	uint64_t bytes_read;    /* sent over the wire */
+	uint32_t sectors_data;  /* 4 KiB sectors that hold data (not all 0xFF) */
+	uint8_t *sector_map;    /* optional, from the caller, (len/4096 + 7)/8 bytes:
+				   bit i (byte i/8, bit i%8) set = sector i holds data */
+};
+
+/* Reads [addr, addr+len) (addr and len multiples of 64 KiB) into buf and
+ * proves it against the chip's SPI_FLASH_MD5 of the whole range.  Unless
+ * plan->dense, it first asks the chip for the MD5 of each 64 KiB block (and
+ * of each 4 KiB sector of a mixed block) and reads only sectors that are
+ * neither erased (filled in as 0xFF) nor equal to plan->known (copied).
+ * Mismatching 64 KiB chunks are re-read up to plan->retries times (brown-out
+ * reads).  ESP_E_READ if the data cannot be made to match. */
 enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
-			      unsigned retries, uint8_t ret_chip_md5[16]);
+			      const struct esp_backup_plan *plan, struct esp_backup_result *ret);
+
+/* 1 if every byte of data[0..n) is 0xFF (erased flash). */
+int esp_is_erased(const uint8_t *data, size_t n);
 
 /* Leaves the loader: pulses EN over RTS when the port has lines, otherwise
  * asks the loader to run the firmware (needs a power cycle on ESP8266). */

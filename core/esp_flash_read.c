@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading flash through the stub (READ_FLASH with its ACK flow control,
- * esp-serial-protocol.md §11) and proven backups. */
+ * esp-serial-protocol.md §11), with re-reads of a bad chunk. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +10,6 @@
 #define READ_PACKET 0x1000u
 #define READ_IN_FLIGHT 64u     /* esptool's value; the stubs run lock-step with it */
 #define READ_FRAME_MS 3000u
-#define BACKUP_CHUNK 0x10000u  /* retry granularity for a bad read */
 #define DRAIN_QUIET_MS 150u
 
 /* One READ_FLASH command.  Data frames of the wrong length (lost bytes) are
@@ -112,8 +111,8 @@ static int retryable(enum esp_err e)
 	return e == ESP_E_READ || e == ESP_E_TIMEOUT || e == ESP_E_PROTO;
 }
 
-static enum esp_err read_chunk_retrying(struct esp_session *s, uint32_t addr, uint32_t n,
-					uint8_t *buf, uint64_t done, uint64_t total, unsigned retries)
+enum esp_err esp_read_retrying(struct esp_session *s, uint32_t addr, uint32_t n, uint8_t *buf,
+			       uint64_t done, uint64_t total, unsigned retries)
 {
 	for (unsigned attempt = 0;; attempt++) {
 		enum esp_err e = read_once(s, addr, n, buf, done, total);
@@ -123,50 +122,5 @@ static enum esp_err read_chunk_retrying(struct esp_session *s, uint32_t addr, ui
 			attempt + 1, retries);
 		if ((e = resync(s)))
 			return e;
-	}
-}
-
-enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
-			      unsigned retries, uint8_t ret_chip_md5[16])
-{
-	enum esp_err e = esp_need_stub(s, "read flash");
-	if (e)
-		return e;
-	for (uint32_t off = 0; off < len; off += BACKUP_CHUNK) {
-		uint32_t n = len - off < BACKUP_CHUNK ? len - off : BACKUP_CHUNK;
-		if ((e = read_chunk_retrying(s, addr + off, n, buf + off, off, len, retries)))
-			return e;
-	}
-	/* the invariant: the data's hash equals the chip's own MD5 of the region;
-	 * a mismatch is narrowed down to 64 KiB chunks, which are read again */
-	uint8_t chip[16], host[16];
-	for (unsigned round = 0;; round++) {
-		if ((e = esp_flash_md5(s, addr, len, chip)))
-			return e;
-		esp_md5(buf, len, host);
-		if (memcmp(chip, host, 16) == 0) {
-			if (ret_chip_md5)
-				memcpy(ret_chip_md5, chip, 16);
-			return ESP_OK;
-		}
-		if (round >= retries) {
-			char h[33], c[33];
-			return esp_fail(s, ESP_E_READ,
-					"backup MD5 %s differs from the chip's %s for 0x%06x+0x%x: "
-					"unstable 3.3 V supply? retry the backup", esp_hex(host, 16, h),
-					esp_hex(chip, 16, c), addr, len);
-		}
-		esp_log(s, ESP_LOG_WARNING,
-			"backup MD5 differs from the chip's: unstable 3.3 V? finding the bad chunks");
-		for (uint32_t off = 0; off < len; off += BACKUP_CHUNK) {
-			uint32_t n = len - off < BACKUP_CHUNK ? len - off : BACKUP_CHUNK;
-			if ((e = esp_flash_md5(s, addr + off, n, chip)))
-				return e;
-			esp_md5(buf + off, n, host);
-			if (memcmp(chip, host, 16) == 0)
-				continue;
-			if ((e = read_chunk_retrying(s, addr + off, n, buf + off, off, len, retries)))
-				return e;
-		}
 	}
 }

@@ -2,6 +2,7 @@
 /* Writing flash: zlib-compressed through the stub (default), uncompressed
  * through the stub, or through the ROM alone with the ESP8266 erase-size
  * workaround (esp-serial-protocol.md §12.2, §14). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -53,6 +54,47 @@ static enum esp_err finish(struct esp_session *s, uint8_t op, unsigned timeout_m
 	return esp_command(s, op, d, sizeof d, 0, 0, timeout_ms, NULL);
 }
 
+/* How many bytes each compressed block inflates to on the stub, found by
+ * inflating the stream block by block as the stub will (esptool does the
+ * same).  A block of a mostly erased image can expand to megabytes of
+ * erase and programming work: timeouts follow this, not an average. */
+static int block_expansion(const uint8_t *z, size_t clen, uint32_t blocks, uint32_t *ret)
+{
+	z_stream zs;
+	memset(&zs, 0, sizeof zs);
+	if (inflateInit(&zs) != Z_OK)
+		return -1;
+	uint8_t sink[16384];
+	int rc = 0;
+	for (uint32_t b = 0; b < blocks && rc == 0; b++) {
+		size_t off = (size_t)b * ESP_STUB_BLOCK;
+		zs.next_in = (Bytef *)(uintptr_t)(z + off);
+		zs.avail_in = (uInt)(clen - off < ESP_STUB_BLOCK ? clen - off : ESP_STUB_BLOCK);
+		uLong before = zs.total_out;
+		int zr = Z_OK;
+		while (zs.avail_in > 0 && zr == Z_OK) {
+			zs.next_out = sink;
+			zs.avail_out = sizeof sink;
+			zr = inflate(&zs, Z_NO_FLUSH);
+			if (zr == Z_BUF_ERROR)
+				zr = Z_OK;
+		}
+		/* drain what this block still holds back */
+		while (zr == Z_OK && zs.avail_out == 0) {
+			zs.next_out = sink;
+			zs.avail_out = sizeof sink;
+			zr = inflate(&zs, Z_NO_FLUSH);
+			if (zr == Z_BUF_ERROR)
+				break;
+		}
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			rc = -1;
+		ret[b] = (uint32_t)(zs.total_out - before);
+	}
+	inflateEnd(&zs);
+	return rc;
+}
+
 static enum esp_err write_deflated(struct esp_session *s, uint32_t addr, const uint8_t *data,
 				   uint32_t len)
 {
@@ -65,24 +107,33 @@ static enum esp_err write_deflated(struct esp_session *s, uint32_t addr, const u
 		return esp_fail(s, ESP_E_NOMEM, "zlib could not compress the image");
 	}
 	uint32_t blocks = (uint32_t)((clen + ESP_STUB_BLOCK - 1) / ESP_STUB_BLOCK);
+	uint32_t *expand = calloc(blocks ? blocks : 1, sizeof *expand);
+	if (!expand || block_expansion(z, clen, blocks, expand) != 0) {
+		free(expand);
+		free(z);
+		return esp_fail(s, ESP_E_NOMEM, "out of memory measuring the compressed blocks");
+	}
 	esp_log(s, ESP_LOG_INFO, "compressed %u bytes to %lu", len, (unsigned long)clen);
-	/* the stub erases as it goes; each block may wait for the previous one's
-	 * erase+program, so scale the timeout with the bytes it expands to */
-	uint64_t expand = (uint64_t)ESP_STUB_BLOCK * len / (clen ? clen : 1);
-	unsigned block_ms = esp_timeout_per_mb((uint32_t)(expand > len ? len : expand) + 0x20000u,
-					       ESP_WRITE_MS_PER_MB);
 	enum esp_err e = begin(s, ESP_CMD_FLASH_DEFL_BEGIN, len, blocks, ESP_STUB_BLOCK, addr,
 			       esp_timeout_per_mb(len, ESP_ERASE_MS_PER_MB));
 	for (uint32_t seq = 0; !e && seq < blocks; seq++) {
 		size_t off = (size_t)seq * ESP_STUB_BLOCK;
 		size_t n = clen - off < ESP_STUB_BLOCK ? clen - off : ESP_STUB_BLOCK;
-		e = data_block(s, ESP_CMD_FLASH_DEFL_DATA, z + off, n, seq, block_ms);
+		/* the reply may wait for the previous block's erase and programming
+		 * as well as this one's */
+		uint32_t work = expand[seq] + (seq ? expand[seq - 1] : 0);
+		e = data_block(s, ESP_CMD_FLASH_DEFL_DATA, z + off, n, seq,
+			       esp_timeout_per_mb(work + 0x20000u, ESP_WRITE_MS_PER_MB));
 		if (!e)
 			e = esp_progress(s, ESP_OP_WRITE, (uint64_t)len * (off + n) / clen, len);
 	}
+	/* END comes once the data still in flight, the last block's, is on flash */
+	unsigned end_ms = esp_timeout_per_mb((blocks ? expand[blocks - 1] : 0) + 0x20000u,
+					     ESP_WRITE_MS_PER_MB);
+	free(expand);
 	free(z);
 	if (!e)
-		e = finish(s, ESP_CMD_FLASH_DEFL_END, block_ms);
+		e = finish(s, ESP_CMD_FLASH_DEFL_END, end_ms);
 	return e;
 }
 

@@ -39,6 +39,10 @@ void esp_log(struct esp_session *s, enum esp_log_level lvl, const char *fmt, ...
 enum esp_err esp_progress(struct esp_session *s, enum esp_op op, uint64_t done, uint64_t total);
 /* ESP_E_UNSUPPORTED naming `what` unless the stub runs (the ROM cannot). */
 enum esp_err esp_need_stub(struct esp_session *s, const char *what);
+/* READ_FLASH of [addr, addr+n) into buf, re-read up to `retries` times when
+ * the data arrives damaged; progress reported as done+n of total. */
+enum esp_err esp_read_retrying(struct esp_session *s, uint32_t addr, uint32_t n, uint8_t *buf,
+			       uint64_t done, uint64_t total, unsigned retries);
 /* Cancellation flag check. */
 enum esp_err esp_check_cancel(struct esp_session *s);
 enum esp_err esp_fail(struct esp_session *s, enum esp_err code, const char *fmt, ...)

@@ -57,8 +57,14 @@ static int read_and_save(struct cli_run *r, const struct backup_args *a)
 	if (!buf)
 		return cli_fail(CLI_EXIT_FILE, "out of memory for a %u byte backup", (unsigned)size);
 	int rc = 0;
-	if (esp_flash_backup(r->s, 0, size, buf, BACKUP_RETRIES, NULL) != ESP_OK)
+	const struct esp_backup_plan plan = {.retries = BACKUP_RETRIES};
+	struct esp_backup_result res = {0};
+	if (esp_flash_backup(r->s, 0, size, buf, &plan, &res) != ESP_OK)
 		rc = cli_fail_session(r, "cannot back up the flash");
+	else
+		cli_info(r, "Read %llu of %u bytes; %u of %u sectors hold data",
+			 (unsigned long long)res.bytes_read, (unsigned)size,
+			 (unsigned)res.sectors_data, (unsigned)(size / 4096));
 	char err[FIO_ERR_LEN];
 	int w = rc ? 0 : fio_write_atomic(a->out, buf, size, a->force, r->cancel, err);
 	if (w == -2)

@@ -75,6 +75,10 @@ struct job {
 	struct db_backup_row src;        /* restore: the backup written */
 	int forced_clone;
 	char written_sha256[65];
+	/* backup: which 4 KiB sectors held data (bit i = sector i), for the
+	 * targeted erase and the clean proof; up to 16 MB of flash */
+	uint8_t sector_map[512];
+	int have_map;
 	/* how it ended */
 	enum esp_err err;
 	int local;                       /* the failure is on this machine (disk, database) */

@@ -58,12 +58,18 @@ enum esp_err stage_backup(struct job *j)
 	uint8_t *buf = malloc(n);
 	if (!buf)
 		return job_fail_local(j, ESP_E_NOMEM, "out of memory for a %u-byte backup", n);
-	uint8_t chip_md5[ESP_MD5_LEN], md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
-	enum esp_err e = esp_flash_backup(j->link.s, 0, n, buf, j->spec->retries + 2, chip_md5);
+	uint8_t md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
+	const struct esp_backup_plan plan = {.retries = j->spec->retries + 2};
+	struct esp_backup_result res = {.sector_map = j->sector_map};
+	enum esp_err e = esp_flash_backup(j->link.s, 0, n, buf, &plan, &res);
 	if (e) {
 		free(buf);
 		return job_link_failed(j, e);
 	}
+	j->have_map = 1;
+	job_log(j, ESP_LOG_INFO, "backup: read %llu of %u bytes; %u of %u sectors hold data",
+		(unsigned long long)res.bytes_read, n, (unsigned)res.sectors_data, n / 4096u);
+	const uint8_t *chip_md5 = res.chip_md5;
 	char md5hex[33], chiphex[33], shahex[65], path[512], verr[VAULT_ERR_LEN];
 	esp_md5(buf, n, md5);
 	esp_sha256(buf, n, sha);
