@@ -153,6 +153,12 @@ struct esp_backup_result {
 enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
 			      const struct esp_backup_plan *plan, struct esp_backup_result *ret);
 
+/* Proves [addr, addr+len) erased by the chip's MD5 (sector multiples): one
+ * MD5 for the whole range, narrowed down to the first sector that is not
+ * when it fails (ESP_E_VERIFY, its address in *ret_bad and the message). */
+enum esp_err esp_flash_check_erased(struct esp_session *s, uint32_t addr, uint32_t len,
+				    uint32_t *ret_bad);
+
 /* 1 if every byte of data[0..n) is 0xFF (erased flash). */
 int esp_is_erased(const uint8_t *data, size_t n);
 

@@ -157,16 +157,10 @@ enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len
 	ret->bytes_read = 0;
 	struct scan sc;
 	sc.state = malloc((len / ESP_SECTOR) * sizeof *sc.state);
-	uint8_t *ff = malloc(BLOCK);
-	if (!sc.state || !ff) {
-		free(sc.state);
-		free(ff);
+	if (!sc.state)
 		return esp_fail(s, ESP_E_NOMEM, "out of memory for a backup of %u bytes", len);
-	}
-	memset(ff, 0xFF, BLOCK);
-	esp_md5(ff, BLOCK, sc.erased_block);
-	esp_md5(ff, ESP_SECTOR, sc.erased_sector);
-	free(ff);
+	esp_md5_fill(0xFF, BLOCK, sc.erased_block);
+	esp_md5_fill(0xFF, ESP_SECTOR, sc.erased_sector);
 	for (uint32_t i = 0; i < len / ESP_SECTOR; i++)
 		sc.state[i] = SECT_READ;
 	if (!plan->dense)
@@ -190,4 +184,47 @@ enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len
 		}
 	}
 	return ESP_OK;
+}
+
+static enum esp_err range_erased(struct esp_session *s, uint32_t addr, uint32_t len, int *ret)
+{
+	uint8_t chip[16], want[16];
+	enum esp_err e = esp_flash_md5(s, addr, len, chip);
+	if (e)
+		return e;
+	esp_md5_fill(0xFF, len, want);
+	*ret = memcmp(chip, want, 16) == 0;
+	return ESP_OK;
+}
+
+enum esp_err esp_flash_check_erased(struct esp_session *s, uint32_t addr, uint32_t len,
+				    uint32_t *ret_bad)
+{
+	enum esp_err e = esp_need_stub(s, "check erased flash");
+	if (e || !len)
+		return e;
+	if (addr % ESP_SECTOR || len % ESP_SECTOR)
+		return esp_fail(s, ESP_E_INVAL, "range 0x%x+0x%x is not whole sectors", addr, len);
+	int ok;
+	if ((e = range_erased(s, addr, len, &ok)) || ok)
+		return e;
+	/* narrow down: first the 64 KiB block, then the sector */
+	uint32_t lo = addr, end = addr + len;
+	for (uint32_t step = BLOCK; step >= ESP_SECTOR; step /= 16) {
+		for (uint32_t a = lo; a < end; a += step - a % step) {
+			uint32_t n = step - a % step;
+			if (n > end - a)
+				n = end - a;
+			if ((e = range_erased(s, a, n, &ok)))
+				return e;
+			if (!ok) {
+				lo = a;
+				end = a + n;
+				break;
+			}
+		}
+	}
+	*ret_bad = lo;
+	return esp_fail(s, ESP_E_VERIFY, "sector 0x%06x still holds data after the erase: data of "
+			"the last owner may survive; reject the unit (its flash does not erase)", lo);
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Hashes come from nettle: never hand-write MD5 or SHA-256. */
+#include <string.h>
+
 #include <nettle/md5.h>
 #include <nettle/sha2.h>
 
@@ -30,4 +32,15 @@ char *esp_hex(const uint8_t *bytes, size_t n, char *out)
 	}
 	out[2 * n] = '\0';
 	return out;
+}
+
+void esp_md5_fill(uint8_t byte, size_t n, uint8_t out[ESP_MD5_LEN])
+{
+	uint8_t chunk[4096];
+	memset(chunk, byte, sizeof chunk);
+	struct md5_ctx c;
+	md5_init(&c);
+	for (size_t off = 0; off < n; off += sizeof chunk)
+		md5_update(&c, n - off < sizeof chunk ? n - off : sizeof chunk, chunk);
+	md5_digest(&c, ESP_MD5_LEN, out);
 }

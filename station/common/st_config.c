@@ -20,7 +20,7 @@ static const char *const s_mode_names[] = {"refurbish", "backup", "restore", "fl
 static const char *const s_known[] = {
 	"station", "database", "backup_dir", "mode", "image", "baud", "reset",
 	"connect_timeout", "settle_ms", "retries", "allow_unmapped", "after_job",
-	"led_root", "stub", "adapters", "slots", NULL,
+	"led_root", "stub", "erase", "adapters", "slots", NULL,
 };
 static const char *const s_image_known[] = {"file", "flash_mode", "flash_size", "flash_freq", NULL};
 static const char *const s_baud_known[] = {"rom", "stub", "fallback", NULL};
@@ -348,13 +348,14 @@ static int load_slots(struct loader *l, const config_setting_t *root, struct st_
 
 static int load_root(struct loader *l, const config_setting_t *root, struct st_config *c)
 {
-	char mode[32] = "";
+	char mode[32] = "", erase[16] = "";
 	if (check_unknown(l, root, s_known, "") || get_str(l, root, "station", c->station, sizeof c->station) ||
 	    get_str(l, root, "database", c->database, sizeof c->database) ||
 	    get_str(l, root, "backup_dir", c->backup_dir, sizeof c->backup_dir) ||
 	    get_str(l, root, "mode", mode, sizeof mode) || get_str(l, root, "reset", c->reset, sizeof c->reset) ||
 	    get_str(l, root, "led_root", c->led_root, sizeof c->led_root) ||
 	    get_str(l, root, "stub", c->stub, sizeof c->stub) ||
+	    get_str(l, root, "erase", erase, sizeof erase) ||
 	    get_uint(l, root, "connect_timeout", &c->connect_timeout_s, 1, 3600) ||
 	    get_uint(l, root, "settle_ms", &c->settle_ms, 0, 60000) ||
 	    get_uint(l, root, "retries", &c->retries, 0, 10) ||
@@ -371,6 +372,12 @@ static int load_root(struct loader *l, const config_setting_t *root, struct st_c
 				    "unknown mode '%s': use refurbish, backup, restore or flash", mode);
 		c->mode = (enum st_mode)m;
 	}
+	if (erase[0] && strcmp(erase, "chip") && strcmp(erase, "targeted"))
+		return fail(l, config_setting_get_member(root, "erase"),
+			    "unknown erase '%s': use targeted (only sectors that held data) or chip",
+			    erase);
+	if (erase[0])
+		c->erase_chip = strcmp(erase, "chip") == 0;
 	if (check_reset(l, config_setting_get_member(root, "reset"), c->reset))
 		return -1;
 	if ((c->mode == ST_MODE_REFURBISH || c->mode == ST_MODE_FLASH) && !c->image[0])

@@ -41,6 +41,7 @@ struct st_config {
 	unsigned retries;         /* per stage, for transient wire errors */
 	int allow_unmapped;       /* flash ports whose ID_PATH is not in slots */
 	int after_reset;          /* hard-reset the unit after its job */
+	int erase_chip;           /* erase = "chip": the whole chip, not only the sectors that held data */
 	int wait_removal;         /* a fixed jig: wait until the unit is gone, then serve the next */
 	char led_root[ST_CFG_STR];/* /sys/class/leds (tests point elsewhere) */
 	char stub[ST_CFG_STR];    /* flasher stub, esptool JSON; "" = built in (run --stub overrides) */

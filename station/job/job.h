@@ -34,6 +34,7 @@ struct job_spec {
 	unsigned fallback_baud;          /* reconnect rate after wire trouble; 0: no retry */
 	unsigned retries;                /* per stage, at fallback_baud */
 	int after_reset;                 /* run the firmware when done */
+	int erase_chip;                  /* erase the whole chip, not only what held data */
 	const char *backup_dir;          /* the vault */
 	int64_t station_id, adapter_id;  /* job row */
 	const char *slot;
@@ -79,6 +80,7 @@ struct job {
 	 * targeted erase and the clean proof; up to 16 MB of flash */
 	uint8_t sector_map[512];
 	int have_map;
+	int clean_proven;                /* verify proved every other sector erased */
 	/* how it ended */
 	enum esp_err err;
 	int local;                       /* the failure is on this machine (disk, database) */

@@ -85,7 +85,7 @@ enum esp_err stage_backup(struct job *j)
 		.device_id = j->device_id, .job_id = j->job_id, .path = path, .size = n,
 		.flash_id = j->link.chip.flash_id, .sha256 = esp_hex(sha, sizeof sha, shahex),
 		.md5 = esp_hex(md5, sizeof md5, md5hex),
-		.chip_md5 = esp_hex(chip_md5, sizeof chip_md5, chiphex),
+		.chip_md5 = esp_hex(chip_md5, ESP_MD5_LEN, chiphex),
 	};
 	if (db_backup_add(j->db, &b, &j->backup_id) != 0)
 		return job_fail_local(j, ESP_E_IO, "backup %s not recorded, nothing erased: %s", path,
@@ -94,10 +94,44 @@ enum esp_err stage_backup(struct job *j)
 	return ESP_OK;
 }
 
+static int sector_has_data(const struct job *j, uint32_t i)
+{
+	return j->sector_map[i / 8] >> (i % 8) & 1;
+}
+
+/* First sector the write does not cover: the write erases its own range. */
+static uint32_t image_end_sector(const struct job *j)
+{
+	return (j->written_len + 4095u) / 4096u;
+}
+
+/* Erases only what must go: every sector that held data (the backup's map)
+ * and that the image does not cover, in runs (the stub erases 64 KiB
+ * blocks where a run covers them).  Without a map (no backup in this
+ * mode), or with erase = "chip", the whole chip. */
 enum esp_err stage_erase(struct job *j)
 {
-	enum esp_err e = esp_flash_erase_chip(j->link.s, j->link.chip.flash_size);
-	return e ? job_link_failed(j, e) : ESP_OK;
+	uint32_t flash = j->link.chip.flash_size, n = flash / 4096u;
+	if (!j->have_map || j->spec->erase_chip || n > 8 * sizeof j->sector_map) {
+		enum esp_err e = esp_flash_erase_chip(j->link.s, flash);
+		j->stage_bytes = e ? 0 : flash;
+		return e ? job_link_failed(j, e) : ESP_OK;
+	}
+	for (uint32_t i = image_end_sector(j); i < n;) {
+		if (!sector_has_data(j, i)) {
+			i++;
+			continue;
+		}
+		uint32_t run = 1;
+		while (i + run < n && sector_has_data(j, i + run))
+			run++;
+		enum esp_err e = esp_flash_erase_region(j->link.s, i * 4096u, run * 4096u);
+		if (e)
+			return job_link_failed(j, e);
+		j->stage_bytes += run * 4096u;
+		i += run;
+	}
+	return ESP_OK;
 }
 
 enum esp_err stage_write(struct job *j)
@@ -125,12 +159,29 @@ enum esp_err stage_write(struct job *j)
 	return ESP_OK;
 }
 
+/* Verify proves (a) what was written, by the chip's MD5, and (b) that every
+ * other sector is erased, so nothing of the last owner survives; (b) is
+ * recorded with the job. */
 enum esp_err stage_verify(struct job *j)
 {
 	enum esp_err e = esp_flash_verify(j->link.s, 0, j->written, j->written_len);
-	if (!e)
-		j->stage_bytes = j->written_len;
-	return e ? job_link_failed(j, e) : ESP_OK;
+	if (e)
+		return job_link_failed(j, e);
+	j->stage_bytes = j->written_len;
+	/* restore erased nothing beyond what it wrote: nothing to prove */
+	if (j->spec->mode != ST_MODE_REFURBISH && j->spec->mode != ST_MODE_FLASH)
+		return ESP_OK;
+	uint32_t flash = j->link.chip.flash_size, from = image_end_sector(j) * 4096u, bad = 0;
+	if (from < flash && (e = esp_flash_check_erased(j->link.s, from, flash - from, &bad)))
+		return job_link_failed(j, e);
+	j->stage_bytes = flash;
+	j->clean_proven = 1;
+	char json[96];
+	snprintf(json, sizeof json, "{\"written\": %u, \"erased_from\": %u, \"flash_size\": %u}",
+		 (unsigned)j->written_len, (unsigned)from, (unsigned)flash);
+	if (db_event(j->db, j->job_id, "clean.proven", json, NULL) != 0)
+		return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
+	return ESP_OK;
 }
 
 enum esp_err stage_reset(struct job *j)

@@ -125,6 +125,7 @@ static void spec_init(struct job_spec *sp, const struct worker_ctx *w)
 	sp->fallback_baud = c->fallback_baud;
 	sp->retries = c->retries;
 	sp->after_reset = c->after_reset;
+	sp->erase_chip = c->erase_chip;
 	sp->backup_dir = c->backup_dir;
 	sp->station_id = w->station_id;
 	sp->adapter_id = w->port.adapter_id;

@@ -35,14 +35,19 @@ for n in 0 1 2; do
 	[ "$(stat -c %a "$(dirname "$path")")" = 700 ] || fail "vault dir of $mac not 0700"
 	cmds=$(emu_cmds "$W/slot$n.emu.log")
 	say "slot $n device log: $cmds"
-	echo "$cmds" | grep -Eq 'READ_FLASH[*0-9]* SPI_FLASH_MD5 ERASE_FLASH .*FLASH_DEFL_BEGIN .*FLASH_DEFL_END SPI_FLASH_MD5' ||
+	echo "$cmds" | grep -Eq 'READ_FLASH[*0-9]* SPI_FLASH_MD5 ((ERASE_FLASH|ERASE_REGION)[*0-9]* )?FLASH_DEFL_BEGIN .*FLASH_DEFL_END SPI_FLASH_MD5' ||
 		fail "slot $n: pipeline order wrong in the device's own log"
 	# expected flash: the image, header patched to DOUT and the unit's size
 	size_code=$([ $n = 2 ] && echo 64 || echo 32)
 	b3=$(od -An -tu1 -j3 -N1 "$T/fw.bin" | tr -d ' ')
 	{ head -c 2 "$T/fw.bin"; printf "$(printf '\\%03o\\%03o' 3 $((size_code | (b3 & 15))))"; tail -c +5 "$T/fw.bin"; } >"$T/expect$n.bin"
 	cmp -s -n "$(stat -c %s "$T/fw.bin")" "$T/expect$n.bin" "$W/slot$n.flash.bin" || fail "slot $n: flash is not the patched image"
+	# nothing of the last owner survives: past the image, every byte is erased
+	end=$(( ($(stat -c %s "$T/fw.bin") + 4095) / 4096 * 4096 ))
+	[ -z "$(tail -c +$((end + 1)) "$W/slot$n.flash.bin" | tr -d '\377' | head -c 1)" ] ||
+		fail "slot $n: old data left past the image"
 done
+[ "$(q "select count(*) from events where type = 'clean.proven'")" = 3 ] || fail "clean proof not recorded for every job"
 # the JSON event stream: one object per line, a "done" per job
 [ "$(grep -c '"type":"done".*"result":"passed"' "$T/events.jsonl")" = 3 ] || fail "events: $(tail -n 3 "$T/events.jsonl")"
 bad=$(grep -cv '^{"time":"[0-9T:.-]*Z","type":"[a-z]*","slot":' "$T/events.jsonl")

@@ -47,7 +47,7 @@ if [ $full = 1 ]; then
 	grep -q "nothing erased" "$T/station.log" || fail "full disk: cause does not say nothing was erased"
 fi
 for n in 0 1 2; do
-	! grep -q '"name":"ERASE_FLASH"\|"name":"FLASH_DEFL_BEGIN"' "$W/slot$n.emu.log" || fail "slot $n was erased or written"
+	! grep -q '"name":"ERASE_FLASH"\|"name":"ERASE_REGION"\|"name":"FLASH_DEFL_BEGIN"' "$W/slot$n.emu.log" || fail "slot $n was erased or written"
 done
 [ "$(q "select count(*) from backups b join jobs j on j.id = b.job_id where j.slot = 'ttyUSB2'")" = 0 ] || fail "a backup row without its file"
 [ -z "$(find "$T/data/backups" -name '*.tmp*' 2>/dev/null)" ] || fail "temp files left in the vault"

@@ -38,8 +38,8 @@ srow=$(q "select s.outcome || '|' || s.err_name from job_stages s join jobs j on
 [ "$(q "select result from jobs where slot <> 'ttyUSB0'")" = passed ] || fail "the other slot noticed"
 cmds=$(emu_cmds "$W/slot0.emu.log")
 say "device log: $cmds"
-if echo "$cmds" | grep -q ERASE_FLASH; then
-	echo "$cmds" | grep -Eq 'READ_FLASH[*0-9]* SPI_FLASH_MD5 ERASE_FLASH' || fail "erase without a finished backup"
+if echo "$cmds" | grep -Eq 'ERASE_(FLASH|REGION)'; then
+	echo "$cmds" | grep -Eq 'READ_FLASH[*0-9]* SPI_FLASH_MD5 ERASE_(FLASH|REGION)' || fail "erase without a finished backup"
 	[ "$(q "select count(*) from backups b join jobs j on j.id = b.job_id where j.slot = 'ttyUSB0'")" = 1 ] ||
 		fail "erase happened but no backup row"
 fi
