@@ -74,6 +74,16 @@ int main(int argc, char **argv)
 		failures++;
 	}
 	unlink(p);
+	/* erase: targeted by default, "chip" on request, anything else refused */
+	st_config_defaults(&c);
+	p = write_cfg("mode = \"backup\";\nerase = \"chip\";\n");
+	if (c.erase_chip || st_config_load(p, &c, err, sizeof err) != 0 || !c.erase_chip) {
+		fprintf(stderr, "FAIL: erase setting: '%s'\n", err);
+		failures++;
+	}
+	unlink(p);
+	expect_error("mode = \"backup\";\nerase = \"all\";\n", "2",
+		     "unknown erase 'all': use targeted (only sectors that held data) or chip");
 	expect_error("mode = \"backup\";\nstaton = \"x\";\n", "2",
 		     "unknown setting 'staton' (a typo?): did you mean 'station'?");
 	/* a typo inside a group or list element must not fall back to the default */
