@@ -23,10 +23,12 @@ static const char *or_none(const char *s)
 
 static void print_device(const char *action, struct udev_device *d)
 {
+	/* on remove the parents are gone, or going: a parent lookup may find
+	 * the hub above instead, so the event's own properties are all a
+	 * client may use (it must remember the rest from "add") */
 	struct udev_device *usb =
-		udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device");
-	/* on remove the parents are gone already: the event's own properties
-	 * are all a client gets (so it must remember the rest from "add") */
+		strcmp(action, "remove") == 0
+			? NULL : udev_device_get_parent_with_subsystem_devtype(d, "usb", "usb_device");
 	const char *vid = usb ? udev_device_get_sysattr_value(usb, "idVendor")
 			      : udev_device_get_property_value(d, "ID_VENDOR_ID");
 	const char *pid = usb ? udev_device_get_sysattr_value(usb, "idProduct")
