@@ -20,6 +20,18 @@ enum emu_chip { EMU_ESP8266EX, EMU_ESP8285 };
 enum emu_stub_flavour { EMU_STUB_NEW, EMU_STUB_LEGACY, EMU_STUB_AUTO };
 /* classic DTR/RTS auto-reset circuit, or a bare adapter (operator button) */
 enum emu_wiring { EMU_WIRING_AUTO, EMU_WIRING_NONE };
+/* Initial flash contents when no image file is given (emu_layout.c):
+ * SIMPLE (the default): an image header at 0, ~256 KiB of code-like bytes,
+ *   256 bytes + the MAC 16 KiB before the end; derived from the MAC only.
+ * STOCK: a NONOS-SDK OTA unit as shipped: boot loader at 0, user1 at
+ *   0x1000, an erased user2 slot, the app's cloud-identity sectors, the SDK's
+ *   RF-cal / init-data / Wi-Fi parameter sectors at the end, the rest erased
+ *   (about 60 % of a 1 MB unit).  Firmware from the seed, identity from the
+ *   seed and the MAC.
+ * BLANK: all 0xFF. */
+enum emu_layout { EMU_LAYOUT_SIMPLE, EMU_LAYOUT_STOCK, EMU_LAYOUT_BLANK };
+
+#define EMU_MAX_STUCK 8
 
 struct emu_faults {
 	uint64_t seed;              /* all randomness comes from PRNGs seeded by this */
@@ -34,6 +46,12 @@ struct emu_faults {
 	                             * (position and bit picked by the seed) yet report success */
 	uint64_t unplug_after;      /* hang up after this many bytes (both directions) counted from
 	                             * emu_start / emu_set_faults; 0 = never */
+	/* 4 KiB sectors that will not erase: every erase (chip, block, sector,
+	 * the implicit erase of a write) leaves their content; programming
+	 * still clears bits, SPI_FLASH_MD5 and READ_FLASH tell the truth.
+	 * Addresses are sector-aligned and below the flash size. */
+	uint32_t stuck_sectors[EMU_MAX_STUCK];
+	unsigned n_stuck;
 };
 
 struct emu_config {
@@ -47,15 +65,28 @@ struct emu_config {
 	int boot_download_at_start; /* power-on state: 1 = ROM download mode, 0 = application */
 	int fast_flash;             /* 1: erase/program/MD5 take no time */
 	int boot_banner;            /* print the ROM banner (at the ROM's own baud) after a reset */
-	const char *flash_image;    /* preloaded into flash (rest 0xFF); NULL = stock-like pattern */
+	const char *flash_image;    /* preloaded into flash (rest 0xFF); NULL = the layout below */
 	const char *log_path;       /* JSON-lines log (see emu_log.c); NULL = none */
 	struct emu_faults faults;
+	enum emu_layout layout;     /* initial flash without flash_image (seeded by faults.seed) */
 };
 
 /* Defaults: ESP8266EX, MAC 18:fe:34:12:34:56, 1 MiB Winbond (0xEF), 26 MHz,
  * stub flavour auto, auto wiring, power-on into download mode, realistic timing,
- * banner on, no image, no log, no faults. */
+ * banner on, no image, layout simple, no log, no faults. */
 void emu_config_defaults(struct emu_config *c);
+
+/* "simple", "stock", "blank" <-> enum emu_layout; parse returns 0 or -1. */
+const char *emu_layout_name(enum emu_layout l);
+int emu_layout_parse(const char *s, enum emu_layout *ret);
+
+/* One named area of a layout: [offset, offset + size); its first `data`
+ * bytes were written by the layout, the rest of it is erased (0xFF). */
+struct emu_region {
+	char name[16];
+	uint32_t offset, size, data;
+};
+#define EMU_MAX_REGIONS 12
 
 /* Validates c and builds a device (flash loaded, log opened).  On failure
  * returns NULL with a message in err.  The strings in c are not kept. */
@@ -90,6 +121,9 @@ void emu_set_faults(struct emu *e, const struct emu_faults *f);
 
 /* Extra queries, mainly for tests and the rack. */
 uint32_t emu_flash_size(struct emu *e);
+/* The areas of the unit's initial layout (also in the log's "layout" event);
+ * returns how many (0 for a flash image), at most cap are stored. */
+unsigned emu_layout_regions(struct emu *e, struct emu_region *out, unsigned cap);
 int emu_in_download_mode(struct emu *e);     /* ROM loader or stub running */
 int emu_is_unplugged(struct emu *e);         /* fd closed by emu_unplug or unplug_after */
 int emu_host_gone(struct emu *e);            /* unplugged, or the socket peer closed */

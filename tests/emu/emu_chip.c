@@ -184,6 +184,36 @@ int64_t emu_program(struct emu *e, int64_t now, uint32_t addr, const uint8_t *da
 	return t;
 }
 
+void emu_erase_mark(const struct emu *e, struct emu_erase_mark *m)
+{
+	m->sectors = e->flash.sector_erases;
+	m->blocks = e->flash.block_erases;
+	m->chips = e->flash.chip_erases;
+}
+
+void emu_log_erase(struct emu *e, int64_t now, uint8_t op, uint64_t off, uint64_t len,
+		   const struct emu_erase_mark *m, int64_t busy)
+{
+	uint32_t stuck[EMU_MAX_STUCK];
+	unsigned n = emu_flash_stuck_in(&e->flash, off, len, stuck, EMU_MAX_STUCK);
+	char list[EMU_MAX_STUCK * 12 + 4] = "";
+	size_t used = 0;
+
+	if (n > EMU_MAX_STUCK)
+		n = EMU_MAX_STUCK;
+	for (unsigned i = 0; i < n; i++) {
+		emu_logf(&e->log, now, "fault", "\"kind\":\"stuck_sector\",\"addr\":%u,\"by\":\"%s\"",
+			 stuck[i], emu_op_name(op));
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%u", i ? "," : "", stuck[i]);
+	}
+	emu_logf(&e->log, now, "erase", "\"by\":\"%s\",\"offset\":%llu,\"size\":%llu,"
+		 "\"sectors\":%llu,\"blocks\":%llu,\"chip\":%llu,\"busy_ms\":%.3f,\"stuck\":[%s]",
+		 emu_op_name(op), (unsigned long long)off, (unsigned long long)len,
+		 (unsigned long long)(e->flash.sector_erases - m->sectors),
+		 (unsigned long long)(e->flash.block_erases - m->blocks),
+		 (unsigned long long)(e->flash.chip_erases - m->chips), (double)busy / 1e6, list);
+}
+
 /* ---- power, reset, boot ---- */
 
 static void drop_frames(struct emu *e)

@@ -23,13 +23,18 @@ static const char usage[] =
 	"  --mac aa:bb:cc:dd:ee:ff    MAC in the eFuses (default 18:fe:34:12:34:56)\n"
 	"  --flash-size SIZE     256KB|512KB|1MB|2MB|4MB|8MB|16MB or bytes (default 1MB)\n"
 	"  --flash-manuf BYTE    JEDEC manufacturer id, e.g. 0xEF, 0xC8, 0x20 (default 0xEF)\n"
-	"  --flash-image FILE    preload flash from FILE (rest 0xFF; default: stock-like pattern)\n"
+	"  --flash-image FILE    preload flash from FILE (rest 0xFF; replaces --layout)\n"
+	"  --layout simple|stock|blank   initial flash without an image (default simple:\n"
+	"                        ~256 KiB of code-like bytes + the MAC; stock: boot loader,\n"
+	"                        user1 app, erased user2, cloud identity and Wi-Fi sectors,\n"
+	"                        ~60 % of 1 MB erased, from --seed and --mac; blank: 0xFF)\n"
 	"  --crystal 26|40       crystal MHz; sets the ROM's own baud 74880|115200 (default 26)\n"
 	"  --stub-flavour auto|new|legacy   stub to play after MEM_END (default auto: the\n"
 	"                        uploaded one, by its entry address; new|legacy force it)\n"
 	"  --wiring auto|none    DTR/RTS auto-reset circuit, or bare adapter (default auto)\n"
 	"  --boot download|app   power-on state (default download)\n"
-	"  --fast-flash          erase/program/MD5 take no time\n"
+	"  --fast-flash          erase/program/MD5 take no time (default: sector erase 45 ms,\n"
+	"                        64 KiB block 150 ms, chip 4 s per MiB, MD5 8 MiB/s)\n"
 	"  --no-banner           no ROM boot banner after a reset\n"
 	"  --log FILE            JSON-lines command/event log\n"
 	"  --save-flash FILE     write the flash contents to FILE on exit (atomically)\n"
@@ -37,7 +42,7 @@ static const char usage[] =
 	"                        'power-cycle [gpio0-low]', 'unplug', 'replug' (pty only),\n"
 	"                        'save-flash FILE', 'quit'\n"
 	"Faults (all seeded):\n"
-	"  --seed N              PRNG seed (default 0)\n"
+	"  --seed N              PRNG seed for faults and the stock layout (default 0)\n"
 	"  --never-boot          ignore the GPIO0 strap: always boot the application\n"
 	"  --drop-ppm N          lose device->host bytes with probability N per million\n"
 	"  --flip-ppm N          flip one bit of device->host bytes, N per million\n"
@@ -47,6 +52,8 @@ static const char usage[] =
 	"                        digest frame and SPI_FLASH_MD5 stay truthful\n"
 	"  --lie-writes N        the first N flash program operations corrupt one byte\n"
 	"  --unplug-after N      hang up after N bytes (both directions)\n"
+	"  --stuck-sector ADDR   the 4 KiB sector at ADDR (e.g. 0xFB000) will not erase: it\n"
+	"                        keeps its content through every erase (up to 8 of them)\n"
 	"  -h, --help            this text\n"
 	"SIGTERM/SIGINT end the program cleanly (saving flash if asked).\n";
 
@@ -98,7 +105,7 @@ static int parse_mac(const char *s, uint8_t mac[6])
 enum {
 	O_PTY = 256, O_TCP, O_CHIP, O_MAC, O_FSIZE, O_MANUF, O_IMAGE, O_CRYSTAL, O_FLAVOUR,
 	O_WIRING, O_BOOT, O_FAST, O_NOBANNER, O_LOG, O_SEED, O_NEVER, O_DROP, O_FLIP, O_RXDROP,
-	O_RXFLIP, O_BROWN, O_LIE, O_UNPLUG, O_SAVE, O_CONTROL,
+	O_RXFLIP, O_BROWN, O_LIE, O_UNPLUG, O_SAVE, O_CONTROL, O_LAYOUT, O_STUCK,
 };
 
 static const struct option opts[] = {
@@ -120,7 +127,9 @@ static const struct option opts[] = {
 	{ "lie-writes", required_argument, NULL, O_LIE },
 	{ "unplug-after", required_argument, NULL, O_UNPLUG },
 	{ "save-flash", required_argument, NULL, O_SAVE },
-	{ "control", required_argument, NULL, O_CONTROL }, { "help", no_argument, NULL, 'h' },
+	{ "control", required_argument, NULL, O_CONTROL },
+	{ "layout", required_argument, NULL, O_LAYOUT },
+	{ "stuck-sector", required_argument, NULL, O_STUCK }, { "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -131,7 +140,7 @@ static int apply(struct emu_cli *o, int c, const char *a)
 	unsigned long long n = 0;
 	int num = c == O_TCP || c == O_MANUF || c == O_CRYSTAL || c == O_SEED || c == O_DROP ||
 		  c == O_FLIP || c == O_RXDROP || c == O_RXFLIP || c == O_BROWN || c == O_LIE ||
-		  c == O_UNPLUG;
+		  c == O_UNPLUG || c == O_STUCK;
 
 	if (num && (parse_u64(a, &n) < 0 || (c != O_SEED && c != O_UNPLUG && n > UINT32_MAX)))
 		return -1;
@@ -185,6 +194,13 @@ static int apply(struct emu_cli *o, int c, const char *a)
 	case O_UNPLUG: cfg->faults.unplug_after = n; return 0;
 	case O_SAVE: o->save_flash = a; return 0;
 	case O_CONTROL: o->control = a; return 0;
+	case O_LAYOUT: o->layout_given = 1; return emu_layout_parse(a, &cfg->layout);
+	case O_STUCK:
+		/* alignment and range are checked by emu_new, with the flash size */
+		if (cfg->faults.n_stuck == EMU_MAX_STUCK)
+			return -1;
+		cfg->faults.stuck_sectors[cfg->faults.n_stuck++] = (uint32_t)n;
+		return 0;
 	default: return -1;
 	}
 }
@@ -217,6 +233,10 @@ int emu_cli_parse(struct emu_cli *o, int argc, char **argv)
 			fputs("Try --help.\n", stderr);
 			return -1;
 		}
+	}
+	if (o->layout_given && o->cfg.flash_image) {
+		fputs("esp8266-emu: --flash-image and --layout exclude each other\n", stderr);
+		return -1;
 	}
 	if (optind < argc || (!o->pty_link) == (o->tcp_port < 0)) {
 		fputs("esp8266-emu: give exactly one of --pty LINK or --tcp PORT (try --help)\n", stderr);

@@ -10,6 +10,7 @@ struct emu_cli {
 	int tcp_port;               /* --tcp PORT (-1 = not given) */
 	const char *save_flash;
 	const char *control;
+	int layout_given;           /* --layout (refused together with --flash-image) */
 };
 
 /* Parses argv into o.  Returns 0 to run, 1 if --help was printed, -1 on a

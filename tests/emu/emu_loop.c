@@ -62,29 +62,16 @@ static int load_image(struct emu *e, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* A stock-firmware look-alike: an image header at 0, ~256 KiB of code-like
- * bytes, SDK parameter sectors at the end.  Derived from the MAC only, so a
- * device's "stock" contents are the same on every run. */
-static void stock_pattern(struct emu *e)
+static void log_stuck(struct emu *e, int64_t now)
 {
-	struct emu_rng r;
-	uint64_t seed = 0;
-	uint32_t code = e->flash.size / 4 < 0x40000 ? e->flash.size / 4 : 0x40000;
+	char list[EMU_MAX_STUCK * 12 + 4] = "";
+	size_t used = 0;
 
-	for (int i = 0; i < 6; i++)
-		seed = seed << 8 | e->cfg.mac[i];
-	emu_rng_seed(&r, seed, 0x57AC);
-	for (uint32_t i = 0; i < code; i++) {
-		/* half the bytes from a small alphabet: compresses like code */
-		uint64_t v = emu_rng_next(&r);
-		e->flash.mem[i] = (v & 1) ? (uint8_t)(v >> 8) : (uint8_t)("\x00\x20\x40\x60\x80\xa0\xc0\xe0"[(v >> 8) & 7]);
-	}
-	static const uint8_t hdr[8] = { 0xE9, 0x03, 0x00, 0x20, 0x04, 0x10, 0x10, 0x40 };
-	memcpy(e->flash.mem, hdr, sizeof hdr);
-	uint32_t cfg = e->flash.size - 4 * EMU_SECTOR;
-	for (uint32_t i = 0; i < 256; i++)
-		e->flash.mem[cfg + i] = (uint8_t)emu_rng_next(&r);
-	memcpy(e->flash.mem + cfg + 256, e->cfg.mac, 6);
+	for (unsigned i = 0; i < e->flash.nstuck; i++)
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%u", i ? "," : "",
+					 e->flash.stuck[i]);
+	if (e->flash.nstuck)
+		emu_logf(&e->log, now, "stuck_sectors", "\"sectors\":[%s]", list);
 }
 
 static void pick_brownouts(struct emu *e)
@@ -135,7 +122,47 @@ static int check_config(const struct emu_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "unknown chip %d", (int)c->chip);
 		return -1;
 	}
+	if ((unsigned)c->layout > EMU_LAYOUT_BLANK) {
+		snprintf(err, errlen, "unknown layout %d", (int)c->layout);
+		return -1;
+	}
+	if (c->faults.n_stuck > EMU_MAX_STUCK) {
+		snprintf(err, errlen, "at most %d stuck sectors", EMU_MAX_STUCK);
+		return -1;
+	}
+	for (unsigned i = 0; i < c->faults.n_stuck; i++) {
+		uint32_t a = c->faults.stuck_sectors[i];
+		if (a % EMU_SECTOR || a >= c->flash_size) {
+			snprintf(err, errlen, "stuck sector 0x%X is not a 4 KiB sector address below "
+				 "the flash size 0x%X", a, c->flash_size);
+			return -1;
+		}
+	}
 	return 0;
+}
+
+static void log_layout(struct emu *e, int64_t now, const char *name)
+{
+	char buf[EMU_MAX_REGIONS * 80 + 8];
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (unsigned i = 0; i < e->nregions && used < sizeof buf; i++) {
+		const struct emu_region *r = &e->regions[i];
+		used += (size_t)snprintf(buf + used, sizeof buf - used,
+					 "%s{\"name\":\"%s\",\"offset\":%u,\"size\":%u,\"data\":%u}",
+					 i ? "," : "", r->name, r->offset, r->size, r->data);
+	}
+	uint32_t erased = 0;
+	for (uint32_t a = 0; a < e->flash.size; a += EMU_SECTOR) {
+		const uint8_t *p = e->flash.mem + a;
+		uint32_t k = 0;
+		while (k < EMU_SECTOR && p[k] == 0xFF)
+			k++;
+		erased += k == EMU_SECTOR;
+	}
+	emu_logf(&e->log, now, "layout", "\"name\":\"%s\",\"erased_sectors\":%u,\"sectors\":%u,"
+		 "\"regions\":[%s]", name, erased, e->flash.size / EMU_SECTOR, buf);
 }
 
 struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
@@ -173,8 +200,10 @@ struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
 		if (load_image(e, c->flash_image, err, errlen) < 0)
 			goto fail;
 	} else {
-		stock_pattern(e);
+		e->nregions = emu_layout_fill(e->flash.mem, e->flash.size, c->layout, c->faults.seed,
+					      c->mac, e->regions, EMU_MAX_REGIONS);
 	}
+	emu_flash_set_stuck(&e->flash, c->faults.stuck_sectors, c->faults.n_stuck);
 	emu_regs_init(&e->regs, c);
 	seed_faults(e);
 	e->flavour = c->stub_flavour == EMU_STUB_LEGACY ? EMU_STUB_LEGACY : EMU_STUB_NEW;
@@ -182,11 +211,15 @@ struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
 	e->en = e->gpio0 = 1;       /* lines idle: EN and GPIO0 pulled high */
 	e->timer_armed_at = -1;
 	emu_logf(&e->log, e->t0, "config", "\"chip\":\"%s\",\"flash_size\":%u,\"jedec\":%u,"
-		 "\"crystal\":%u,\"stub\":\"%s\",\"wiring\":\"%s\",\"seed\":%llu",
+		 "\"crystal\":%u,\"stub\":\"%s\",\"wiring\":\"%s\",\"seed\":%llu,\"timing\":\"%s\","
+		 "\"layout\":\"%s\"",
 		 c->chip == EMU_ESP8285 ? "esp8285" : "esp8266ex", c->flash_size, e->regs.jedec,
 		 c->crystal_mhz, c->stub_flavour == EMU_STUB_LEGACY ? "legacy" :
 		 c->stub_flavour == EMU_STUB_AUTO ? "auto" : "new",
-		 c->wiring == EMU_WIRING_NONE ? "none" : "auto", (unsigned long long)c->faults.seed);
+		 c->wiring == EMU_WIRING_NONE ? "none" : "auto", (unsigned long long)c->faults.seed,
+		 c->fast_flash ? "fast" : "real", c->flash_image ? "image" : emu_layout_name(c->layout));
+	log_layout(e, e->t0, c->flash_image ? "image" : emu_layout_name(c->layout));
+	log_stuck(e, e->t0);
 	emu_chip_power_on(e, e->t0, c->boot_download_at_start, "power");
 	return e;
 fail:
@@ -429,11 +462,13 @@ void emu_set_faults(struct emu *e, const struct emu_faults *f)
 	e->cfg.faults = *f;
 	e->unplug_base = e->bytes_total;
 	seed_faults(e);
+	emu_flash_set_stuck(&e->flash, f->stuck_sectors, f->n_stuck);
 	emu_logf(&e->log, emu_now(), "faults", "\"seed\":%llu,\"never_boot\":%d,\"drop_ppm\":%u,"
 		 "\"flip_ppm\":%u,\"rx_drop_ppm\":%u,\"rx_flip_ppm\":%u,\"brownout_reads\":%u,"
 		 "\"lie_writes\":%u,\"unplug_after\":%llu", (unsigned long long)f->seed, f->never_boot,
 		 f->drop_ppm, f->flip_ppm, f->rx_drop_ppm, f->rx_flip_ppm, f->brownout_reads,
 		 f->lie_writes, (unsigned long long)f->unplug_after);
+	log_stuck(e, emu_now());
 	wake(e);
 	pthread_mutex_unlock(&e->lock);
 }
@@ -500,6 +535,14 @@ int emu_in_download_mode(struct emu *e)
 uint32_t emu_flash_size(struct emu *e)
 {
 	return e->cfg.flash_size;   /* immutable after emu_new */
+}
+
+unsigned emu_layout_regions(struct emu *e, struct emu_region *out, unsigned cap)
+{
+	/* immutable after emu_new */
+	for (unsigned i = 0; i < e->nregions && i < cap; i++)
+		out[i] = e->regions[i];
+	return e->nregions;
 }
 
 int emu_is_unplugged(struct emu *e)

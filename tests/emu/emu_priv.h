@@ -91,6 +91,7 @@ struct emu_wsess {
 	uint32_t offset, size, blocks, bsize;
 	uint32_t written;           /* uncompressed bytes programmed (stub) */
 	uint32_t erased_to;         /* stub: sectors below this address are erased */
+	int64_t erase_ns;           /* stub: erase time within the current data block */
 	uint32_t next_seq;
 	uint64_t in_total;          /* compressed bytes received */
 	z_stream z;
@@ -172,6 +173,9 @@ struct emu {
 	struct emu_wsess w;
 	struct emu_rsess rd;
 	uint8_t pending_err;        /* new stub: deferred error for the next command */
+
+	struct emu_region regions[EMU_MAX_REGIONS];  /* the initial layout's areas */
+	unsigned nregions;
 };
 
 /* time */
@@ -197,7 +201,21 @@ void emu_set_after(struct emu *e, enum emu_after what, int64_t not_before);
 void emu_log_cmd(struct emu *e, int64_t now, uint8_t op, uint8_t s0, uint8_t s1, int replied,
 		 const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 int64_t emu_program(struct emu *e, int64_t now, uint32_t addr, const uint8_t *data, uint32_t len);
+/* Erase accounting for the log: take a mark, erase, then log one "erase"
+ * event for the range [off, off + len) with the sector/block/chip erases
+ * done since the mark, the busy time, and the stuck sectors it met (each
+ * also as a "fault" event). */
+struct emu_erase_mark {
+	uint64_t sectors, blocks, chips;
+};
+void emu_erase_mark(const struct emu *e, struct emu_erase_mark *m);
+void emu_log_erase(struct emu *e, int64_t now, uint8_t op, uint64_t off, uint64_t len,
+		   const struct emu_erase_mark *m, int64_t busy);
 uint8_t emu_data_checksum(const uint8_t *p, size_t n);
+
+/* emu_layout.c: fills mem (size bytes, already 0xFF) and describes it */
+unsigned emu_layout_fill(uint8_t *mem, uint32_t size, enum emu_layout l, uint64_t seed,
+			 const uint8_t mac[6], struct emu_region *regions, unsigned cap);
 
 /* emu_rom.c / emu_stub*.c */
 void emu_rom_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n);

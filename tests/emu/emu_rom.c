@@ -71,15 +71,19 @@ static void rom_flash_begin(struct emu *e, int64_t now, const uint8_t *d, size_t
 	e->w.bsize = bsize;
 	if (esize != 0) {
 		/* (0, 0) only attaches the flash; anything else erases up front */
+		struct emu_erase_mark m;
+		emu_erase_mark(e, &m);
 		sectors = rom_erase_sectors(esize, off);
 		uint32_t first = off & ~(EMU_SECTOR - 1);
 		t = emu_flash_erase_region(&e->flash, first, sectors * EMU_SECTOR);
+		emu_log_erase(e, now, EMU_OP_FLASH_BEGIN, first, (uint64_t)sectors * EMU_SECTOR, &m, t);
 	}
 	rom_ok(e, now, now + t, EMU_OP_FLASH_BEGIN);
 	emu_log_cmd(e, now, EMU_OP_FLASH_BEGIN, 0, 0, 1,
 		    "\"erase_size\":%u,\"blocks\":%u,\"block_size\":%u,\"offset\":%u,"
-		    "\"erased_from\":%u,\"erased_sectors\":%u,\"busy_ms\":%.1f",
-		    esize, blocks, bsize, off, off & ~(EMU_SECTOR - 1), sectors, (double)t / 1e6);
+		    "\"erased_from\":%u,\"erased_sectors\":%u,\"erase_offset\":%u,\"erase_size\":%llu,"
+		    "\"busy_ms\":%.3f", esize, blocks, bsize, off, off & ~(EMU_SECTOR - 1), sectors,
+		    off & ~(EMU_SECTOR - 1), (unsigned long long)sectors * EMU_SECTOR, (double)t / 1e6);
 }
 
 /* MEM_DATA and FLASH_DATA share the 16-byte sub-header and checksum rules. */

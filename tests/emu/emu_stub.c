@@ -82,9 +82,13 @@ static void stub_erase_region(struct emu *e, int64_t now, const uint8_t *d)
 		code = legacy(e) ? 0x32 : EMU_ST_BAD_DATA_LEN;
 	else if (size % EMU_SECTOR)
 		code = legacy(e) ? 0x33 : EMU_ST_BAD_DATA_LEN;
+	struct emu_erase_mark m;
+	emu_erase_mark(e, &m);
 	int64_t t = code ? 0 : emu_flash_erase_region(&e->flash, off, size);
+	if (!code)
+		emu_log_erase(e, now, EMU_OP_ERASE_REGION, off, size, &m, t);
 	reply(e, now, now + t, EMU_OP_ERASE_REGION, 0, NULL, 0, code);
-	emu_log_cmd(e, now, EMU_OP_ERASE_REGION, code, 0, 1, "\"offset\":%u,\"size\":%u,\"busy_ms\":%.1f",
+	emu_log_cmd(e, now, EMU_OP_ERASE_REGION, code, 0, 1, "\"offset\":%u,\"size\":%u,\"busy_ms\":%.3f",
 		    off, size, (double)t / 1e6);
 }
 
@@ -99,7 +103,7 @@ static void stub_md5(struct emu *e, int64_t now, const uint8_t *d)
 		snprintf(hex + 2 * i, 3, "%02x", md5[i]);
 	reply(e, now, now + t, EMU_OP_SPI_FLASH_MD5, 0, md5, 16, EMU_ST_OK);
 	emu_log_cmd(e, now, EMU_OP_SPI_FLASH_MD5, 0, 0, 1,
-		    "\"offset\":%u,\"size\":%u,\"md5\":\"%s\",\"busy_ms\":%.1f", addr, size, hex,
+		    "\"offset\":%u,\"size\":%u,\"md5\":\"%s\",\"busy_ms\":%.3f", addr, size, hex,
 		    (double)t / 1e6);
 }
 
@@ -268,10 +272,13 @@ void emu_stub_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n)
 		stub_change_baud(e, now, d);
 		return;
 	case EMU_OP_ERASE_FLASH: {
+		struct emu_erase_mark m;
+		emu_erase_mark(e, &m);
 		int64_t t = emu_flash_erase_chip(&e->flash);
+		emu_log_erase(e, now, op, 0, e->flash.size, &m, t);
 		reply(e, now, now + t, op, 0, NULL, 0, EMU_ST_OK);
-		emu_log_cmd(e, now, op, 0, 0, 1, "\"size\":%u,\"busy_ms\":%.1f", e->flash.size,
-			    (double)t / 1e6);
+		emu_log_cmd(e, now, op, 0, 0, 1, "\"offset\":0,\"size\":%u,\"busy_ms\":%.3f",
+			    e->flash.size, (double)t / 1e6);
 		return;
 	}
 	case EMU_OP_ERASE_REGION:
@@ -291,10 +298,19 @@ void emu_stub_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n)
 	case EMU_OP_FLASH_BEGIN:
 	case EMU_OP_FLASH_DEFL_BEGIN: {
 		uint8_t code = emu_stub_write_begin(e, op == EMU_OP_FLASH_DEFL_BEGIN, d, size);
+		uint64_t eoff = 0, eend = 0;
+		if (code == EMU_ST_OK && e->w.size) {
+			/* what the write will erase as it goes: the sectors it covers */
+			eoff = e->w.offset & ~(uint64_t)(EMU_SECTOR - 1);
+			eend = ((uint64_t)e->w.offset + e->w.size + EMU_SECTOR - 1) &
+			       ~(uint64_t)(EMU_SECTOR - 1);
+		}
 		reply(e, now, now, op, 0, NULL, 0, code);
 		emu_log_cmd(e, now, op, code, 0, 1, "\"size\":%u,\"blocks\":%u,\"block_size\":%u,"
-			    "\"offset\":%u", size >= 4 ? emu_le32(d) : 0, size >= 8 ? emu_le32(d + 4) : 0,
-			    size >= 12 ? emu_le32(d + 8) : 0, size >= 16 ? emu_le32(d + 12) : 0);
+			    "\"offset\":%u,\"erase_offset\":%llu,\"erase_size\":%llu",
+			    size >= 4 ? emu_le32(d) : 0, size >= 8 ? emu_le32(d + 4) : 0,
+			    size >= 12 ? emu_le32(d + 8) : 0, size >= 16 ? emu_le32(d + 12) : 0,
+			    (unsigned long long)eoff, (unsigned long long)(eend - eoff));
 		return;
 	}
 	case EMU_OP_FLASH_DATA:

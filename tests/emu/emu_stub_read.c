@@ -19,8 +19,8 @@ static void finish(struct emu *e, int64_t now, const char *how)
 	md5_digest(&e->rd.md5, MD5_DIGEST_SIZE, md5);
 	emu_send_raw_frame(e, now, md5, sizeof md5);
 	e->rd.active = 0;
-	emu_logf(&e->log, now, "read_flash_end", "\"how\":\"%s\",\"offset\":%u,\"sent\":%u,\"acked\":%u",
-		 how, e->rd.offset, e->rd.sent, e->rd.acked);
+	emu_logf(&e->log, now, "read_flash_end", "\"how\":\"%s\",\"offset\":%u,\"size\":%u,"
+		 "\"sent\":%u,\"acked\":%u", how, e->rd.offset, e->rd.length, e->rd.sent, e->rd.acked);
 }
 
 void emu_stub_read_start(struct emu *e, int64_t now, const uint8_t *d, size_t n)
@@ -31,8 +31,8 @@ void emu_stub_read_start(struct emu *e, int64_t now, const uint8_t *d, size_t n)
 
 	emu_reply(e, now, now, EMU_OP_READ_FLASH, 0, NULL, 0, EMU_ST_OK, 0, 0);
 	emu_log_cmd(e, now, EMU_OP_READ_FLASH, 0, 0, 1,
-		    "\"offset\":%u,\"length\":%u,\"packet_size\":%u,\"max_in_flight\":%u", off, len,
-		    psize, maxinf);
+		    "\"offset\":%u,\"length\":%u,\"size\":%u,\"packet_size\":%u,\"max_in_flight\":%u",
+		    off, len, len, psize, maxinf);
 	if (psize == 0 || psize > 4096) {
 		/* legacy returns silently after the OK; new reports 0xC0 next time */
 		if (e->flavour != EMU_STUB_LEGACY)

@@ -71,6 +71,7 @@ static int64_t erase_ahead(struct emu *e, uint64_t upto)
 		}
 	}
 	e->w.erased_to = (uint32_t)a;
+	e->w.erase_ns += t;
 	return t;
 }
 
@@ -168,7 +169,10 @@ void emu_stub_write_data(struct emu *e, int64_t now, uint8_t op, const uint8_t *
 
 	uint8_t err = 0;
 	int64_t t = 0;
-	uint32_t before = e->w.written;
+	uint32_t before = e->w.written, erased_before = e->w.erased_to;
+	struct emu_erase_mark m;
+	emu_erase_mark(e, &m);
+	e->w.erase_ns = 0;
 	e->w.in_total += dlen;
 	if (legacy(e) && e->w.sticky) {
 		/* after an error the legacy stub stops writing */
@@ -189,11 +193,13 @@ void emu_stub_write_data(struct emu *e, int64_t now, uint8_t op, const uint8_t *
 		else
 			e->pending_err = err;
 	}
+	if (e->w.erased_to > erased_before)
+		emu_log_erase(e, now, op, erased_before, e->w.erased_to - erased_before, &m, e->w.erase_ns);
 	e->w.next_seq = seq + 1;
 	if (now + t > e->busy_until)
 		e->busy_until = now + t;
 	emu_log_cmd(e, now, op, ack, 0, 1, "\"seq\":%u,\"data_len\":%u,\"addr\":%u,\"wrote\":%u,"
-		    "\"busy_ms\":%.1f,\"write_error\":\"%02x\"", seq, dlen, e->w.offset + before,
+		    "\"busy_ms\":%.3f,\"write_error\":\"%02x\"", seq, dlen, e->w.offset + before,
 		    e->w.written - before, (double)t / 1e6, err);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The esp8266-emu program end to end: --help, usage errors, --pty with a
- * control FIFO (power-cycle, quit) and --save-flash, --tcp with SIGTERM
+ * control FIFO (power-cycle, quit) and --save-flash, --layout stock with
+ * --seed/--mac/--stuck-sector, --tcp with SIGTERM
  * (TCP_NODELAY on accepted sockets, ROM at 115200, default flavour auto). */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +18,8 @@
 #include "test_emu_util.h"
 
 static const char *prog;
+
+static int file_count(const char *path, const char *needle);
 
 /* Starts prog with args; returns pid, its stdout's first line in line. */
 static pid_t spawn(char *const argv[], char *line, size_t cap, int quiet)
@@ -81,6 +84,68 @@ static void test_usage(struct th *t)
 	TH_CHECK(t, wait_exit(pid, 5000) == 0 && strstr(line, "Usage: esp8266-emu"), "--help: %s", line);
 	pid = spawn(bad, line, sizeof line, 1);
 	TH_CHECK(t, wait_exit(pid, 5000) == 2, "bad --chip accepted");
+	char *badl[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--layout",
+			 (char *)"stockish", NULL };
+	pid = spawn(badl, line, sizeof line, 1);
+	TH_CHECK(t, wait_exit(pid, 5000) == 2, "bad --layout accepted");
+	char *both[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--layout",
+			 (char *)"stock", (char *)"--flash-image", (char *)"/dev/null", NULL };
+	pid = spawn(both, line, sizeof line, 1);
+	TH_CHECK(t, wait_exit(pid, 5000) == 2, "--layout with --flash-image accepted");
+	char *odd[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--stuck-sector",
+			(char *)"0xFB800", NULL };
+	pid = spawn(odd, line, sizeof line, 1);
+	TH_CHECK(t, wait_exit(pid, 5000) == 1, "unaligned --stuck-sector accepted");
+	char *far[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--stuck-sector",
+			(char *)"0x100000", NULL };
+	pid = spawn(far, line, sizeof line, 1);
+	TH_CHECK(t, wait_exit(pid, 5000) == 1, "--stuck-sector beyond 1 MB accepted");
+}
+
+/* --layout stock --seed --mac: the same flash as the library makes from that
+ * config; --stuck-sector reaches the device (its log). */
+static void test_layout(struct th *t, const char *dir)
+{
+	char link[PATH_MAX], save[PATH_MAX], logp[PATH_MAX], line[256];
+	char *argv[] = { (char *)"esp8266-emu", (char *)"--pty", link, (char *)"--layout",
+			 (char *)"stock", (char *)"--seed", (char *)"9", (char *)"--mac",
+			 (char *)"60:01:94:a0:00:09", (char *)"--flash-size", (char *)"2MB",
+			 (char *)"--stuck-sector", (char *)"0x1FB000", (char *)"--save-flash", save,
+			 (char *)"--log", logp, NULL };
+	struct emu_config c;
+	static const uint8_t mac[6] = { 0x60, 0x01, 0x94, 0xA0, 0x00, 0x09 };
+	char err[256];
+
+	snprintf(link, sizeof link, "%s/ttyEMU1", dir);
+	snprintf(save, sizeof save, "%s/stock.bin", dir);
+	snprintf(logp, sizeof logp, "%s/stock.jsonl", dir);
+	pid_t pid = spawn(argv, line, sizeof line, 0);
+	TH_CHECK(t, strncmp(line, "/dev/pts/", 9) == 0, "line 1 '%s'", line);
+	kill(pid, SIGTERM);
+	TH_CHECK(t, wait_exit(pid, 5000) == 0, "SIGTERM exit");
+
+	emu_config_defaults(&c);
+	c.layout = EMU_LAYOUT_STOCK;
+	c.faults.seed = 9;
+	c.flash_size = 2u << 20;
+	memcpy(c.mac, mac, 6);
+	struct emu *e = emu_new(&c, err, sizeof err);
+	uint8_t *want = malloc(c.flash_size), *got = malloc(c.flash_size);
+	int fd = open(save, O_RDONLY);
+	TH_CHECK(t, e && fd >= 0 && emu_get_flash(e, want, c.flash_size) == 0 &&
+		 read(fd, got, c.flash_size) == (ssize_t)c.flash_size &&
+		 memcmp(want, got, c.flash_size) == 0 && got[0] == 0xE9 && got[0x1000] == 0xEA,
+		 "--layout stock flash differs from the library's");
+	if (fd >= 0)
+		close(fd);
+	TH_CHECK(t, file_count(logp, "\"layout\":\"stock\"") == 1 &&
+		 file_count(logp, "\"ev\":\"stuck_sectors\",\"sectors\":[2076672]") == 1,
+		 "log: layout or stuck sector missing");
+	emu_free(e);
+	free(want);
+	free(got);
+	unlink(save);
+	unlink(logp);
 }
 
 static void test_pty(struct th *t, const char *dir)
@@ -211,6 +276,7 @@ int main(int argc, char **argv)
 	t.slave = -1;
 	test_usage(&t);
 	test_pty(&t, dir);
+	test_layout(&t, dir);
 	test_tcp(&t, dir);
 	rmdir(dir);
 	return th_finish(&t, "program");

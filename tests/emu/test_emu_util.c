@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <nettle/md5.h>
+
 #include "emu_termios2.h"
 
 double th_now(void)
@@ -451,4 +453,112 @@ int th_log_count(struct th *t, const char *needle)
 			n++;
 	fclose(f);
 	return n;
+}
+
+int th_log_line(struct th *t, const char *needle, int nth, char *buf, size_t cap)
+{
+	FILE *f = fopen(t->log_path, "r");
+	char line[4096];
+	int n = 0, found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f)) {
+		if (!strstr(line, needle))
+			continue;
+		if (nth < 0 || n == nth) {
+			snprintf(buf, cap, "%s", line);
+			found = 0;
+			if (nth >= 0)
+				break;
+		}
+		n++;
+	}
+	fclose(f);
+	return found;
+}
+
+static const char *json_val(const char *line, const char *key)
+{
+	char pat[80];
+
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	const char *p = strstr(line, pat);
+	return p ? p + strlen(pat) : NULL;
+}
+
+int th_json_num(const char *line, const char *key, double *v)
+{
+	const char *p = json_val(line, key);
+	char *end;
+
+	if (!p)
+		return -1;
+	*v = strtod(p, &end);
+	return end == p ? -1 : 0;
+}
+
+int th_json_str(const char *line, const char *key, char *buf, size_t cap)
+{
+	const char *p = json_val(line, key);
+
+	if (!p || *p != '"')
+		return -1;
+	const char *q = strchr(p + 1, '"');
+	if (!q || (size_t)(q - p - 1) >= cap)
+		return -1;
+	memcpy(buf, p + 1, (size_t)(q - p - 1));
+	buf[q - p - 1] = 0;
+	return 0;
+}
+
+int th_open_stub(struct th *t, struct emu_config *c, uint32_t entry, const char *name)
+{
+	if (th_open(t, c, 921600, name) < 0 || th_sync(t, NULL) != 8)
+		return -1;
+	return th_load_stub(t, entry);
+}
+
+int th_flash_md5(struct th *t, uint32_t off, uint32_t len, uint8_t out[16], int timeout_ms)
+{
+	uint8_t d[16] = { 0 };
+	struct th_resp r;
+
+	th_put32(d, off);
+	th_put32(d + 4, len);
+	if (th_cmd(t, 0x13, d, 16, 0, &r, timeout_ms) < 0 || r.st[0] != 0 || r.dlen != 16)
+		return -1;
+	memcpy(out, r.data, 16);
+	return 0;
+}
+
+int th_read_flash(struct th *t, uint32_t off, uint32_t len, uint8_t *out)
+{
+	uint8_t d[16], pkt[8192], digest[16], mine[16];
+	struct th_resp r;
+	struct md5_ctx m;
+	uint32_t got = 0;
+
+	th_put32(d, off);
+	th_put32(d + 4, len);
+	th_put32(d + 8, 4096);
+	th_put32(d + 12, 1);
+	if (th_cmd(t, 0xD2, d, 16, 0, &r, 1000) < 0 || r.st[0] != 0)
+		return -1;
+	while (got < len) {
+		long n = th_read_frame(t, pkt, sizeof pkt, 1000);
+		if (n <= 0 || got + (uint32_t)n > len)
+			return -1;
+		memcpy(out + got, pkt, (size_t)n);
+		got += (uint32_t)n;
+		uint8_t ack[4];
+		th_put32(ack, got);
+		th_send_frame(t, ack, 4);
+	}
+	if (th_read_frame(t, digest, sizeof digest, 1000) != 16)
+		return -1;
+	md5_init(&m);
+	md5_update(&m, len, out);
+	md5_digest(&m, MD5_DIGEST_SIZE, mine);
+	return memcmp(digest, mine, 16) == 0 ? 0 : -2;
 }

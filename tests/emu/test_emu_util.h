@@ -86,3 +86,17 @@ int th_load_stub(struct th *t, uint32_t entry);
 int th_reset_and_sync(struct th *t);
 /* Counts lines of the device log containing needle. */
 int th_log_count(struct th *t, const char *needle);
+/* Copies the nth (0 = first, -1 = last) device-log line containing needle
+ * into buf; 0, or -1 if there is none. */
+int th_log_line(struct th *t, const char *needle, int nth, char *buf, size_t cap);
+/* The number after "key": in a JSON line; 0, or -1 if absent. */
+int th_json_num(const char *line, const char *key, double *v);
+/* The string after "key":" in a JSON line, up to the closing quote. */
+int th_json_str(const char *line, const char *key, char *buf, size_t cap);
+/* ROM sync, then a dummy stub upload (entry picks the flavour); 0 or -1. */
+int th_open_stub(struct th *t, struct emu_config *c, uint32_t entry, const char *name);
+/* SPI_FLASH_MD5 of [off, off + len) in the stub; 0 or -1. */
+int th_flash_md5(struct th *t, uint32_t off, uint32_t len, uint8_t out[16], int timeout_ms);
+/* READ_FLASH of [off, off + len) (4 KiB packets, one in flight); 0, -1 on a
+ * protocol failure, -2 if the digest frame disagrees with the data. */
+int th_read_flash(struct th *t, uint32_t off, uint32_t len, uint8_t *out);

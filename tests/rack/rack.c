@@ -239,16 +239,25 @@ int rack_plug(struct rack *r, unsigned n)
 	}
 	s->port = p;
 	s->plugs++;
-	char mac[18], id_path[64];
+	char mac[18], id_path[64], flash[48], stuck[EMU_MAX_STUCK * 10 + 32] = "";
 	rack_sysfs_id_path(n, id_path, sizeof id_path);
+	snprintf(flash, sizeof flash, "%s", s->flash ? "flash as unplugged" :
+		 s->unit.image ? "flash from image" : "flash layout ");
+	if (!s->flash && !s->unit.image)
+		snprintf(flash + strlen(flash), sizeof flash - strlen(flash), "%s",
+			 emu_layout_name(c.layout));
+	for (unsigned i = 0; i < c.faults.n_stuck; i++)
+		snprintf(stuck + strlen(stuck), sizeof stuck - strlen(stuck), "%s0x%X",
+			 i ? "," : ", stuck sectors ", c.faults.stuck_sectors[i]);
 	rack_logf(r,
 		  "slot %u: plug %s (%s %s:%s, serial %s, ID_PATH %s) unit MAC %s %s %uKB "
-		  "wiring %s%s%s, log %s (its t=0 at %.4f)",
+		  "wiring %s, %s, timing %s%s%s%s, log %s (its t=0 at %.4f)",
 		  n, p->devnode, s->kind->name, s->kind->vid, s->kind->pid,
 		  s->serial[0] ? s->serial : "(none)", id_path, rack_mac_str(c.mac, mac),
-		  chip_name(c.chip), c.flash_size / 1024, p->wired ? "auto" : "none",
+		  chip_name(c.chip), c.flash_size / 1024, p->wired ? "auto" : "none", flash,
+		  c.fast_flash ? "fast" : "real",
 		  c.faults.never_boot ? ", never boots the loader" : "",
-		  c.faults.unplug_after ? ", hangs up after unplug_after bytes" : "",
+		  c.faults.unplug_after ? ", hangs up after unplug_after bytes" : "", stuck,
 		  strrchr(log_path, '/') + 1, emu_t0);
 	rack_port_note(p, "plug (unit MAC %s)", mac);
 	if (!p->wired && s->unit.button_s >= 0)

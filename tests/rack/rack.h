@@ -44,7 +44,8 @@ struct rack_kind {
 /* The unit (the Sonoff) clipped onto a slot's adapter. */
 struct rack_unit {
 	struct emu_config emu; /* log_path and flash_image are set at each plug */
-	char *image;           /* flash preload file, NULL: stock-like pattern */
+	char *image;           /* flash preload file, NULL: emu.layout */
+	int layout_given;      /* layout= was set (refused together with image=) */
 	double button_s;       /* wiring none: the operator presses after this; <0 never */
 	int mac_given;
 };

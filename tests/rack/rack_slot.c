@@ -28,10 +28,10 @@ static const struct rack_kind s_kinds[] = {
 
 #define SLOT_KEYS                                                                      \
 	"kind, serial, mac, chip, flash, manuf, crystal, stub, wiring, boot, timing, " \
-	"banner, image, button, seed, faults"
+	"banner, image, layout, button, seed, faults"
 #define FAULT_KEYS                                                           \
 	"never_boot, drop_ppm=N, flip_ppm=N, rx_drop_ppm=N, rx_flip_ppm=N, " \
-	"brownout_reads=N, lie_writes=N, unplug_after=BYTES"
+	"brownout_reads=N, lie_writes=N, unplug_after=BYTES, stuck_sector=ADDR"
 
 const struct rack_kind *rack_kind_find(const char *name)
 {
@@ -147,6 +147,19 @@ static int apply_fault(struct emu_faults *f, const char *item, char *err, size_t
 				    eq + 1);
 		return 0;
 	}
+	if (eq && klen == 12 && !strncmp(item, "stuck_sector", 12)) {
+		uint64_t a;
+		if (parse_u64(eq + 1, &a) < 0 || a % 4096 || a >= 16u * 1024 * 1024)
+			return fail(err, errlen,
+				    "faults: stuck_sector wants a 4 KiB sector address (e.g. 0xFB000), "
+				    "not '%s'",
+				    eq + 1);
+		if (f->n_stuck == EMU_MAX_STUCK)
+			return fail(err, errlen, "faults: at most %d stuck_sector entries",
+				    EMU_MAX_STUCK);
+		f->stuck_sectors[f->n_stuck++] = (uint32_t)a;
+		return 0;
+	}
 	for (size_t i = 0; eq && i < sizeof counters / sizeof counters[0]; i++) {
 		if (strlen(counters[i].name) != klen || strncmp(item, counters[i].name, klen))
 			continue;
@@ -247,6 +260,10 @@ static int apply_key(struct rack_slot *s, const char *key, const char *val, char
 		s->unit.image = strdup(val);
 		if (!s->unit.image)
 			return fail(err, errlen, "out of memory");
+	} else if (!strcmp(key, "layout")) {
+		if (emu_layout_parse(val, &c->layout) < 0)
+			return fail(err, errlen, "layout wants simple, stock or blank, not '%s'", val);
+		s->unit.layout_given = 1;
 	} else if (!strcmp(key, "button")) {
 		char *end;
 		double v = strtod(val, &end);
@@ -323,6 +340,19 @@ int rack_slot_parse(const char *spec, struct rack_slot *slots, char *err, size_t
 		rack_slot_free(&tmp);
 		return fail(err, errlen,
 			    "an ESP8285 has 1MB or 2MB of flash in the package, not more");
+	}
+	if (tmp.unit.image && tmp.unit.layout_given) {
+		rack_slot_free(&tmp);
+		return fail(err, errlen,
+			    "image and layout exclude each other (the image is the whole flash)");
+	}
+	for (unsigned i = 0; i < tmp.unit.emu.faults.n_stuck; i++) {
+		if (tmp.unit.emu.faults.stuck_sectors[i] >= tmp.unit.emu.flash_size) {
+			uint32_t a = tmp.unit.emu.faults.stuck_sectors[i];
+			rack_slot_free(&tmp);
+			return fail(err, errlen, "faults: stuck_sector=0x%X is beyond the %u KB flash",
+				    a, tmp.unit.emu.flash_size / 1024);
+		}
 	}
 	*s = tmp;
 	return 0;

@@ -14,7 +14,8 @@ expect_msg() {   # ERE on stderr
 
 run --help
 expect_rc 0
-for w in 'kind=cp2102\|ch340\|ft232r\|noreset' 'unplug_after=BYTES' 'TIME plug\|unplug\|swap\|power-cycle SLOT' \
+for w in 'kind=cp2102\|ch340\|ft232r\|noreset' 'unplug_after=BYTES' 'stuck_sector=ADDR' \
+	'layout=simple\|stock\|blank' 'TIME plug\|unplug\|swap\|power-cycle SLOT' \
 	'ID_PATH' 'slotN.lines' 'VRACK_READY_FD' 'Exit status'; do
 	grep -q -- "$w" "$T/out" || fail "--help does not mention '$w'"
 done
@@ -30,6 +31,22 @@ expect_msg "unknown key 'flsh'"
 run --slot '0 flash=3MB' -- true
 expect_rc 125
 expect_msg "flash wants a power of two"
+
+run --slot '0 layout=stockish' -- true
+expect_rc 125
+expect_msg "layout wants simple, stock or blank, not 'stockish'"
+
+run --slot "0 layout=stock image=$T/none.bin" -- true
+expect_rc 125
+expect_msg "image and layout exclude each other"
+
+run --slot '0 faults=stuck_sector=0xFB800' -- true
+expect_rc 125
+expect_msg "faults: stuck_sector wants a 4 KiB sector address \(e.g. 0xFB000\), not '0xFB800'"
+
+run --slot '0 flash=512KB faults=stuck_sector=0xFB000' -- true
+expect_rc 125
+expect_msg "faults: stuck_sector=0xFB000 is beyond the 512 KB flash"
 
 printf '0 kind=ch340\n# comment\n1 kind=ft232r faults=never_boot,unplug_after=lots\n' >"$T/slots"
 run --slots "$T/slots" -- true

@@ -8,7 +8,7 @@
 #   backup, write: the unit hangs up after a byte count (fault unplug_after),
 #                  which lands inside READ_FLASH / the compressed write data;
 #   erase:         the timeline unplugs the adapter 4 s in, while a 4 MB chip
-#                  erase (about 6.4 s in the emulator) is running.
+#                  erase (16 s in the emulator: 4 s per MiB) is running.
 CASE=unplug_${4:-}
 . "$(dirname "$0")/rack_lib.sh"
 
