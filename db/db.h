@@ -2,6 +2,8 @@
 /* espstation database: stations, adapters, devices, images, jobs with their
  * stages and written ranges, backups, restores, and an append-only event
  * journal, in one SQLite file (WAL).  Only SQLite; no printing, no globals.
+ * Schema v2: every backup has a provenance (original, ours, blank,
+ * imported) and restore chooses by it (db_backup_restore_choice).
  *
  * Process model (design.md §2): every worker process opens its own
  * connection and writes its own job's rows; the supervisor and the audit
@@ -24,7 +26,8 @@
  *   -ENOENT    no such row (job, device, backup; or a referenced id is unknown)
  *   -EALREADY  the job is already closed (a closed job is history)
  *   -EPERM     refused by an append-only trigger, or another unit's backup
- *              without force
+ *              without force, or an "original" backup of a unit already
+ *              erased or written
  *   -EBUSY     the database stayed locked for the whole busy timeout
  *   -ENOSPC    disk full; -EIO (or the system errno) for other I/O errors
  *   -EBADMSG   not an espstation database, or a corrupt file
@@ -48,11 +51,15 @@
 #define DB_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Schema version this build writes; see the version log in db_schema.c. */
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 /* Longest stored path (bytes, without the NUL). */
 #define DB_PATH_MAX 4095
 /* Canonical MAC: "aa:bb:cc:dd:ee:ff" plus NUL. */
 #define DB_MAC_LEN 18
+/* A backup's sector map covers sectors of this size ... */
+#define DB_SECTOR_SIZE 4096
+/* ... in at most this many hex digits (flash up to 64 MiB). */
+#define DB_SECTOR_MAP_MAX 4096
 
 struct db;
 
@@ -210,7 +217,9 @@ int db_job_set_device(struct db *db, int64_t job_id, int64_t device_id) DB_MUST_
 /* Marks the start of a stage: the job row's stage column names the stage
  * being worked on (so a killed job shows where it stopped) and
  * "stage.begin" is journalled.  stage: lower-case [a-z0-9_], 1..32 chars
- * ("detect", "backup", "erase", "write", "verify", "reset"). */
+ * ("detect", "backup", "erase", "write", "verify", "reset").  Beginning
+ * "erase" or "write" marks the job's unit as touched for good (see
+ * db_device_touched): begin them only when the chip is about to change. */
 int db_job_stage_begin(struct db *db, int64_t job_id, const char *stage) DB_MUST_CHECK;
 
 /* Records a finished stage: one job_stages row, journalled "stage.end";
@@ -255,6 +264,19 @@ struct db_job_end {
 };
 int db_job_finish(struct db *db, int64_t job_id, const struct db_job_end *e) DB_MUST_CHECK;
 
+/* Records the clean-unit proof of an open job (schema v2, jobs.clean_proven):
+ * proven 1 = every written range matched its chip MD5 and every other
+ * sector's chip MD5 is that of erased flash (nothing of the last owner
+ * left); 0 = the proof ran and failed (the job then fails with the cause).
+ * Not calling it leaves the job's clean proof unknown.  json: the proof's
+ * details as a JSON object, or NULL.  Journals "clean.proven" (or
+ * "clean.failed") with json plus "clean_proven": 0|1.  Recorded once: the
+ * same value again is a no-op, another value -EPERM.  (A job that
+ * journalled only a "clean.proven" event through db_event() reads as
+ * proven too: db_job_get, db_audit_jobs.) */
+int db_job_set_clean_proven(struct db *db, int64_t job_id, int proven,
+			    const char *json) DB_MUST_CHECK;
+
 /* Start-up recovery: closes every still-open job of the station with e
  * (result usually "interrupted"; stage NULL keeps each job's own stage) and
  * journals "job.end" for each.  *ret_count (may be NULL) = jobs closed. */
@@ -282,17 +304,48 @@ struct db_job_row {
 	int err_code;
 	char err_name[64];
 	char err_msg[512];          /* truncated if longer */
+	int clean_proven;           /* -1 unknown (not recorded), 0 failed, 1 proven */
 };
 int db_job_get(struct db *db, int64_t job_id, struct db_job_row *ret) DB_MUST_CHECK;
 
 /* ---- db_backup.c: backups and restores --------------------------------- */
+
+/* Provenance of a backup (rows of backup_provenances):
+ *   "original"  taken before any espstation job began to erase or write
+ *               this unit (db_device_touched() was 0), and not blank: the
+ *               unit's own firmware, what restore writes back;
+ *   "ours"      taken after an espstation erase or write of this unit
+ *               began, or recognised as holding what the station wrote;
+ *   "blank"     the flash read all erased (0xFF);
+ *   "imported"  a file made elsewhere (espstation vault import), with the
+ *               operator and the file's original name; no chip proved it.
+ *
+ * Sector map (backups.sector_map): which 4 KiB sectors the backup read
+ * from the chip.  Lower-case hex of a bitmap of ceil(size / 4096 / 8)
+ * bytes, two digits per byte, first byte first; bit i (value 1 << i % 8)
+ * of byte i / 8 is sector i, i.e. flash offset i * 4096, so "01" is sector
+ * 0 alone and a 1 MiB map is 64 digits.  Bit set: the sector held data (or
+ * its content was not proven erased) and was read; bit clear: the chip's
+ * MD5 proved it erased and the file holds 0xFF there.  Bits past the last
+ * sector are 0.  NULL (or "") = not recorded: a dense read of every byte. */
 
 /* A backup file on disk.  Call only after the file is fsync'd and renamed
  * into place: the row is committed (on disk) when this returns 0, and only
  * then may the caller erase the chip.  (Inside db_tx_begin() it is durable
  * only at the outermost commit: do not erase before that.)  verified is computed here: the file's
  * MD5 equals the chip's own MD5 of the same range.  If job_id is set it must
- * be an open job whose device is device_id. */
+ * be an open job whose device is device_id.
+ *
+ * Checked here (-EINVAL unless said): provenance is one of the four above,
+ * or NULL/"" to let the database decide: "blank" when sector_map has no bit
+ * set, else "ours" when db_device_touched() says so, else "original" (pass
+ * "blank" yourself for a dense read that found only 0xFF).  "original" for
+ * a unit an espstation job already began to erase or write is refused
+ * (-EPERM, as the schema refuses it).  sector_map: size a multiple of 4096
+ * and exactly (size / 4096 + 7) / 8 * 2 hex digits (any case, stored
+ * lower-case), no padding bit set, and a map with no bit set only on a
+ * "blank" backup.  imported_by (1..64 bytes) and imported_from (1..1023)
+ * printable text: both given for "imported", neither otherwise. */
 struct db_backup {
 	int64_t device_id;
 	int64_t job_id;             /* 0 = taken outside a station job (CLI) */
@@ -302,6 +355,10 @@ struct db_backup {
 	const char *sha256;         /* of the file, 64 hex */
 	const char *md5;            /* of the file, 32 hex */
 	const char *chip_md5;       /* SPI_FLASH_MD5 reported by the chip; NULL if not asked */
+	const char *provenance;     /* see above; NULL = decided from history */
+	const char *sector_map;     /* see above; NULL = dense read / not recorded */
+	const char *imported_by;    /* operator who imported the file; NULL otherwise */
+	const char *imported_from;  /* the imported file's original name; NULL otherwise */
 };
 int db_backup_add(struct db *db, const struct db_backup *b, int64_t *ret_id) DB_MUST_CHECK;
 
@@ -316,10 +373,14 @@ struct db_backup_row {
 	int verified;
 	int64_t created_ms;
 	char created_utc[32];
+	char provenance[16];             /* "original", "ours", "blank", "imported" */
+	char sector_map[DB_SECTOR_MAP_MAX + 1];  /* "" = not recorded (dense read) */
+	char imported_by[65], imported_from[1024];  /* "" unless imported */
 };
 
-/* The newest backup of this MAC whose file MD5 matched the chip (the one a
- * restore writes back).  0, or -ENOENT if there is none. */
+/* The newest backup of this MAC whose file MD5 matched the chip, whatever
+ * its provenance.  Not what a restore writes: use db_backup_restore_choice.
+ * 0, or -ENOENT if there is none. */
 int db_backup_latest_verified(struct db *db, const char *mac,
 			      struct db_backup_row *ret) DB_MUST_CHECK;
 
@@ -334,6 +395,33 @@ int db_backup_lookup(struct db *db, const char *path, const char *sha256,
 typedef int db_backup_fn(void *user_data, const struct db_backup_row *row);
 int db_backups_for_mac(struct db *db, const char *mac, db_backup_fn *fn,
 		       void *user_data) DB_MUST_CHECK;
+
+/* *ret = 1 if any espstation job began to erase or write the unit with this
+ * MAC (a stage.begin of "erase" or "write", a job_stages row of those
+ * stages not skipped, or a job_writes row; whatever the outcome), else 0
+ * (also for a MAC never seen).  A backup taken now is then "ours" (or
+ * "blank"), never "original".  0, or -EINVAL for a malformed MAC. */
+int db_device_touched(struct db *db, const char *mac, int *ret) DB_MUST_CHECK;
+
+/* The backup a restore of this MAC writes when the operator names none:
+ * the newest verified "original" backup; else the newest "imported" one
+ * that no chip disproved (verified, or chip_md5 not recorded: an import is
+ * checked by its SHA-256, no chip was there to compare); never "ours" or
+ * "blank" (those only when the operator names the file).  Newest = recorded
+ * last.  On 0, *ret is that backup and why (if cap > 0) one line such as
+ * "backup 4 (original, verified, 2024-05-01T17:00:03.250Z): the newest
+ * verified original of 5c:cf:7f:00:00:01; 2 newer passed over: 1 ours,
+ * 1 blank" or "backup 9 (imported by alice from image1M.bin, 2024-...):
+ * 5c:..:01 has no verified original, this is its newest usable import".  -ENOENT when there is none, with why (and db_errmsg) saying
+ * what exists: "3 backups of 5c:cf:7f:00:00:01: 2 ours, 1 blank; none
+ * original or imported: restore needs --backup FILE to write one of those"
+ * ("... 1 original (1 not verified) ...; no verified original and no usable
+ * imported one: ..." when there are some; "no backups of MAC: nothing to
+ * restore" when there are none); -EINVAL for a malformed MAC (why says so
+ * too).  Reads a v1 file (read-only audit) by the provenance its migration
+ * would compute. */
+int db_backup_restore_choice(struct db *db, const char *mac, struct db_backup_row *ret,
+			     char *why, size_t cap) DB_MUST_CHECK;
 
 /* Records that job_id writes backup_id to the unit target_mac.  The donor
  * MAC is taken from the backup itself.  Unless forced, donor and target
@@ -386,6 +474,7 @@ struct db_audit_job {
 	char result[16], stage[33];             /* result "" while open */
 	int err_code;
 	char err_name[64], err_msg[512];
+	int clean_proven;                       /* -1 unknown, 0 failed, 1 proven */
 };
 typedef int db_audit_job_fn(void *user_data, const struct db_audit_job *job);
 /* Jobs matching f (mac, station, slot, result, since), newest first. */
@@ -405,7 +494,8 @@ typedef int db_audit_stage_fn(void *user_data, const struct db_audit_stage *st);
 int db_audit_stages(struct db *db, int64_t job_id, db_audit_stage_fn *fn,
 		    void *user_data) DB_MUST_CHECK;
 
-/* A backup with the station and slot of the job that took it ("" if none). */
+/* A backup (with its provenance and sector map) and the station and slot
+ * of the job that took it ("" if none). */
 struct db_audit_backup {
 	struct db_backup_row b;
 	char station[65], slot[33];

@@ -137,6 +137,8 @@ int db_audit_device(struct db *db, const char *mac_in, struct db_audit_device *r
 
 /* ---- jobs --------------------------------------------------------------- */
 
+/* the columns up to err_msg; then clean_proven (a v1 file has none); then
+ * s_jobs_from */
 static const char s_jobs_sql[] =
 	"SELECT j.id, s.name, j.slot, j.port, j.mode, d.mac, d.chip,"
 	" CASE WHEN a.id IS NULL THEN '' ELSE printf('%04x:%04x %s %s', a.vid, a.pid, a.kind,"
@@ -145,7 +147,8 @@ static const char s_jobs_sql[] =
 	" (SELECT w.sha256 FROM job_writes w WHERE w.job_id = j.id ORDER BY w.id DESC LIMIT 1),"
 	" (SELECT b.id FROM backups b WHERE b.job_id = j.id ORDER BY b.id DESC LIMIT 1),"
 	" r.backup_id, r.donor_mac, r.target_mac, r.forced,"
-	" j.start_ms, j.end_ms, j.result, j.stage, j.err_code, j.err_name, j.err_msg"
+	" j.start_ms, j.end_ms, j.result, j.stage, j.err_code, j.err_name, j.err_msg, ";
+static const char s_jobs_from[] =
 	" FROM jobs j JOIN stations s ON s.id = j.station_id"
 	" LEFT JOIN devices d ON d.id = j.device_id"
 	" LEFT JOIN adapters a ON a.id = j.adapter_id"
@@ -180,6 +183,7 @@ static int job_row(sqlite3_stmt *st, void *fn, void *user_data)
 	j.err_code = sqlite3_column_int(st, 20);
 	db_col_text(st, 21, j.err_name, sizeof j.err_name);
 	db_col_text(st, 22, j.err_msg, sizeof j.err_msg);
+	j.clean_proven = sqlite3_column_int(st, 23);
 	return ((db_audit_job_fn *)fn)(user_data, &j);
 }
 
@@ -194,7 +198,10 @@ int db_audit_jobs(struct db *db, const struct db_audit_filter *f, db_audit_job_f
 	r = where_build(db, f, &w, "d.mac", "s.name", "j.slot", "j.result", "j.start_ms");
 	if (r)
 		return r;
-	snprintf(sql, sizeof sql, "%s%s ORDER BY j.start_ms DESC, j.id DESC", s_jobs_sql, w.sql);
+	snprintf(sql, sizeof sql, "%s%s%s%s ORDER BY j.start_ms DESC, j.id DESC", s_jobs_sql,
+		 db->version >= 2 ? "coalesce(j.clean_proven, " DB_CLEAN_FROM_EVENTS("j.id") ")"
+				  : DB_CLEAN_FROM_EVENTS("j.id"),
+		 s_jobs_from, w.sql);
 	r = db_prep(db, &st, sql, "list jobs");
 	if (r)
 		return r;
@@ -235,9 +242,10 @@ int db_audit_stages(struct db *db, int64_t job_id, db_audit_stage_fn *fn, void *
 
 /* ---- backups ------------------------------------------------------------ */
 
-#define AUDIT_BACKUP_SELECT                                                              \
-	"SELECT " DB_BACKUP_COLUMNS ", s.name, j.slot"                                     \
-	" FROM backups b JOIN devices d ON d.id = b.device_id"                             \
+/* after the backup columns of the connection's schema (a v1 file's
+ * provenance comes from its history) */
+#define AUDIT_BACKUP_FROM                                                                \
+	", s.name, j.slot FROM backups b JOIN devices d ON d.id = b.device_id"              \
 	" LEFT JOIN jobs j ON j.id = b.job_id LEFT JOIN stations s ON s.id = j.station_id"
 
 static void backup_read(sqlite3_stmt *st, struct db_audit_backup *row)
@@ -259,16 +267,20 @@ static int backup_row(sqlite3_stmt *st, void *fn, void *user_data)
 int db_audit_backups(struct db *db, const struct db_audit_filter *f, db_audit_backup_fn *fn,
 		     void *user_data)
 {
-	char sql[1536];
 	struct where w;
 	sqlite3_stmt *st;
+	char *sql;
 	int r;
 
 	r = where_build(db, f, &w, "d.mac", "s.name", "j.slot", NULL, "b.created_ms");
 	if (r)
 		return r;
-	snprintf(sql, sizeof sql, AUDIT_BACKUP_SELECT "%s ORDER BY b.id DESC", w.sql);
+	sql = sqlite3_mprintf("SELECT %s" AUDIT_BACKUP_FROM "%s ORDER BY b.id DESC",
+			      db_backup_columns(db), w.sql);
+	if (!sql)
+		return db_fail(db, -ENOMEM, "list backups: out of memory");
 	r = db_prep(db, &st, sql, "list backups");
+	sqlite3_free(sql);
 	if (r)
 		return r;
 	where_bind(&w, st);

@@ -286,6 +286,75 @@ int db_job_write(struct db *db, int64_t job_id, const struct db_write *w, int64_
 	return db_tx_end(db, r);
 }
 
+int db_job_set_clean_proven(struct db *db, int64_t job_id, int proven, const char *json)
+{
+	sqlite3_stmt *st;
+	int64_t cur = -1;
+	int r, rc;
+
+	if (proven != 0 && proven != 1)
+		return db_fail(db, -EINVAL, "job %lld: clean proof must be 0 or 1, not %d",
+			       (long long)job_id, proven);
+	if (json) {
+		r = db_prep(db, &st, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) = 'object'"
+			    " ELSE 0 END", "record clean proof");
+		if (r)
+			return r;
+		sqlite3_bind_text(st, 1, json, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+		r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		sqlite3_finalize(st);
+		if (r != 1)
+			return db_fail(db, -EINVAL, "clean proof of job %lld: details are not a JSON"
+				       " object: %.80s", (long long)job_id, json);
+	}
+	r = db_tx_begin(db);
+	if (r)
+		return r;
+	r = db_job_check_open(db, job_id, "record clean proof");
+	if (r == 0)
+		r = db_prep(db, &st, "SELECT coalesce(clean_proven, -1) FROM jobs WHERE id = ?1",
+			    "record clean proof");
+	if (r == 0) {
+		sqlite3_bind_int64(st, 1, job_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			cur = sqlite3_column_int64(st, 0);
+		else
+			r = db_fail_sqlite(db, rc, "record clean proof");
+		sqlite3_finalize(st);
+	}
+	if (r == 0 && cur == proven)
+		return db_tx_end(db, 0);
+	if (r == 0 && cur != -1)
+		r = db_fail(db, -EPERM, "job %lld: clean proof already recorded as %s",
+			    (long long)job_id, cur ? "proven" : "failed");
+	if (r == 0)
+		r = db_prep(db, &st, "UPDATE jobs SET clean_proven = ?2 WHERE id = ?1",
+			    "record clean proof");
+	if (r == 0) {
+		sqlite3_bind_int64(st, 1, job_id);
+		sqlite3_bind_int(st, 2, proven);
+		r = db_step_done(db, st, "record clean proof");
+	}
+	/* the event carries the caller's details, with the verdict */
+	if (r == 0)
+		r = db_prep(db, &st,
+			    "INSERT INTO events (job_id, ts_ms, ts_utc, type, data)"
+			    " SELECT id, ?2, ?3, CASE clean_proven WHEN 1 THEN 'clean.proven'"
+			    "  ELSE 'clean.failed' END,"
+			    "  json_set(coalesce(?4, '{}'), '$.clean_proven', clean_proven)"
+			    " FROM jobs WHERE id = ?1",
+			    "journal clean proof");
+	if (r == 0) {
+		sqlite3_bind_int64(st, 1, job_id);
+		db_bind_now(db, st, 2, 3);
+		db_bind_text(st, 4, json);
+		r = db_step_done(db, st, "journal clean proof");
+	}
+	return db_tx_end(db, r);
+}
+
 /* Journals job.end for every job the WHERE clause selects, then closes
  * them with the same values and the same instant.  ?1 is the job or
  * station id. */
@@ -478,9 +547,14 @@ int db_job_get(struct db *db, int64_t job_id, struct db_job_row *j)
 
 	memset(j, 0, sizeof *j);
 	r = db_prep(db, &st,
-		    "SELECT id, station_id, adapter_id, device_id, image_id, slot, mode, pid,"
-		    " start_ms, end_ms, result, stage, err_code, err_name, err_msg, port"
-		    " FROM jobs WHERE id = ?1",
+		    db->version >= 2
+		    ? "SELECT id, station_id, adapter_id, device_id, image_id, slot, mode, pid,"
+		      " start_ms, end_ms, result, stage, err_code, err_name, err_msg, port,"
+		      " coalesce(clean_proven, " DB_CLEAN_FROM_EVENTS("jobs.id") ")"
+		      " FROM jobs WHERE id = ?1"
+		    : "SELECT id, station_id, adapter_id, device_id, image_id, slot, mode, pid,"
+		      " start_ms, end_ms, result, stage, err_code, err_name, err_msg, port,"
+		      " " DB_CLEAN_FROM_EVENTS("jobs.id") " FROM jobs WHERE id = ?1",
 		    "read job");
 	if (r)
 		return r;
@@ -503,6 +577,7 @@ int db_job_get(struct db *db, int64_t job_id, struct db_job_row *j)
 		db_col_text(st, 13, j->err_name, sizeof j->err_name);
 		db_col_text(st, 14, j->err_msg, sizeof j->err_msg);
 		db_col_text(st, 15, j->port, sizeof j->port);
+		j->clean_proven = sqlite3_column_int(st, 16);
 	} else if (rc == SQLITE_DONE) {
 		r = db_fail(db, -ENOENT, "no job %lld", (long long)job_id);
 	} else {

@@ -29,6 +29,9 @@ struct db {
 	int tx_depth;               /* db_tx_begin() nesting; 0 = autocommit */
 	int tx_aborted;             /* SQLite rolled the whole transaction back */
 	int version_at_open;
+	int version;                /* the schema the connection reads: the file's for
+				     * db_open_readonly, DB_SCHEMA_VERSION once db_open
+				     * migrated it */
 	int busy_ms;
 	db_clock_fn *clock;
 	void *clock_user;
@@ -83,7 +86,7 @@ int db_check_text(struct db *db, const char *s, size_t max, int allow_empty, con
  * the message names what. */
 int db_hex_normalize(struct db *db, const char *in, size_t n, char *out, const char *what);
 /* Checks value is a row of an enumeration table (job_modes, job_results,
- * stage_outcomes); the message lists the known values. */
+ * stage_outcomes, backup_provenances); the message lists the known values. */
 int db_check_enum(struct db *db, const char *table, const char *value, const char *what);
 
 /* ---- db_tx.c: nested transactions --------------------------------------- */
@@ -124,12 +127,74 @@ int db_job_check_open(struct db *db, int64_t job_id, const char *what);
  * ?2 = ts_ms and ?3 = ts_utc, stamped with the connection's clock. */
 int db_journal(struct db *db, const char *sql, int64_t id, const char *what);
 
+/* ---- db_schema.c: SQL shared by the schema and the queries ------------- */
+
+/* The evidence that an espstation job began to erase or write a unit: one
+ * row per stage.begin event of 'erase' or 'write', per job_stages row of
+ * those stages (not skipped: for callers that record stages without
+ * beginning them), and per job_writes row, of the jobs whose device_id
+ * meets dev (an SQL condition on j.device_id, repeated in each branch so
+ * that each reaches its rows through jobs_device_time; SQLite does not push
+ * a correlated term into a UNION).  Columns: device_id, job_id, stage,
+ * at_ms (when the stage began, or the row was written), event_id (the
+ * stage.begin event, else NULL), source.  Schema v2 creates the view
+ * device_touches from it for people reading the file.  Part of schema v2: a
+ * later version that changes it adds a new macro (and replaces the view and
+ * the trigger backups_original_untouched in its own migration). */
+#define DB_TOUCHES(dev)                                                                  \
+	"SELECT j.device_id AS device_id, j.id AS job_id,"                                  \
+	" json_extract(e.data, '$.stage') AS stage, e.ts_ms AS at_ms, e.id AS event_id,"    \
+	" 'stage.begin' AS source"                                                          \
+	" FROM jobs j JOIN events e ON e.job_id = j.id"                                     \
+	" WHERE " dev " AND e.type = 'stage.begin'"                                         \
+	" AND json_extract(e.data, '$.stage') IN ('erase', 'write')"                        \
+	" UNION ALL"                                                                        \
+	" SELECT j.device_id, j.id, s.stage, s.start_ms, NULL, 'job_stages'"                \
+	" FROM jobs j JOIN job_stages s ON s.job_id = j.id"                                 \
+	" WHERE " dev " AND +s.stage IN ('erase', 'write') AND s.outcome <> 'skipped'"      \
+	" UNION ALL"                                                                        \
+	" SELECT j.device_id, j.id, 'write', w.created_ms, NULL, 'job_writes'"              \
+	" FROM jobs j JOIN job_writes w ON w.job_id = j.id"                                 \
+	" WHERE " dev
+
+/* The provenance of the backup row b as schema v2's migration computed it
+ * for the v1 rows (and as a v1 file is read): 'ours' when an erase or
+ * write of its unit began before the backup was taken, else 'original'
+ * (v1 recorded nothing of the content, so nothing is 'blank').  "Before"
+ * compares journal ids where both are known (the stage.begin event and the
+ * backup's own event: a clock step cannot reorder them), else times, a tie
+ * counting as before.  Part of schema v2. */
+#define DB_BACKUP_EVENT_ID                                                               \
+	"(SELECT be.id FROM events be WHERE be.job_id IS b.job_id AND be.type = 'backup'"  \
+	" AND json_extract(be.data, '$.backup_id') = b.id)"
+#define DB_PROVENANCE_FROM_HISTORY                                                       \
+	"CASE WHEN EXISTS (SELECT 1 FROM (" DB_TOUCHES("j.device_id = b.device_id") ") t"    \
+	" WHERE CASE WHEN t.event_id IS NOT NULL AND " DB_BACKUP_EVENT_ID " IS NOT NULL"   \
+	" THEN t.event_id < " DB_BACKUP_EVENT_ID " ELSE t.at_ms <= b.created_ms END)"      \
+	" THEN 'ours' ELSE 'original' END"
+
+/* A job's clean proof where jobs.clean_proven is not set (a v1 file, or a
+ * job whose station journalled only the event): 1 if the job journalled
+ * "clean.proven", 0 if "clean.failed", else -1 (unknown). */
+#define DB_CLEAN_FROM_EVENTS(job)                                                        \
+	"coalesce((SELECT CASE ce.type WHEN 'clean.proven' THEN 1 ELSE 0 END FROM events ce" \
+	" WHERE ce.job_id = " job " AND ce.type IN ('clean.proven', 'clean.failed')"         \
+	" ORDER BY ce.id LIMIT 1), -1)"
+
 /* ---- db_backup.c: the one reader of a backups row ----------------------- */
 
-/* The columns db_backup_read() takes, from backups b joined to devices d;
- * a query may select more columns after them, from DB_BACKUP_NCOLS on. */
+/* The columns db_backup_read() takes, from backups b joined to devices d,
+ * for the connection's schema (a v1 file's provenance is computed from its
+ * history, its other v2 columns are NULL); a query may select more columns
+ * after them, from DB_BACKUP_NCOLS on. */
 #define DB_BACKUP_COLUMNS                                                                \
 	"b.id, b.device_id, b.job_id, d.mac, b.path, b.size, b.flash_id, b.sha256, b.md5,"  \
-	" b.chip_md5, b.verified, b.created_ms"
-#define DB_BACKUP_NCOLS 12
+	" b.chip_md5, b.verified, b.created_ms, b.provenance, b.sector_map, b.imported_by," \
+	" b.imported_from"
+#define DB_BACKUP_COLUMNS_V1                                                             \
+	"b.id, b.device_id, b.job_id, d.mac, b.path, b.size, b.flash_id, b.sha256, b.md5,"  \
+	" b.chip_md5, b.verified, b.created_ms, " DB_PROVENANCE_FROM_HISTORY ", NULL, NULL," \
+	" NULL"
+#define DB_BACKUP_NCOLS 16
+const char *db_backup_columns(const struct db *db);
 void db_backup_read(sqlite3_stmt *st, struct db_backup_row *row);

@@ -9,14 +9,26 @@
  *       backups, restores, events (the journal); reference tables job_modes,
  *       job_results, stage_outcomes; append-only triggers; views job_report,
  *       stage_report, backup_inventory.
+ *  v2  backups: provenance (original, ours, blank, imported: reference table
+ *       backup_provenances), sector_map, imported_by, imported_from; v1
+ *       backups get their provenance from history (DB_PROVENANCE_FROM_HISTORY);
+ *       jobs: clean_proven; view device_touches; triggers: a provenance must
+ *       be known, an 'original' backup only of an untouched unit,
+ *       clean_proven set once; views backup_inventory and job_report gain
+ *       the new columns.
  *
  * Rules for a migration:
  *  - It only ADDS: tables, columns (ALTER TABLE ... ADD COLUMN, NULL or with
  *    a default), indexes, triggers, rows of the reference tables.  It never
- *    drops, renames or rebuilds a table or column, and never deletes or
- *    updates a row of history.  (That is why enumerations are reference
+ *    drops, renames or rebuilds a table or column, and never deletes a row
+ *    or changes a value a row already had.  The one write to old rows it may
+ *    make is to fill a column it adds in the same migration, computed from
+ *    history (v2: backups.provenance), with that table's no-UPDATE trigger
+ *    dropped and recreated around it inside the migration's transaction.  (That is why enumerations are reference
  *    tables and not CHECK constraints: a CHECK cannot be widened without
- *    rebuilding the table.)
+ *    rebuilding the table.  A column added later cannot REFERENCE its
+ *    reference table when it has a default, so a BEFORE INSERT trigger
+ *    checks it instead: backups_provenance_known.)
  *  - Views hold no data: a migration may DROP VIEW and CREATE VIEW again.
  *  - A trigger may be dropped only to be recreated at least as strict in the
  *    same migration (e.g. to cover a new column); append-only is never
@@ -319,6 +331,80 @@ static const char s_v1[] =
 	"FROM backups b JOIN devices d ON d.id = b.device_id\n"
 	"LEFT JOIN jobs j ON j.id = b.job_id;\n";
 
+/* Schema v2: provenance of every backup, the sector map of a sparse read,
+ * who imported a file made elsewhere, and the clean-unit proof of a job.
+ * Frozen copy: tests/db/fixtures/v2.sql. */
+static const char s_v2[] =
+	"CREATE TABLE backup_provenances (\n"
+	"  name        TEXT PRIMARY KEY,\n"
+	"  description TEXT NOT NULL\n"
+	") WITHOUT ROWID;\n"
+	"INSERT INTO backup_provenances (name, description) VALUES\n"
+	"  ('original', 'taken before any espstation job began to erase or write the unit,"
+	" and not blank: the unit''s own firmware, what restore writes back'),\n"
+	"  ('ours', 'taken after an espstation erase or write of the unit began, or holding"
+	" what the station wrote: never restored unless named'),\n"
+	"  ('blank', 'the flash read all erased (0xFF): never restored unless named'),\n"
+	"  ('imported', 'a file made elsewhere, imported by an operator: restored when the"
+	" unit has no verified original');\n"
+	NO_DELETE("backup_provenances") NO_UPDATE("backup_provenances")
+
+	/* a default, as ADD COLUMN NOT NULL needs one; v1 rows get theirs below */
+	"ALTER TABLE backups ADD COLUMN provenance TEXT NOT NULL DEFAULT 'original';\n"
+	/* lower-case hex, bit i = sector i (4 KiB), LSB of the first byte first */
+	"ALTER TABLE backups ADD COLUMN sector_map TEXT CHECK (sector_map IS NULL OR\n"
+	"  (size % 4096 = 0 AND length(sector_map) = (size / 4096 + 7) / 8 * 2\n"
+	"   AND NOT sector_map GLOB '*[^0-9a-f]*'));\n"
+	/* who imported which file: both for an import, neither otherwise */
+	"ALTER TABLE backups ADD COLUMN imported_by TEXT\n"
+	"  CHECK (imported_by IS NULL OR (imported_by <> '' AND provenance = 'imported'));\n"
+	"ALTER TABLE backups ADD COLUMN imported_from TEXT\n"
+	"  CHECK (imported_from IS NULL OR (imported_from <> '' AND provenance = 'imported'))\n"
+	"  CHECK ((provenance = 'imported') = (imported_by IS NOT NULL AND imported_from IS NOT NULL));\n"
+	/* NULL: not proven (or not asked); 1: every written range matched and
+	 * every other sector read erased; 0: that proof failed */
+	"ALTER TABLE jobs ADD COLUMN clean_proven INTEGER CHECK (clean_proven IN (0, 1));\n"
+
+	/* for people: which job began to erase or write which unit, when */
+	"CREATE VIEW device_touches AS\n" DB_TOUCHES("j.device_id IS NOT NULL") ";\n"
+	"CREATE TRIGGER backups_provenance_known BEFORE INSERT ON backups\n"
+	"WHEN NOT EXISTS (SELECT 1 FROM backup_provenances WHERE name = NEW.provenance)\n"
+	"BEGIN SELECT RAISE(ABORT, 'backups.provenance must be a row of backup_provenances'); END;\n"
+	"CREATE TRIGGER backups_original_untouched BEFORE INSERT ON backups\n"
+	"WHEN NEW.provenance = 'original'\n"
+	" AND EXISTS (SELECT 1 FROM (" DB_TOUCHES("j.device_id = NEW.device_id") "))\n"
+	"BEGIN SELECT RAISE(ABORT, 'an original backup is taken before any espstation erase or"
+	" write of its unit'); END;\n"
+	"CREATE TRIGGER jobs_clean_once BEFORE UPDATE OF clean_proven ON jobs\n"
+	"WHEN OLD.clean_proven IS NOT NULL AND NEW.clean_proven IS NOT OLD.clean_proven\n"
+	"BEGIN SELECT RAISE(ABORT, 'jobs: clean_proven is recorded once'); END;\n"
+
+	/* the v1 rows: provenance from history, nothing else touched */
+	"DROP TRIGGER backups_no_update;\n"
+	"UPDATE backups AS b SET provenance = " DB_PROVENANCE_FROM_HISTORY ";\n"
+	NO_UPDATE("backups")
+
+	"DROP VIEW backup_inventory;\n"
+	"CREATE VIEW backup_inventory AS\n"
+	"SELECT b.id AS backup_id, d.mac, b.path, b.size, b.flash_id, b.sha256, b.md5,\n"
+	"       b.chip_md5, b.verified, b.created_ms, " UTC("b.created_ms") " AS created_utc,\n"
+	"       b.job_id, j.slot, b.provenance, b.sector_map, b.imported_by, b.imported_from\n"
+	"FROM backups b JOIN devices d ON d.id = b.device_id\n"
+	"LEFT JOIN jobs j ON j.id = b.job_id;\n"
+	"DROP VIEW job_report;\n"
+	"CREATE VIEW job_report AS\n"
+	"SELECT j.id AS job_id, s.name AS station, j.slot, j.port, j.mode, d.mac, d.chip,\n"
+	"       a.vid, a.pid AS usb_pid, a.usb_serial, a.id_path, a.kind AS adapter_kind,\n"
+	"       i.name AS image, i.sha256 AS image_sha256, j.pid,\n"
+	"       j.start_ms, " UTC("j.start_ms") " AS start_utc,\n"
+	"       j.end_ms, " UTC("j.end_ms") " AS end_utc,\n"
+	"       j.end_ms - j.start_ms AS cycle_ms, j.result, j.stage,\n"
+	"       j.err_code, j.err_name, j.err_msg, j.clean_proven\n"
+	"FROM jobs j JOIN stations s ON s.id = j.station_id\n"
+	"LEFT JOIN devices d ON d.id = j.device_id\n"
+	"LEFT JOIN adapters a ON a.id = j.adapter_id\n"
+	"LEFT JOIN images i ON i.id = j.image_id;\n";
+
 /* ---- reading the version ------------------------------------------------ */
 
 static int query_int(struct db *db, const char *sql, int64_t *ret, int *ret_null)
@@ -394,6 +480,7 @@ int db_schema_prepare(struct db *db, const char *path)
 	if (version > DB_SCHEMA_VERSION)
 		return db_refuse_newer(db, path, version);
 	db->version_at_open = version;
+	db->version = version;
 	return 0;
 }
 
@@ -435,9 +522,14 @@ static int migrate_from(struct db *db, int from)
 		if (r)
 			break;
 		DB_FALLTHROUGH;
-	/* v2 goes here:
-	 * case 1:
-	 *	r = schema_step(db, 2, s_v2);
+	case 1:
+		r = schema_step(db, 2, s_v2);
+		if (r)
+			break;
+		DB_FALLTHROUGH;
+	/* v3 goes here:
+	 * case 2:
+	 *	r = schema_step(db, 3, s_v3);
 	 *	if (r)
 	 *		break;
 	 *	DB_FALLTHROUGH;
@@ -470,5 +562,8 @@ int db_schema_migrate(struct db *db, const char *path)
 		if (r)
 			r = db_fail_prefix(db, r, path);
 	}
-	return db_tx_end(db, r);
+	r = db_tx_end(db, r);
+	if (r == 0)
+		db->version = DB_SCHEMA_VERSION;
+	return r;
 }

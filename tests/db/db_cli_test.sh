@@ -5,6 +5,10 @@
 #     and (as root, in a private mount namespace) from a read-only mount,
 #     with and without the -wal/-shm files beside it, leaving the file as it
 #     was; on an empty file it fails and the file stays empty.
+#   audit_v1: `audit mac` reads a schema v1 file (fixtures/v1.sql) as it is,
+#     read-only: each backup's provenance as the v2 migration would compute
+#     it, and which backup a restore would write, or why none; the file is
+#     left as it was.
 #   run_db_errors: `run --config` with database = a newer schema, a text
 #     file, another program's SQLite file, a read-only database, a path
 #     under a plain file: each fails with one line naming the path, the
@@ -90,6 +94,27 @@ audit_readonly() {
 		fail "empty file: no one-line cause with the path"
 }
 
+audit_v1() {
+	command -v sqlite3 >/dev/null || { say "no sqlite3 program: skipped"; exit 77; }
+	mkdir "$T/v1" && sqlite3 "$T/v1/station.db" <"$(dirname "$0")/fixtures/v1.sql" ||
+		fail "cannot load fixtures/v1.sql"
+	chmod 0444 "$T/v1/station.db" && chmod 0555 "$T/v1"
+	before=$(state "$T/v1/station.db")
+	"$ST" audit mac 5c:cf:7f:00:00:01 --db "$T/v1/station.db" >"$T/out" 2>"$T/err"; rc=$?
+	say "audit mac of a v1 file: exit $rc"
+	[ $rc = 0 ] || fail "audit mac of a v1 file: exit $rc"
+	grep -q '^1 .* original  ' "$T/out" || fail "backup 1 is not shown as original"
+	grep -qx 'Restore without --backup writes: backup 1 (original, verified, 2023-11-14T22:13:26.700Z): the newest verified original of 5c:cf:7f:00:00:01' "$T/out" ||
+		fail "no restore choice line for unit 1"
+	"$ST" audit mac 5c:cf:7f:00:00:02 --db "$T/v1/station.db" --json >"$T/out" 2>"$T/err"; rc=$?
+	[ $rc = 0 ] || fail "audit mac --json of a v1 file: exit $rc"
+	grep -qF '"restore": {"backup_id": null, "why": "1 backup of 5c:cf:7f:00:00:02: 1 original (1 not verified); no verified original and no usable imported one: restore needs --backup FILE to write one of those"}}' "$T/out" ||
+		fail "unit 2: no refusal naming its unverified original"
+	grep -q '"provenance": "original"' "$T/out" || fail "unit 2: no provenance"
+	[ "$(state "$T/v1/station.db")" = "$before" ] || fail "the v1 file changed"
+	[ ! -e "$T/v1/station.db-wal" ] || fail "a -wal beside the v1 file"
+}
+
 # run_with DB [ro]: `espstation run` with database = DB (under a read-only
 # mount of DB's directory with ro); stderr in $T/err, exit status in $rc.
 run_with() {
@@ -163,7 +188,7 @@ run_db_errors() {
 }
 
 case $CASE in
-audit_readonly | run_db_errors) $CASE ;;
+audit_readonly | audit_v1 | run_db_errors) $CASE ;;
 *) echo "unknown case $CASE" >&2; exit 2 ;;
 esac
 say "ok"

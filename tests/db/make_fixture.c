@@ -4,7 +4,9 @@
  * the API with a fixed clock (three adapters incl. a CH340 without serial,
  * three units, passed / failed / interrupted jobs, verified and unverified
  * backups, a CLI backup, an own and a forced restore, a device.changed
- * event).  When schema vN is released:
+ * event; since v2: sector maps, a clean proof, a second refurbish whose
+ * backup is ours, a unit unplugged during erase then backed up blank, an
+ * imported file).  When schema vN is released:
  *   db_make_fixture /tmp/vN.db
  *   { sed -n 1,4p tests/db/fixtures/v1.sql | sed 's/v1/vN/g'
  *     echo "PRAGMA application_id = $(sqlite3 /tmp/vN.db 'PRAGMA application_id');"
@@ -13,6 +15,7 @@
  * fixture afterwards. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db.h"
 
@@ -82,6 +85,12 @@ int main(int argc, char **argv)
 	struct db_device u2 = {"5c-cf-7f-00-00-02", "ESP8285", 0x1440c8, 1048576};
 	struct db_device u3 = {"5ccf7f000003", "ESP8266EX", 0x1440ef, 1048576};
 	struct db_device u3_new_flash = {"5c:cf:7f:00:00:03", "ESP8266EX", 0x1640ef, 4194304};
+	/* 4 MiB: sectors 0-149 (boot loader, user1), 1020-1023 (config) */
+	static const char map_4m[] =
+		"ffffffffffffffffffffffffffffffffffff3f00000000000000000000000000"
+		"0000000000000000000000000000000000000000000000000000000000000000"
+		"0000000000000000000000000000000000000000000000000000000000000000"
+		"00000000000000000000000000000000000000000000000000000000000000f0";
 	char err[512];
 	int64_t st, a1, a2, a3, d1, d2, d3, img, job, b1, b2, b3, id;
 	int n;
@@ -117,7 +126,8 @@ int main(int argc, char **argv)
 	stage(job, "backup", "ok", 4194304, 0, NULL, NULL);
 	{
 		char path[128];
-		struct db_backup b = {d1, job, path, 4194304, 0x1640ef, sha_a, md5_a, md5_a};
+		struct db_backup b = {d1, job, path, 4194304, 0x1640ef, sha_a, md5_a, md5_a,
+				      NULL, map_4m, NULL, NULL};
 		struct db_write w = {0, 612336, img, 0, sha_b, md5_b, 1};
 
 		snprintf(path, sizeof path, "%s/5ccf7f000001/20231114T221320Z.bin", dir);
@@ -131,6 +141,8 @@ int main(int argc, char **argv)
 		CK(db_job_write(s_db, job, &w, &id));
 	}
 	stage(job, "verify", "ok", 612336, 0, NULL, NULL);
+	CK(db_job_set_clean_proven(s_db, job, 1,
+				   "{\"written\":612336,\"erased_from\":614400,\"flash_size\":4194304}"));
 	CK(db_job_finish(s_db, job, &passed));
 
 	/* job 2: backup whose MD5 differs from the chip's -> failed */
@@ -138,7 +150,7 @@ int main(int argc, char **argv)
 	{
 		char path[128];
 		struct db_backup b = {d2, job, path, 1048576, 0x1440c8, sha_b, md5_b,
-				      "73feffa4b7f6bb68e44cf984c85f6e88"};
+				      "73feffa4b7f6bb68e44cf984c85f6e88", NULL, NULL, NULL, NULL};
 		struct db_job_end e = {"failed", NULL, 11, "ESP_E_VERIFY",
 				       "backup of 5c:cf:7f:00:00:02 does not match the chip"};
 
@@ -166,7 +178,7 @@ int main(int argc, char **argv)
 	{
 		struct db_backup b = {d3, 0, "/home/op/5ccf7f000003.bin", 1048576, 0x1440ef, sha_c,
 				      "0cc175b9c0f1b6a831c399e269772661",
-				      "0CC175B9C0F1B6A831C399E269772661"};
+				      "0CC175B9C0F1B6A831C399E269772661", NULL, NULL, NULL, NULL};
 
 		CK(db_backup_add(s_db, &b, &b3));
 		CK(db_device_seen(s_db, &u3_new_flash, &d3));
@@ -192,6 +204,57 @@ int main(int argc, char **argv)
 	stage(job, "write", "ok", 4194304, 0, NULL, NULL);
 	stage(job, "verify", "ok", 4194304, 0, NULL, NULL);
 	CK(db_job_finish(s_db, job, &passed));
+
+	/* v2 -- job 6: unit 1 refurbished again: its backup is ours */
+	job = job_on(st, "1", "/dev/ttyUSB0", a1, "refurbish", img, 4106, &u1, &d1);
+	{
+		char path[128];
+		struct db_backup b = {d1, job, path, 4194304, 0x1640ef, sha_b, md5_b, md5_b,
+				      NULL, map_4m, NULL, NULL};
+
+		snprintf(path, sizeof path, "%s/5ccf7f000001/20231114T221500Z.bin", dir);
+		stage(job, "backup", "ok", 4194304, 0, NULL, NULL);
+		CK(db_backup_add(s_db, &b, &id));
+	}
+	stage(job, "erase", "ok", 16384, 0, NULL, NULL);
+	stage(job, "write", "ok", 612336, 0, NULL, NULL);
+	stage(job, "verify", "ok", 4194304, 0, NULL, NULL);
+	CK(db_job_set_clean_proven(s_db, job, 1, NULL));
+	CK(db_job_finish(s_db, job, &passed));
+
+	/* job 7: unit 3 unplugged during erase; job 8 backs it up again: blank */
+	job = job_on(st, "3", "/dev/ttyUSB2", a3, "refurbish", img, 4107, &u3_new_flash, &d3);
+	stage(job, "backup", "ok", 4194304, 0, NULL, NULL);
+	CK(db_job_stage_begin(s_db, job, "erase"));
+	{
+		struct db_job_end e = {"unplugged", NULL, 19, "ESP_E_NODEV",
+				       "serial port vanished (unplugged)"};
+
+		CK(db_job_finish(s_db, job, &e));
+	}
+	job = job_on(st, "3", "/dev/ttyUSB2", a3, "backup", 0, 4108, &u3_new_flash, &d3);
+	{
+		static const char md5_ff[] = "b1d6c3b4e4e4f6b0f0b5e3f0e0a8d4c1";
+		char path[128], map[257];
+		struct db_backup b = {d3, job, path, 4194304, 0x1640ef, sha_c, md5_ff, md5_ff,
+				      NULL, map, NULL, NULL};
+
+		memset(map, '0', 256);
+		map[256] = '\0';
+		snprintf(path, sizeof path, "%s/5ccf7f000003/20231114T221600Z.bin", dir);
+		CK(db_backup_add(s_db, &b, &id));
+	}
+	stage(job, "backup", "ok", 0, 0, NULL, NULL);
+	CK(db_job_finish(s_db, job, &passed));
+
+	/* a file made by hand, imported for unit 2 */
+	{
+		struct db_backup b = {d2, 0, "/var/lib/espstation/backups/5ccf7f000002/imported.bin",
+				      1048576, 0x1440c8, sha_img, md5_b, NULL, "imported", NULL,
+				      "alice", "image1M.bin"};
+
+		CK(db_backup_add(s_db, &b, &id));
+	}
 	(void)b2;
 	(void)b3;
 	db_close(s_db);

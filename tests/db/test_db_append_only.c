@@ -81,7 +81,7 @@ static void check_delete_refused(sqlite3 *h)
 	}
 	sqlite3_finalize(st);
 	t_set_case("tables");
-	T_EQ_INT(tables, 14);
+	T_EQ_INT(tables, 15);
 }
 
 static void check_update_refused(sqlite3 *h)
@@ -91,12 +91,17 @@ static void check_update_refused(sqlite3 *h)
 		{"job_modes", "description = 'x'"},
 		{"job_results", "description = 'x'"},
 		{"stage_outcomes", "description = 'x'"},
+		{"backup_provenances", "description = 'x'"},
+		{"backup_provenances", "name = 'stock'"},
 		{"stations", "name = 'renamed'"},
 		{"images", "name = 'renamed.bin'"},
 		{"job_stages", "outcome = 'failed'"},
 		{"job_writes", "md5 = md5"},
 		{"backups", "path = '/elsewhere.bin'"},
 		{"backups", "verified = 0, chip_md5 = NULL"},
+		{"backups", "provenance = 'original'"},
+		{"backups", "provenance = 'blank'"},
+		{"backups", "sector_map = NULL"},
 		{"restores", "forced = 1"},
 		{"events", "data = NULL"},
 		{"adapters", "slot = '9'"},
@@ -107,6 +112,7 @@ static void check_update_refused(sqlite3 *h)
 		{"devices", "last_seen_ms = 0"},
 		{"jobs", "mode = 'flash'"},
 		{"jobs", "start_ms = 0"},
+		{"jobs", "clean_proven = 0 WHERE end_ms IS NOT NULL"},
 	};
 	char msg[300], *before, *after;
 
@@ -127,9 +133,23 @@ static void check_update_refused(sqlite3 *h)
 		 SQLITE_OK);
 	T_EQ_INT(t_exec(h, msg, sizeof msg, "UPDATE adapters SET last_seen_ms = last_seen_ms + 10"),
 		 SQLITE_OK);
-	/* an open job still gains facts */
+	/* an open job still gains facts; its clean proof once */
 	T_EQ_INT(t_exec(h, msg, sizeof msg, "UPDATE jobs SET stage = 'detect' WHERE end_ms IS NULL"),
 		 SQLITE_OK);
+	t_set_case("clean proof once");
+	T_EQ_INT(t_exec(h, msg, sizeof msg,
+			"UPDATE jobs SET clean_proven = 1 WHERE end_ms IS NULL"),
+		 SQLITE_OK);
+	T_EQ_INT(t_exec(h, msg, sizeof msg,
+			"UPDATE jobs SET clean_proven = 0 WHERE end_ms IS NULL"),
+		 SQLITE_CONSTRAINT);
+	T_HAS_STR(msg, "clean_proven is recorded once");
+	T_EQ_INT(t_exec(h, msg, sizeof msg,
+			"UPDATE jobs SET clean_proven = NULL WHERE end_ms IS NULL"),
+		 SQLITE_CONSTRAINT);
+	T_EQ_INT(t_exec(h, msg, sizeof msg,
+			"UPDATE jobs SET clean_proven = 2 WHERE end_ms IS NULL"),
+		 SQLITE_CONSTRAINT);
 }
 
 static void check_replace_refused(sqlite3 *h)

@@ -2,7 +2,11 @@
 /* Backups: verified is computed, never trusted; a backup belongs to its
  * job's unit; the restore query picks the newest verified backup of that
  * MAC only; a unit gets another unit's backup only when forced, and the
- * donor -> target pair is recorded. */
+ * donor -> target pair is recorded.  Schema v2: provenance, sector map and
+ * import fields are checked and read back; a unit is touched once a job
+ * began to erase or write it, and its backups are then ours (or blank),
+ * never original; the restore chooser takes the newest verified original,
+ * else the newest usable import, never ours or blank, and says why. */
 #include <stdio.h>
 
 #include "dbtest.h"
@@ -274,6 +278,438 @@ static void check_restores(struct db *db, sqlite3 *h, const struct t_rig *rig)
 	end_job(db, &b);
 }
 
+/* ---- schema v2 -------------------------------------------------------- */
+
+/* A backup of u with the v2 fields; returns the call's result. */
+static int add_v2(struct db *db, const struct unit *u, unsigned seed, int chip_ok,
+		  const char *prov, const char *map, uint64_t size, int64_t *id)
+{
+	char sha[65], md5[33], chip[33], path[128];
+	struct db_backup b = {0};
+	int imported = prov && strcmp(prov, "imported") == 0;
+
+	snprintf(path, sizeof path, "/var/lib/espstation/backups/%s-v2-%u.bin", u->mac, seed);
+	b.device_id = u->device;
+	b.job_id = imported ? 0 : u->job;
+	b.path = path;
+	b.size = size;
+	b.flash_id = 0x1440c8;
+	b.sha256 = t_hex(sha, 64, seed);
+	b.md5 = t_hex(md5, 32, seed + 1000);
+	b.chip_md5 = imported && chip_ok < 0 ? NULL : chip_ok ? md5 : t_hex(chip, 32, seed + 2000);
+	b.provenance = prov;
+	b.sector_map = map;
+	b.imported_by = imported ? "alice" : NULL;
+	b.imported_from = imported ? "image1M.bin" : NULL;
+	return db_backup_add(db, &b, id);
+}
+
+static void stage_begin(struct db *db, const struct unit *u, const char *stage)
+{
+	T_REQUIRE(db_job_stage_begin(db, u->job, stage) == 0);
+}
+
+/* A 1 MiB map (256 sectors, 64 digits) with the given sectors set. */
+static const char *map_1m(char *buf, const int *sectors, size_t n)
+{
+	unsigned char bits[32] = {0};
+
+	for (size_t i = 0; i < n; i++)
+		bits[sectors[i] / 8] |= (unsigned char)(1u << (sectors[i] % 8));
+	for (int i = 0; i < 32; i++)
+		snprintf(buf + 2 * i, 3, "%02x", bits[i]);
+	return buf;
+}
+
+static void check_fields(struct db *db, sqlite3 *h, const struct t_rig *rig)
+{
+	struct unit a = {"5c:cf:7f:00:03:0a", 0, 0};
+	static const int data[] = {0, 1, 2, 9, 255};
+	char map[65], zero[65], up[65], buf[400];
+	struct db_backup_row row;
+	struct db_backup b = {0};
+	int64_t id, imp;
+
+	t_set_case("v2 fields: add and read");
+	memset(zero, '0', 64);
+	zero[64] = '\0';
+	map_1m(map, data, 5);
+	T_EQ_STR(map, "0702000000000000000000000000000000000000000000000000000000000080");
+	start_job(db, rig, &a, "backup");
+	/* the map in upper case is stored lower-case */
+	for (int i = 0; i < 65; i++)
+		up[i] = (char)(map[i] >= 'a' && map[i] <= 'f' ? map[i] - 32 : map[i]);
+	T_EQ_INT(add_v2(db, &a, 1, 1, NULL, up, 1u << 20, &id), 0);
+	T_EQ_INT(db_backup_lookup(db, NULL, t_hex(buf, 64, 1), &row), 0);
+	T_EQ_INT(row.id, id);
+	T_EQ_STR(row.provenance, "original");           /* decided: untouched unit */
+	T_EQ_STR(row.sector_map, map);
+	T_EQ_STR(row.imported_by, "");
+	T_EQ_STR(row.imported_from, "");
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM events WHERE type = 'backup'"
+			    " AND json_extract(data, '$.backup_id') = %lld"
+			    " AND json_extract(data, '$.provenance') = 'original'"
+			    " AND json_extract(data, '$.sector_map') = '%s'",
+			    (long long)id, map),
+		 1);
+	/* a map with no sector read: blank, decided or given */
+	T_EQ_INT(add_v2(db, &a, 2, 1, NULL, zero, 1u << 20, &id), 0);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT provenance FROM backups WHERE id = %lld",
+			  (long long)id), "blank");
+	T_EQ_INT(add_v2(db, &a, 3, 1, "blank", zero, 1u << 20, &id), 0);
+	/* blank by content, read densely */
+	T_EQ_INT(add_v2(db, &a, 4, 1, "blank", NULL, 1u << 20, &id), 0);
+	T_EQ_INT(t_q_int(h, "SELECT sector_map IS NULL FROM backups WHERE id = %lld",
+			 (long long)id), 1);
+	/* ours by content (the station wrote this image elsewhere) */
+	T_EQ_INT(add_v2(db, &a, 5, 1, "ours", map, 1u << 20, &id), 0);
+	/* a 4 MiB map: 256 digits; a 12 KiB map: 3 sectors in one byte */
+	{
+		char big[257];
+
+		memset(big, 'f', 256);
+		big[256] = '\0';
+		T_EQ_INT(add_v2(db, &a, 6, 1, NULL, big, 4u << 20, &id), 0);
+		T_EQ_INT(add_v2(db, &a, 7, 1, NULL, "05", 3 * 4096, &id), 0);
+		T_EQ_INT(db_backup_lookup(db, NULL, t_hex(buf, 64, 7), &row), 0);
+		T_EQ_STR(row.sector_map, "05");
+	}
+	/* an import: who and from which file, no job, no chip */
+	T_EQ_INT(add_v2(db, &a, 8, -1, "imported", NULL, 1u << 20, &imp), 0);
+	T_EQ_INT(db_backup_lookup(db, NULL, t_hex(buf, 64, 8), &row), 0);
+	T_EQ_STR(row.provenance, "imported");
+	T_EQ_STR(row.imported_by, "alice");
+	T_EQ_STR(row.imported_from, "image1M.bin");
+	T_EQ_INT(row.verified, 0);
+	T_EQ_INT(row.job_id, 0);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM events WHERE type = 'backup' AND job_id IS NULL"
+			    " AND json_extract(data, '$.imported_by') = 'alice'"
+			    " AND json_extract(data, '$.imported_from') = 'image1M.bin'"),
+		 1);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM backup_inventory WHERE backup_id = %lld"
+			    " AND provenance = 'imported' AND imported_by = 'alice'", (long long)imp),
+		 1);
+
+	t_set_case("v2 fields: refused");
+	b.device_id = a.device;
+	b.job_id = a.job;
+	b.path = "/v2.bin";
+	b.size = 1u << 20;
+	b.sha256 = t_hex(buf, 64, 99);
+	b.md5 = b.chip_md5 = t_hex(up, 32, 99);
+#define REFUSED(rc, want)                                                                \
+	do {                                                                             \
+		T_EQ_INT(db_backup_add(db, &b, &id), rc);                                \
+		T_HAS_STR(db_errmsg(db), want);                                          \
+		b.provenance = b.sector_map = b.imported_by = b.imported_from = NULL;    \
+		b.size = 1u << 20;                                                       \
+	} while (0)
+	b.provenance = "stock";
+	REFUSED(-EINVAL, "backup provenance: unknown value \"stock\" (known: blank, imported,"
+			 " original, ours)");
+	b.provenance = "a provenance name far too long";
+	REFUSED(-EINVAL, "unknown value");
+	b.sector_map = "00";
+	REFUSED(-EINVAL, "expected 64 hex digits for 256 sectors");
+	map[10] = 'g';
+	b.sector_map = map;
+	REFUSED(-EINVAL, "sector map");
+	map[10] = '0';
+	b.size = 5 * 4096 + 1;
+	b.sector_map = "1f";
+	REFUSED(-EINVAL, "not a whole number of 4 KiB sectors");
+	b.size = 5 * 4096;                      /* bits 5..7 are past the last sector */
+	b.sector_map = "3f";
+	REFUSED(-EINVAL, "bits set past sector 4");
+	b.size = 5 * 4096;
+	b.sector_map = "1f";
+	T_EQ_INT(db_backup_add(db, &b, &id), 0);
+	b.sector_map = NULL;
+	b.size = 1u << 20;
+	b.provenance = "original";
+	b.sector_map = zero;
+	REFUSED(-EINVAL, "no sector with data, so it is blank, not original");
+	b.provenance = "imported";
+	REFUSED(-EINVAL, "imported_by (the operator): missing");
+	b.provenance = "imported";
+	b.imported_by = "alice";
+	REFUSED(-EINVAL, "imported_from (the file's original name): missing");
+	b.provenance = "imported";
+	b.imported_by = "al\nice";
+	b.imported_from = "x.bin";
+	REFUSED(-EINVAL, "control character");
+	b.provenance = "imported";
+	b.imported_by = "an operator name that is much longer than sixty-four bytes, which is"
+			" the limit";
+	b.imported_from = "x.bin";
+	REFUSED(-EINVAL, "longer than 64 bytes");
+	b.imported_by = "alice";
+	REFUSED(-EINVAL, "belong to an imported backup, not to one taken by the station");
+	b.provenance = "ours";
+	b.imported_from = "x.bin";
+	REFUSED(-EINVAL, "not to ours");
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM backups WHERE path = '/v2.bin'"), 1);
+
+	/* the schema holds the same lines against writers that skip the API */
+	t_set_case("v2 fields: the schema's own checks");
+#define RAW_INSERT(cols, vals)                                                           \
+	t_exec(h, buf, sizeof buf,                                                       \
+	       "INSERT INTO backups (device_id, path, size, flash_id, sha256, md5, chip_md5,"  \
+	       " verified, created_ms" cols ") VALUES (%lld, '/raw', 4096, 0, '%s', '%s', NULL,"  \
+	       " 0, 0" vals ")", (long long)a.device, t_hex(map, 64, 5), t_hex(up, 32, 5))
+	T_EQ_INT(RAW_INSERT(", provenance", ", 'stock'"), SQLITE_CONSTRAINT);
+	T_HAS_STR(buf, "backups.provenance must be a row of backup_provenances");
+	T_EQ_INT(RAW_INSERT(", provenance, sector_map", ", 'ours', '0'"), SQLITE_CONSTRAINT);
+	T_EQ_INT(RAW_INSERT(", provenance, sector_map", ", 'ours', 'A1'"), SQLITE_CONSTRAINT);
+	T_EQ_INT(RAW_INSERT(", provenance, imported_by", ", 'imported', 'alice'"),
+		 SQLITE_CONSTRAINT);
+	T_EQ_INT(RAW_INSERT(", provenance, imported_by, imported_from", ", 'ours', 'a', 'b'"),
+		 SQLITE_CONSTRAINT);
+	T_EQ_INT(RAW_INSERT(", provenance, imported_by, imported_from", ", 'imported', '', 'b'"),
+		 SQLITE_CONSTRAINT);
+	T_EQ_INT(RAW_INSERT(", provenance, sector_map", ", 'ours', '01'"), SQLITE_OK);
+	T_EQ_INT(RAW_INSERT(", provenance, imported_by, imported_from", ", 'imported', 'a', 'b'"),
+		 SQLITE_OK);
+	end_job(db, &a);
+#undef RAW_INSERT
+#undef REFUSED
+}
+
+struct touch_case {
+	const char *name;
+	const char *stages[3];      /* begun ("b:erase"), recorded ("r:write:skipped") */
+	int write_row;              /* a job_writes row */
+	int other_unit;             /* done to another unit */
+	int touched;
+};
+
+static void check_touched(struct db *db, sqlite3 *h, const struct t_rig *rig)
+{
+	static const struct touch_case cases[] = {
+		{"never seen", {NULL}, 0, 0, -1},
+		{"backup job only", {"b:detect", "b:backup", "b:verify"}, 0, 0, 0},
+		{"erase begun, failed", {"b:erase", "r:erase:failed"}, 0, 0, 1},
+		{"erase begun, unplugged", {"b:erase"}, 0, 0, 1},
+		{"write begun", {"b:write"}, 0, 0, 1},
+		{"write recorded only", {"r:write:ok"}, 0, 0, 1},
+		{"erase recorded as cancelled", {"r:erase:cancelled"}, 0, 0, 1},
+		{"erase skipped", {"r:erase:skipped"}, 0, 0, 0},
+		{"a job_writes row only", {NULL}, 1, 0, 1},
+		{"another unit erased", {"b:erase"}, 0, 1, 0},
+	};
+	struct unit other = {"5c:cf:7f:00:04:ff", 0, 0};
+	int touched;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct touch_case *c = &cases[i];
+		char mac[DB_MAC_LEN], sha[65], md5[33];
+		struct unit u = {mac, 0, 0};
+
+		snprintf(mac, sizeof mac, "5c:cf:7f:00:04:%02zx", i);
+		t_set_case("touched: %s", c->name);
+		if (c->touched < 0) {
+			touched = 7;
+			T_EQ_INT(db_device_touched(db, mac, &touched), 0);
+			T_EQ_INT(touched, 0);
+			continue;
+		}
+		start_job(db, rig, c->other_unit ? &other : &u, "refurbish");
+		if (c->other_unit)
+			start_job(db, rig, &u, "backup");
+		for (int k = 0; k < 3 && c->stages[k]; k++) {
+			char name[16], outcome[16] = "";
+			const struct unit *w = c->other_unit ? &other : &u;
+
+			sscanf(c->stages[k] + 2, "%15[a-z]:%15[a-z]", name, outcome);
+			if (c->stages[k][0] == 'b') {
+				stage_begin(db, w, name);
+			} else {
+				struct db_stage st = {name, outcome, 1, 2, 0, 0, NULL, NULL};
+
+				T_REQUIRE(db_job_stage(db, w->job, &st) == 0);
+			}
+		}
+		if (c->write_row) {
+			struct db_write w = {0, 4096, 0, 0, t_hex(sha, 64, 7), t_hex(md5, 32, 7), 0};
+			int64_t id;
+
+			T_REQUIRE(db_job_write(db, u.job, &w, &id) == 0);
+		}
+		/* the state while the job runs, and after it ended */
+		T_EQ_INT(db_device_touched(db, mac, &touched), 0);
+		T_EQ_INT(touched, c->touched);
+		if (c->other_unit)
+			end_job(db, &other);
+		end_job(db, &u);
+		T_EQ_INT(db_device_touched(db, mac, &touched), 0);
+		T_EQ_INT(touched, c->touched);
+		/* the view for people agrees */
+		T_EQ_INT(t_q_int(h, "SELECT count(*) > 0 FROM device_touches t JOIN devices d"
+				    " ON d.id = t.device_id WHERE d.mac = '%s'", mac),
+			 c->touched);
+	}
+	t_set_case("touched: spelling and errors");
+	T_EQ_INT(db_device_touched(db, "5C-CF-7F-00-04-02", &touched), 0);
+	T_EQ_INT(touched, 1);
+	touched = 7;
+	T_EQ_INT(db_device_touched(db, "5c:cf:7f", &touched), -EINVAL);
+	T_EQ_INT(touched, 0);
+}
+
+/* What a backup taken now is, unless the caller says otherwise. */
+static void check_decided(struct db *db, sqlite3 *h, const struct t_rig *rig)
+{
+	struct unit u = {"5c:cf:7f:00:05:01", 0, 0};
+	char buf[300];
+	int64_t id;
+
+	t_set_case("decided provenance: unplugged during erase, backed up again");
+	start_job(db, rig, &u, "refurbish");
+	T_EQ_INT(add_v2(db, &u, 501, 1, NULL, NULL, 1u << 20, &id), 0);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT provenance FROM backups WHERE id = %lld",
+			  (long long)id), "original");
+	/* taken after this job's own erase began: not an original any more */
+	stage_begin(db, &u, "erase");
+	T_EQ_INT(add_v2(db, &u, 502, 1, "original", NULL, 1u << 20, &id), -EPERM);
+	T_HAS_STR(db_errmsg(db), "not an original: job ");
+	T_HAS_STR(db_errmsg(db), " began to erase this unit at ");
+	T_HAS_STR(db_errmsg(db), "(record it as ours, or blank)");
+	{
+		struct db_job_end e = {"unplugged", NULL, 19, "ESP_E_NODEV", "unplugged"};
+
+		T_REQUIRE(db_job_finish(db, u.job, &e) == 0);
+		u.job = 0;
+	}
+	start_job(db, rig, &u, "refurbish");
+	T_EQ_INT(add_v2(db, &u, 503, 1, NULL, NULL, 1u << 20, &id), 0);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT provenance FROM backups WHERE id = %lld",
+			  (long long)id), "ours");
+	T_EQ_INT(add_v2(db, &u, 504, 1, "original", NULL, 1u << 20, &id), -EPERM);
+	T_EQ_INT(add_v2(db, &u, 505, 1, "blank", NULL, 1u << 20, &id), 0);
+	T_EQ_INT(add_v2(db, &u, 506, 1, "ours", NULL, 1u << 20, &id), 0);
+	/* the schema refuses an original of a touched unit by itself */
+	T_EQ_INT(t_exec(h, buf, sizeof buf,
+			"INSERT INTO backups (device_id, path, size, flash_id, sha256, md5, chip_md5,"
+			" verified, created_ms, provenance) VALUES (%lld, '/raw-orig', 4096, 0,"
+			" '%064d', '%032d', NULL, 0, 0, 'original')",
+			(long long)u.device, 0, 0),
+		 SQLITE_CONSTRAINT);
+	T_HAS_STR(buf, "an original backup is taken before any espstation erase or write of its"
+		       " unit");
+	end_job(db, &u);
+}
+
+struct choice_case {
+	const char *name;
+	/* backups, oldest first: provenance letter o/u/b/i (original, ours, blank,
+	 * imported), then v (verified), n (chip disagrees), x (chip not asked) */
+	const char *backups[6];
+	int want;                   /* index of the backup chosen, -1 none */
+	const char *why;            /* expected in why */
+};
+
+static void check_choice(struct db *db, const struct t_rig *rig)
+{
+	static const struct choice_case cases[] = {
+		{"only an original", {"ov"}, 0,
+		 "(original, verified, 2"},
+		{"original, then ours, then blank", {"ov", "uv", "bv"}, 0,
+		 "the newest verified original of 5c:cf:7f:00:06:01; 2 newer passed over: 1 ours,"
+		 " 1 blank"},
+		{"only ours and blank", {"uv", "bv", "uv"}, -1,
+		 "3 backups of 5c:cf:7f:00:06:02: 2 ours, 1 blank; none original or imported:"
+		 " restore needs --backup FILE to write one of those"},
+		{"imported only", {"ix"}, 0,
+		 "(imported by alice from image1M.bin, 2"},
+		{"unverified originals skipped", {"ov", "on", "ox"}, 0,
+		 "2 newer passed over: 2 original (2 not verified)"},
+		{"only unverified originals", {"on", "ox", "bv"}, -1,
+		 "3 backups of 5c:cf:7f:00:06:05: 2 original (2 not verified), 1 blank; no verified"
+		 " original and no usable imported one: restore needs --backup FILE"},
+		{"original before a newer import", {"ov", "ix", "uv"}, 0,
+		 "2 newer passed over: 1 imported, 1 ours"},
+		{"import when the original is unverified", {"on", "ix", "uv"}, 1,
+		 "5c:cf:7f:00:06:07 has no verified original, this is its newest usable import;"
+		 " 1 newer passed over: 1 ours"},
+		{"an import its chip disproved", {"in", "iv", "in"}, 1,
+		 "1 newer passed over: 1 imported (1 disproved by the chip)"},
+		{"nothing", {NULL}, -1, "no backups of 5c:cf:7f:00:06:09: nothing to restore"},
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct choice_case *c = &cases[i];
+		char mac[DB_MAC_LEN], why[512];
+		struct unit u = {mac, 0, 0};
+		struct db_backup_row row;
+		int64_t ids[6] = {0};
+		int r;
+
+		snprintf(mac, sizeof mac, "5c:cf:7f:00:06:%02zx", i);
+		t_set_case("restore choice: %s", c->name);
+		{
+			struct db_device d = {mac, "ESP8266EX", 0x1440c8, 1u << 20};
+
+			T_REQUIRE(db_device_seen(db, &d, &u.device) >= 0);
+		}
+		for (int k = 0; k < 6 && c->backups[k]; k++) {
+			const char *p = c->backups[k];
+			const char *prov = p[0] == 'o' ? "original" : p[0] == 'u' ? "ours"
+					   : p[0] == 'b' ? "blank" : "imported";
+			int chip = p[1] == 'v' ? 1 : p[1] == 'n' ? 0 : -1;
+
+			if (p[0] != 'i')
+				start_job(db, rig, &u, "backup");
+			if (p[1] == 'x' && p[0] != 'i') {
+				char sha[65], md5[33], path[64];
+				struct db_backup b = {u.device, u.job, path, 1u << 20, 0x1440c8,
+						      t_hex(sha, 64, 600 + (unsigned)k),
+						      t_hex(md5, 32, 600), NULL, prov, NULL, NULL,
+						      NULL};
+
+				snprintf(path, sizeof path, "/%s-%d.bin", mac, k);
+				T_EQ_INT(db_backup_add(db, &b, &ids[k]), 0);
+			} else {
+				T_EQ_INT(add_v2(db, &u, 600 + (unsigned)(i * 10 + (size_t)k), chip,
+						prov, NULL, 1u << 20, &ids[k]),
+					 0);
+			}
+			if (p[0] != 'i')
+				end_job(db, &u);
+		}
+		memset(&row, 0xa5, sizeof row);
+		r = db_backup_restore_choice(db, mac, &row, why, sizeof why);
+		T_HAS_STR(why, c->why);
+		if (c->want < 0) {
+			T_EQ_INT(r, -ENOENT);
+			T_EQ_INT(row.id, 0);
+			T_EQ_STR(db_errmsg(db), why);
+			continue;
+		}
+		T_EQ_INT(r, 0);
+		T_EQ_INT(row.id, ids[c->want]);
+		T_EQ_STR(row.mac, mac);
+		T_CHECK(strcmp(row.provenance, "original") == 0 ||
+			strcmp(row.provenance, "imported") == 0);
+		{
+			char want[64];
+
+			snprintf(want, sizeof want, "backup %lld (", (long long)ids[c->want]);
+			T_CHECK(strncmp(why, want, strlen(want)) == 0);
+		}
+	}
+	{
+		struct db_backup_row row;
+		char why[128] = "x";
+
+		t_set_case("restore choice: errors");
+		T_EQ_INT(db_backup_restore_choice(db, "5c:cf:7f", &row, why, sizeof why), -EINVAL);
+		T_EQ_STR(why, "bad MAC \"5c:cf:7f\"");
+		/* why may be left out; spelling of the MAC is free */
+		T_EQ_INT(db_backup_restore_choice(db, "5C-CF-7F-00-06-00", &row, NULL, 0), 0);
+		T_EQ_STR(row.mac, "5c:cf:7f:00:06:00");
+	}
+}
+
 int main(void)
 {
 	char path[300];
@@ -289,6 +725,10 @@ int main(void)
 	check_latest(db, h, &rig);
 	check_rules(db, h, &rig);
 	check_restores(db, h, &rig);
+	check_fields(db, h, &rig);
+	check_touched(db, h, &rig);
+	check_decided(db, h, &rig);
+	check_choice(db, &rig);
 	sqlite3_close(h);
 	db_close(db);
 	t_rmtree(s_dir);

@@ -10,6 +10,20 @@
 
 static char s_dir[256];
 
+/* db_audit_jobs callback: the clean proof of the jobs in user's list */
+static int clean_fn(void *user, const struct db_audit_job *job)
+{
+	struct {
+		int64_t id[4];
+		int v[4];
+	} *seen = user;
+
+	for (int i = 0; i < 4; i++)
+		if (seen->id[i] == job->id)
+			seen->v[i] = job->clean_proven;
+	return 0;
+}
+
 static int64_t begin(struct db *db, const struct t_rig *rig, const char *slot, const char *mode)
 {
 	struct db_job_start js = {.station_id = rig->station, .slot = slot,
@@ -262,6 +276,83 @@ static void check_close_interrupted(struct db *db, sqlite3 *h, const struct t_ri
 }
 
 /* Rebuild every job row from the journal alone and compare. */
+/* Schema v2: the clean-unit proof of a job, once, journalled with its
+ * details; a job that journalled only the event (a station before the
+ * column) reads as proven too. */
+static void check_clean_proof(struct db *db, sqlite3 *h, const struct t_rig *rig)
+{
+	struct db_job_end end = {"passed", NULL, 0, NULL, NULL};
+	struct db_audit_filter f = {0};
+	struct db_job_row j;
+	int64_t a, b, c, d;
+	char buf[300];
+
+	t_set_case("clean proof");
+	a = begin(db, rig, "7", "refurbish");
+	T_EQ_INT(db_job_get(db, a, &j), 0);
+	T_EQ_INT(j.clean_proven, -1);
+	T_EQ_INT(db_job_set_clean_proven(db, a, 2, NULL), -EINVAL);
+	T_EQ_INT(db_job_set_clean_proven(db, a, 1, "[1, 2"), -EINVAL);
+	T_HAS_STR(db_errmsg(db), "details are not a JSON object");
+	T_EQ_INT(db_job_set_clean_proven(db, a, 1, "[1, 2]"), -EINVAL);
+	T_EQ_INT(db_job_get(db, a, &j), 0);
+	T_EQ_INT(j.clean_proven, -1);
+	T_EQ_INT(db_job_set_clean_proven(db, a, 1,
+					 "{\"written\": 612336, \"erased_from\": 614400}"), 0);
+	T_EQ_INT(db_job_get(db, a, &j), 0);
+	T_EQ_INT(j.clean_proven, 1);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM events WHERE job_id = %lld AND type = 'clean.proven'"
+			    " AND json_extract(data, '$.clean_proven') = 1"
+			    " AND json_extract(data, '$.erased_from') = 614400", (long long)a),
+		 1);
+	/* the same again changes nothing; the other verdict is refused */
+	T_EQ_INT(db_job_set_clean_proven(db, a, 1, NULL), 0);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM events WHERE job_id = %lld AND type LIKE 'clean.%%'",
+			 (long long)a),
+		 1);
+	T_EQ_INT(db_job_set_clean_proven(db, a, 0, NULL), -EPERM);
+	T_HAS_STR(db_errmsg(db), "clean proof already recorded as proven");
+	T_EQ_INT(db_job_finish(db, a, &end), 0);
+	T_EQ_INT(db_job_set_clean_proven(db, a, 1, NULL), -EALREADY);
+	T_EQ_INT(db_job_set_clean_proven(db, 999999, 1, NULL), -ENOENT);
+
+	/* a failed proof */
+	b = begin(db, rig, "7", "refurbish");
+	T_EQ_INT(db_job_set_clean_proven(db, b, 0, NULL), 0);
+	T_EQ_INT(db_job_get(db, b, &j), 0);
+	T_EQ_INT(j.clean_proven, 0);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM events WHERE job_id = %lld AND type = 'clean.failed'"
+			    " AND data = '{\"clean_proven\":0}'", (long long)b),
+		 1);
+	/* the column's own check, for writers that skip the API */
+	c = begin(db, rig, "7", "refurbish");
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "UPDATE jobs SET clean_proven = 2 WHERE id = %lld",
+			(long long)c),
+		 SQLITE_CONSTRAINT);
+	/* only the event (db_event, as a station before v2 journalled it) */
+	d = begin(db, rig, "7", "refurbish");
+	T_EQ_INT(db_event(db, d, "clean.proven", "{\"written\": 4096}", NULL), 0);
+	T_EQ_INT(db_job_get(db, d, &j), 0);
+	T_EQ_INT(j.clean_proven, 1);
+	T_EQ_INT(db_job_get(db, c, &j), 0);
+	T_EQ_INT(j.clean_proven, -1);
+	{
+		struct seen {
+			int64_t id[4];
+			int v[4];
+		} seen = {{a, b, c, d}, {-9, -9, -9, -9}};
+
+		f.slot = "7";
+		T_EQ_INT(db_audit_jobs(db, &f, clean_fn, &seen), 0);
+		T_EQ_INT(seen.v[0], 1);
+		T_EQ_INT(seen.v[1], 0);
+		T_EQ_INT(seen.v[2], -1);
+		T_EQ_INT(seen.v[3], 1);
+	}
+	for (int64_t *x = (int64_t[]){b, c, d}, k = 0; k < 3; k++)
+		T_EQ_INT(db_job_finish(db, x[k], &end), 0);
+}
+
 static void check_replay(sqlite3 *h)
 {
 	char *from_rows, *from_journal;
@@ -301,6 +392,16 @@ static void check_replay(sqlite3 *h)
 				   " json_extract(data, '$.err_msg')"
 				   " FROM events WHERE type = 'stage.end' ORDER BY id");
 	T_EQ_STR(from_journal, from_rows);
+	free(from_rows);
+	free(from_journal);
+	/* and the clean proofs */
+	from_rows = t_q_dump(h, "SELECT id, clean_proven FROM jobs WHERE clean_proven IS NOT NULL"
+				" ORDER BY id");
+	from_journal = t_q_dump(h, "SELECT job_id, json_extract(data, '$.clean_proven')"
+				   " FROM events WHERE type IN ('clean.proven', 'clean.failed')"
+				   " AND json_extract(data, '$.clean_proven') IS NOT NULL ORDER BY id");
+	T_EQ_STR(from_journal, from_rows);
+	T_CHECK(strlen(from_rows) > 0);
 	free(from_rows);
 	free(from_journal);
 	/* ids increase with time; ts_utc is ts_ms in ISO form */
@@ -361,6 +462,7 @@ int main(void)
 	check_lifecycle(db, h, &rig, &clock);
 	check_open_job_rules(db, h, &rig);
 	check_close_interrupted(db, h, &rig);
+	check_clean_proof(db, h, &rig);
 	check_replay(h);
 	check_transactions(db, h);
 	db_close(db);

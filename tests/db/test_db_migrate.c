@@ -19,10 +19,21 @@ struct fixture {
 	const char *mac;            /* a unit with a verified backup ... */
 	int64_t latest_verified;    /* ... and the id of its newest one */
 	int jobs;                   /* rows in jobs */
+	const char *provenance;     /* "id|provenance" of every backup, after migrating */
+	int64_t choice[3];          /* restore's choice for 5c:cf:7f:00:00:0N, 0 = none */
+	const char *clean;          /* "id|clean_proven" of the jobs, as db_job_get reads them */
 };
 
+/* v1 has no content flag and no import: its backups are original unless an
+ * erase or write of the unit began before them, which none of the fixture's
+ * did (job 1 erased unit 1 after backing it up).  Unit 2's only backup is
+ * unverified: restore finds nothing for it. */
 static const struct fixture s_fixtures[] = {
-	{1, "v1.sql", "5C:CF:7F:00:00:01", 1, 5},
+	{1, "v1.sql", "5C:CF:7F:00:00:01", 1, 5, "1|original\n2|original\n3|original\n",
+	 {1, 0, 3}, "1|-1\n2|-1\n3|-1\n4|-1\n5|-1\n"},
+	{2, "v2.sql", "5C:CF:7F:00:00:01", 4, 8,
+	 "1|original\n2|original\n3|original\n4|ours\n5|blank\n6|imported\n",
+	 {1, 6, 3}, "1|1\n2|-1\n3|-1\n4|-1\n5|-1\n6|1\n7|-1\n8|-1\n"},
 };
 
 static const char *s_fixture_dir;
@@ -161,6 +172,237 @@ static void check_kept(sqlite3 *h, const struct snapshot *s)
 	free(objects);
 }
 
+static int count_job(void *user, const struct db_audit_job *job)
+{
+	(void)job;
+	++*(int *)user;
+	return 0;
+}
+
+/* db_audit_backups callback: "id|provenance" lines, newest first */
+static int prov_fn(void *user, const struct db_audit_backup *row)
+{
+	char *buf = user;
+	size_t len = strlen(buf);
+
+	snprintf(buf + len, 1024 - len, "%lld|%s\n", (long long)row->b.id, row->b.provenance);
+	return 0;
+}
+
+/* The lines of text in reverse order (oldest first). */
+static void reverse_lines(char *text)
+{
+	char out[1024] = "";
+	size_t len = 0, n = strlen(text);
+
+	while (n > 0) {
+		size_t start = n - 1;
+
+		while (start > 0 && text[start - 1] != '\n')
+			start--;
+		len += (size_t)snprintf(out + len, sizeof out - len, "%.*s", (int)(n - start),
+					text + start);
+		n = start;
+	}
+	memcpy(text, out, len + 1);
+}
+
+/* What schema v2 adds, read through the API: provenance, the restore
+ * choice of each unit, the clean proof of each job. */
+static void check_v2_reads(struct db *db, const struct fixture *fx)
+{
+	char got[1024] = "", why[512];
+	struct db_backup_row row;
+	struct db_job_row job;
+	size_t len = 0;
+
+	t_set_case("fixture %s: provenance", fx->file);
+	T_EQ_INT(db_audit_backups(db, NULL, prov_fn, got), 0);
+	reverse_lines(got);
+	T_EQ_STR(got, fx->provenance);
+	for (int u = 0; u < 3; u++) {
+		char mac[DB_MAC_LEN];
+		int r;
+
+		snprintf(mac, sizeof mac, "5c:cf:7f:00:00:%02x", u + 1);
+		t_set_case("fixture %s: restore choice for %s", fx->file, mac);
+		r = db_backup_restore_choice(db, mac, &row, why, sizeof why);
+		T_EQ_INT(r, fx->choice[u] ? 0 : -ENOENT);
+		T_EQ_INT(row.id, fx->choice[u]);
+		T_CHECK(why[0] != '\0');
+	}
+	t_set_case("fixture %s: clean proof", fx->file);
+	got[0] = '\0';
+	for (int64_t id = 1; id <= fx->jobs && db_job_get(db, id, &job) == 0; id++)
+		len += (size_t)snprintf(got + len, sizeof got - len, "%lld|%d\n", (long long)id,
+					job.clean_proven);
+	T_EQ_STR(got, fx->clean);
+}
+
+/* v1 history the fixture lacks, in v1's own SQL (as a v1 station wrote
+ * it): backups taken after an erase or write of their unit began. */
+static const char s_v1_history[] =
+	/* job 6: unit 1 erase begun, unplugged; job 7 backs it up again */
+	"INSERT INTO jobs (id, station_id, slot, port, adapter_id, device_id, mode, image_id, pid,"
+	" start_ms, stage) VALUES (6, 1, '1', '/dev/ttyUSB0', 1, 1, 'refurbish', 1, 4106,"
+	" 1700000050000, 'erase');"
+	"INSERT INTO events (job_id, ts_ms, ts_utc, type, data) VALUES"
+	" (6, 1700000050100, '2023-11-14T22:14:10.100Z', 'stage.begin', '{\"stage\":\"erase\"}');"
+	"INSERT INTO job_stages (job_id, stage, outcome, start_ms, end_ms) VALUES"
+	" (6, 'erase', 'failed', 1700000050100, 1700000050150);"
+	"UPDATE jobs SET end_ms = 1700000050200, result = 'unplugged' WHERE id = 6;"
+	"INSERT INTO jobs (id, station_id, slot, port, adapter_id, device_id, mode, pid, start_ms)"
+	" VALUES (7, 1, '1', '/dev/ttyUSB0', 1, 1, 'backup', 4107, 1700000060000);"
+	"INSERT INTO backups VALUES (4, 1, 7, '/b/4.bin', 4194304, 1458415, '%064d', '%032d',"
+	" '%032d', 1, 1700000060100);"
+	"INSERT INTO events (job_id, ts_ms, ts_utc, type, data) VALUES"
+	" (7, 1700000060100, '2023-11-14T22:14:20.100Z', 'backup', '{\"backup_id\":4}');"
+	"UPDATE jobs SET end_ms = 1700000060200, result = 'passed' WHERE id = 7;"
+	/* job 8: unit 3, stages recorded without being begun (no journal
+	 * position): a skipped erase does not count, a failed write does */
+	"INSERT INTO jobs (id, station_id, slot, port, adapter_id, device_id, mode, pid, start_ms)"
+	" VALUES (8, 1, '3', '/dev/ttyUSB2', 3, 3, 'flash', 4108, 1700000059000);"
+	"INSERT INTO job_stages (job_id, stage, outcome, start_ms, end_ms) VALUES"
+	" (8, 'erase', 'skipped', 1700000060000, 1700000060000),"
+	" (8, 'write', 'failed', 1700000070000, 1700000071000);"
+	"UPDATE jobs SET end_ms = 1700000071000, result = 'failed' WHERE id = 8;"
+	/* CLI backups of unit 3 (no job, no event): before and after that write */
+	"INSERT INTO backups VALUES (5, 3, NULL, '/b/5.bin', 1048576, 1327343, '%064d', '%032d',"
+	" '%032d', 1, 1700000065000);"
+	"INSERT INTO backups VALUES (6, 3, NULL, '/b/6.bin', 1048576, 1327343, '%064d', '%032d',"
+	" '%032d', 1, 1700000080000);"
+	/* unit 4: erased by job 9; the clock then stepped back 1 s, and job 10
+	 * backed it up "before" the erase: the journal's order decides */
+	"INSERT INTO devices VALUES (4, '5c:cf:7f:00:00:04', 'ESP8266EX', 1458415, 4194304,"
+	" 1700000090000, 1700000095000);"
+	"INSERT INTO jobs (id, station_id, slot, port, adapter_id, device_id, mode, image_id, pid,"
+	" start_ms, stage) VALUES (9, 1, '1', '/dev/ttyUSB0', 1, 4, 'refurbish', 1, 4109,"
+	" 1700000094900, 'erase');"
+	"INSERT INTO events (job_id, ts_ms, ts_utc, type, data) VALUES"
+	" (9, 1700000095000, '2023-11-14T22:14:55.000Z', 'stage.begin', '{\"stage\":\"erase\"}');"
+	"INSERT INTO job_stages (job_id, stage, outcome, start_ms, end_ms) VALUES"
+	" (9, 'erase', 'ok', 1700000095000, 1700000095500);"
+	"UPDATE jobs SET end_ms = 1700000095600, result = 'passed' WHERE id = 9;"
+	"INSERT INTO jobs (id, station_id, slot, port, adapter_id, device_id, mode, pid, start_ms)"
+	" VALUES (10, 1, '1', '/dev/ttyUSB0', 1, 4, 'backup', 4110, 1700000093900);"
+	"INSERT INTO backups VALUES (7, 4, 10, '/b/7.bin', 4194304, 1458415, '%064d', '%032d',"
+	" '%032d', 1, 1700000094000);"
+	"INSERT INTO events (job_id, ts_ms, ts_utc, type, data) VALUES"
+	" (10, 1700000094000, '2023-11-14T22:14:54.000Z', 'backup', '{\"backup_id\":7}');"
+	"UPDATE jobs SET end_ms = 1700000094100, result = 'passed' WHERE id = 10;";
+
+/* The v1 fixture with s_v1_history, as a file at path. */
+static void make_v1_history(const char *path, struct snapshot *snap)
+{
+	char src[512], buf[256], *sql;
+	sqlite3 *h;
+
+	snprintf(src, sizeof src, "%s/v1.sql", s_fixture_dir);
+	sql = slurp(src);
+	T_REQUIRE(sqlite3_open(path, &h) == SQLITE_OK);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "%s", sql), SQLITE_OK);
+	free(sql);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "PRAGMA recursive_triggers=ON; PRAGMA foreign_keys=ON"),
+		 SQLITE_OK);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, s_v1_history, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7), SQLITE_OK);
+	if (buf[0])
+		fprintf(stderr, "v1 history: %s\n", buf);
+	sql = t_q_dump(h, "PRAGMA foreign_key_check");
+	T_EQ_STR(sql, "");
+	free(sql);
+	if (snap)
+		snapshot_take(h, snap);
+	sqlite3_close(h);
+}
+
+static const char s_history_provenance[] =
+	"1|original\n2|original\n3|original\n4|ours\n5|original\n6|ours\n7|ours\n";
+
+/* What the history reads as: provenance, choice, touched. */
+static void check_history_reads(struct db *db)
+{
+	char got[1024] = "", why[512];
+	struct db_backup_row row;
+	int touched;
+
+	T_EQ_INT(db_audit_backups(db, NULL, prov_fn, got), 0);
+	reverse_lines(got);
+	T_EQ_STR(got, s_history_provenance);
+	T_EQ_INT(db_backup_restore_choice(db, "5c:cf:7f:00:00:01", &row, why, sizeof why), 0);
+	T_EQ_INT(row.id, 1);
+	T_HAS_STR(why, "the newest verified original of 5c:cf:7f:00:00:01; 1 newer passed over:"
+		       " 1 ours");
+	T_EQ_INT(db_backup_restore_choice(db, "5c:cf:7f:00:00:03", &row, why, sizeof why), 0);
+	T_EQ_INT(row.id, 5);
+	T_EQ_INT(db_backup_restore_choice(db, "5c:cf:7f:00:00:04", &row, why, sizeof why), -ENOENT);
+	T_EQ_STR(why, "1 backup of 5c:cf:7f:00:00:04: 1 ours; none original or imported: restore"
+		      " needs --backup FILE to write one of those");
+	for (int u = 1; u <= 4; u++) {
+		char mac[DB_MAC_LEN];
+
+		snprintf(mac, sizeof mac, "5c:cf:7f:00:00:%02x", u);
+		touched = -1;
+		T_EQ_INT(db_device_touched(db, mac, &touched), 0);
+		/* 1, 4: erased; 2: job 5 wrote unit 1's backup onto it; 3: job 8 */
+		T_EQ_INT(touched, 1);
+	}
+}
+
+/* v1 rows taken after an erase or write migrate as ours, the rest as
+ * original, and keep every v1 column as it was. */
+static void check_v1_history(void)
+{
+	char path[300], buf[64];
+	struct snapshot snap;
+	struct db *db;
+	sqlite3 *h;
+
+	t_set_case("v1 history: migrated");
+	t_path(path, sizeof path, s_dir, "v1-history.db");
+	make_v1_history(path, &snap);
+	db = t_open(path);
+	T_EQ_INT(db_schema_version_at_open(db), 1);
+	check_history_reads(db);
+	db_close(db);
+	h = t_raw_open(path);
+	T_EQ_STR(t_integrity(h, buf, sizeof buf), "ok");
+	check_kept(h, &snap);
+	t_set_case("v1 history: migrated");
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM backups WHERE sector_map IS NOT NULL"
+			    " OR imported_by IS NOT NULL OR imported_from IS NOT NULL"),
+		 0);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM jobs WHERE clean_proven IS NOT NULL"), 0);
+	sqlite3_close(h);
+	snapshot_free(&snap);
+}
+
+/* The read-only audit reads a v1 file as it is: the same answers, and the
+ * file untouched. */
+static void check_v1_readonly(void)
+{
+	char path[300], err[512];
+	struct db_audit_filter f = {.mac = "5c:cf:7f:00:00:01"};
+	struct t_snap before;
+	struct db_job_row job;
+	struct db *db = NULL;
+	int n = 0;
+
+	t_set_case("v1 history: read only, not migrated");
+	t_path(path, sizeof path, s_dir, "v1-readonly.db");
+	make_v1_history(path, NULL);
+	t_snap_take(&before, path);
+	T_REQUIRE(db_open_readonly(path, &db, err, sizeof err) == 0);
+	T_EQ_INT(db_schema_version_at_open(db), 1);
+	check_history_reads(db);
+	T_EQ_INT(db_job_get(db, 1, &job), 0);
+	T_EQ_INT(job.clean_proven, -1);
+	T_EQ_INT(db_audit_jobs(db, &f, count_job, &n), 0);
+	T_EQ_INT(n, 4);
+	db_close(db);
+	T_CHECK(t_snap_same(&before, path));
+	t_snap_free(&before);
+}
+
 static void check_fixture(const struct fixture *fx, const char *fresh_schema)
 {
 	char path[300], src[512], buf[64], *sql, *schema;
@@ -190,6 +432,7 @@ static void check_fixture(const struct fixture *fx, const char *fresh_schema)
 	T_EQ_INT(row.verified, 1);
 	T_EQ_INT(db_job_get(db, 1, &job), 0);
 	T_CHECK(job.end_ms != 0);
+	check_v2_reads(db, fx);
 	db_close(db);
 
 	h = t_raw_open(path);
@@ -205,6 +448,12 @@ static void check_fixture(const struct fixture *fx, const char *fresh_schema)
 	schema = schema_text(h);
 	T_EQ_STR(schema, fresh_schema);
 	free(schema);
+	/* still append-only, the rows the migration filled in included */
+	t_set_case("fixture %s: append-only after migrating", fx->file);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "UPDATE backups SET provenance = 'original'"),
+		 SQLITE_CONSTRAINT);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "UPDATE events SET data = NULL"), SQLITE_CONSTRAINT);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "DELETE FROM backups"), SQLITE_CONSTRAINT);
 	sqlite3_close(h);
 	snapshot_free(&snap);
 
@@ -260,6 +509,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof s_fixtures / sizeof s_fixtures[0]; i++)
 		check_fixture(&s_fixtures[i], fresh);
 	free(fresh);
+	check_v1_history();
+	check_v1_readonly();
 	t_rmtree(s_dir);
 	return t_done("db_migrate");
 }

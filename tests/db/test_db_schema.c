@@ -30,9 +30,12 @@ static void check_fresh(void)
 	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN"
 			    " ('stations', 'adapters', 'devices', 'images', 'jobs', 'job_stages',"
 			    "  'job_writes', 'backups', 'restores', 'events', 'job_modes',"
-			    "  'job_results', 'stage_outcomes', 'schema')"),
-		 14);
+			    "  'job_results', 'stage_outcomes', 'schema', 'backup_provenances')"),
+		 15);
 	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM job_modes"), 4);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT group_concat(name, ',') FROM"
+			  " (SELECT name FROM backup_provenances ORDER BY name)"),
+		 "blank,imported,original,ours");
 	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM job_results"), 7);
 	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM stage_outcomes"), 4);
 	T_EQ_STR(t_integrity(h, buf, sizeof buf), "ok");

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 				free(buf);
 				struct db_backup b = {dev, job, path, p->flash, (uint32_t)d.flash_id,
 						      esp_hex(sha, 32, shahex), esp_hex(md5, 16, md5hex),
-						      md5hex};
+						      md5hex, NULL, NULL, NULL, NULL};
 				check(db_backup_add(db, &b, &id), db, "backup");
 				if (!strcmp(p->mac, "5c:cf:7f:00:00:01"))
 					last_backup_01 = id;
