@@ -9,12 +9,20 @@
 
 #define READ_PACKET 0x1000u
 #define READ_IN_FLIGHT 64u     /* esptool's value; the stubs run lock-step with it */
-#define READ_FRAME_MS 3000u
+/* How long a data frame may take: a second for the stub, plus four times
+ * the packet's time on the wire (a stall on a noisy line is found in about
+ * a second at 921600 baud, not three). */
+static uint64_t frame_deadline(const struct esp_session *s)
+{
+	unsigned baud = esp_session_baud(s);
+	uint64_t wire_ms = baud ? (uint64_t)READ_PACKET * 10u * 1000u / baud : 400u;
+	return esp_now_ms() + 1000u + 4u * wire_ms;
+}
 #define DRAIN_QUIET_MS 150u
 
 /* One READ_FLASH command.  Data frames of the wrong length (lost bytes) are
  * still acknowledged so the stub finishes the stream; the read then fails
- * with ESP_E_READ and the caller may retry it. */
+ * with ESP_E_LOST (or ESP_E_READ when intact frames carry wrong data) and the caller may retry it. */
 static enum esp_err read_once(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
 			      uint64_t base_done, uint64_t total)
 {
@@ -32,11 +40,17 @@ static enum esp_err read_once(struct esp_session *s, uint32_t addr, uint32_t len
 	while (got < len) {
 		const uint8_t *f;
 		size_t n;
-		e = esp_recv_frame(s, esp_now_ms() + READ_FRAME_MS, &f, &n);
-		if (e == ESP_E_TIMEOUT)
-			return esp_fail(s, ESP_E_READ,
+		e = esp_recv_frame(s, frame_deadline(s), &f, &n);
+		if (e == ESP_E_TIMEOUT) {
+			/* packets merged by a lost delimiter left the stub waiting for
+			 * acknowledgements we will never send: release it */
+			uint8_t all[4];
+			esp_put_le32(all, len);
+			(void)esp_send_packet(s, all, sizeof all);
+			return esp_fail(s, ESP_E_LOST,
 					"flash read stalled at 0x%06x (%u of %u bytes): bytes lost on the "
 					"serial link", addr + got, got, len);
+		}
 		if (e)
 			return e;
 		uint32_t want = len - got < READ_PACKET ? len - got : READ_PACKET;
@@ -56,14 +70,14 @@ static enum esp_err read_once(struct esp_session *s, uint32_t addr, uint32_t len
 	}
 	const uint8_t *f;
 	size_t n;
-	e = esp_recv_frame(s, esp_now_ms() + READ_FRAME_MS, &f, &n);
+	e = esp_recv_frame(s, frame_deadline(s), &f, &n);
 	if (e == ESP_E_TIMEOUT || (!e && n != ESP_MD5_LEN))
-		return esp_fail(s, ESP_E_READ, "flash read at 0x%06x: the stub's digest frame is "
+		return esp_fail(s, ESP_E_LOST, "flash read at 0x%06x: the stub's digest frame is "
 				"missing or malformed (link noise)", addr);
 	if (e)
 		return e;
 	if (corrupt)
-		return esp_fail(s, ESP_E_READ,
+		return esp_fail(s, ESP_E_LOST,
 				"corrupt data reading 0x%06x: a %u-byte packet arrived as %zu bytes "
 				"(bytes lost on the serial link)", addr, READ_PACKET, bad_len);
 	uint8_t md5[ESP_MD5_LEN];
@@ -94,8 +108,15 @@ static enum esp_err resync(struct esp_session *s)
 			break;
 	}
 	esp_flush_rx(s);
+	/* the line is noisy: the first answer may be lost too */
 	uint32_t magic;
-	return esp_read_reg(s, 0x40001000u, &magic);
+	enum esp_err e = ESP_E_TIMEOUT;
+	for (int i = 0; i < 3 && (e == ESP_E_TIMEOUT || e == ESP_E_PROTO); i++) {
+		e = esp_read_reg(s, 0x40001000u, &magic);
+		if (e)
+			esp_flush_rx(s);
+	}
+	return e;
 }
 
 enum esp_err esp_flash_read(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf)
@@ -108,19 +129,36 @@ enum esp_err esp_flash_read(struct esp_session *s, uint32_t addr, uint32_t len, 
 
 static int retryable(enum esp_err e)
 {
-	return e == ESP_E_READ || e == ESP_E_TIMEOUT || e == ESP_E_PROTO;
+	return e == ESP_E_READ || e == ESP_E_LOST || e == ESP_E_TIMEOUT || e == ESP_E_PROTO;
 }
 
+/* A chunk that keeps arriving damaged is read again in halves, down to one
+ * sector: on a noisy line a long read rarely gets through whole, a short
+ * one does, and the halves that arrived intact are kept. */
 enum esp_err esp_read_retrying(struct esp_session *s, uint32_t addr, uint32_t n, uint8_t *buf,
 			       uint64_t done, uint64_t total, unsigned retries)
 {
+	enum esp_err e;
 	for (unsigned attempt = 0;; attempt++) {
-		enum esp_err e = read_once(s, addr, n, buf, done, total);
-		if (e == ESP_OK || !retryable(e) || attempt >= retries)
+		e = read_once(s, addr, n, buf, done, total);
+		if (e == ESP_OK || !retryable(e))
 			return e;
+		unsigned tries = n > ESP_SECTOR ? (retries < 1 ? retries : 1) : retries;
+		if (attempt >= tries)
+			break;
 		esp_log(s, ESP_LOG_WARNING, "%s; re-reading (attempt %u of %u)", s->err.msg,
-			attempt + 1, retries);
+			attempt + 1, tries);
 		if ((e = resync(s)))
 			return e;
 	}
+	if (n <= ESP_SECTOR || !retries)
+		return e;
+	if ((e = resync(s)))
+		return e;
+	uint32_t half = (n / 2 + ESP_SECTOR - 1) / ESP_SECTOR * ESP_SECTOR;
+	esp_log(s, ESP_LOG_WARNING, "%s; re-reading 0x%06x+0x%x in smaller pieces", s->err.msg,
+		addr, n);
+	if ((e = esp_read_retrying(s, addr, half, buf, done, total, retries)))
+		return e;
+	return esp_read_retrying(s, addr + half, n - half, buf + half, done + half, total, retries);
 }

@@ -26,6 +26,7 @@ static const struct cli_command s_commands[] = {
 	{"verify", cmd_verify},
 	{"restore", cmd_restore},
 	{"audit", cmd_audit},
+	{"vault", cmd_vault},
 };
 
 static const struct cli_command *find_command(const char *name)

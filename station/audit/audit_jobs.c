@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* audit jobs: what happened where - each job with its unit, adapter, stage
- * timings, what it wrote or restored, and the cause of a failure. */
+ * timings, what it wrote or restored, whether the unit was proven clean,
+ * and the cause of a failure. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ static const struct out_col s_cols[] = {
 	{"stages", "STAGES", OUT_TEXT},
 	{"image", "IMAGE", OUT_TEXT},
 	{"written_sha256", "WRITTEN", OUT_HASH},
+	{"clean_proven", "CLEAN", OUT_BOOL},
 	{"backup_id", "BACKUP", OUT_INT},
 	{"restore", "RESTORE", OUT_TEXT},
 	{"cause", "CAUSE", OUT_TEXT},
@@ -57,6 +59,8 @@ static int job_row(void *user, const struct db_audit_job *j)
 {
 	struct jobs_walk *w = user;
 	char id[24], start[32], cycle[24] = "", backup[24] = "", restore[96] = "", cause[600] = "";
+	/* verify proved every sector outside the image erased: yes; failed: no; not run: - */
+	const char *clean = j->clean_proven < 0 ? "" : j->clean_proven ? "1" : "0";
 	struct stages_text st = {.len = 0};
 	st.buf[0] = '\0';
 	int r = db_audit_stages(w->a->db, j->id, stage_add, &st);
@@ -76,7 +80,7 @@ static int job_row(void *user, const struct db_audit_job *j)
 	const char *cells[] = {
 		id, audit_time(j->start_ms, start), j->station, j->slot, j->port, j->adapter,
 		j->mode, j->mac, j->result[0] ? j->result : "open", j->stage, cycle, st.buf,
-		j->image, j->written_sha256, backup, restore, cause,
+		j->image, j->written_sha256, clean, backup, restore, cause,
 	};
 	return out_row(w->t, cells) ? -ENOMEM : 0;
 }

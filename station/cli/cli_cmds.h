@@ -11,3 +11,4 @@ int cmd_write(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_vault(int argc, char **argv);

@@ -28,6 +28,7 @@ static const char s_main[] =
 "Records:\n"
 "  audit    what the database knows: a unit (mac), backups, jobs, summary per\n"
 "           slot and adapter, and verify-vault (re-hash every backup file)\n"
+"  vault    vault import: a backup made by hand, for one MAC\n"
 "\n"
 "Run 'espstation COMMAND --help' for the options of a command.\n";
 
@@ -56,6 +57,30 @@ static const char s_common[] =
 "  -v, --verbose            log protocol steps to stderr; twice: also raw bytes.\n"
 "  -q, --quiet              no progress and no messages; results and errors only.\n"
 "  -h, --help               show this help and exit.\n";
+
+static const char s_vault[] =
+"Usage: espstation vault import --mac MAC [--db FILE | --config FILE] FILE\n"
+"\n"
+"Takes a backup made by hand (esptool's read_flash, e.g. the tutorial's\n"
+"image1M.bin) into the vault for the unit whose eFuse MAC is MAC.  The file must\n"
+"be a whole flash: a power of two from 256 KiB to 16 MiB, and not blank (exit 6\n"
+"otherwise); without a valid ESP8266 boot image at 0x0 it is stored with a\n"
+"warning.  It is stored like every backup (<backup_dir>/<mac>/, mode 0600,\n"
+"written atomically) and recorded with provenance 'imported', the operator and\n"
+"the file's name.  restore writes a unit's newest 'original' backup, else its\n"
+"newest 'imported' one, and only onto that MAC unless --force-clone.\n"
+"\n"
+"Options:\n"
+"      --mac MAC            the unit the file was read from (any spelling:\n"
+"                           5c:cf:7f:01:02:03, 5C-CF-7F-01-02-03, 5ccf7f010203).\n"
+"      --db FILE            the station database (default: the config's).\n"
+"      --config FILE        the station config: its database and backup_dir.\n"
+"\n"
+"Exit status: 0 imported, 1 usage, 6 the file is no whole flash or is blank,\n"
+"7 the file, the vault or the database cannot be used.\n"
+"\n"
+"Example:\n"
+"  espstation vault import --mac 5c:cf:7f:01:02:03 --config station.cfg image1M.bin\n";
 
 static const char s_notes[] =
 "Ports and wiring:\n"
@@ -268,16 +293,25 @@ static const char s_restore[] =
 "verifies it with the chip's MD5, and records the whole run as a 'restore' job\n"
 "(slot empty, the port named): the unit, the backup written, donor and target\n"
 "MAC, the bytes written and the stage timings.  Which backup:\n"
-"  (default)        the detected unit's own newest verified backup;\n"
-"  --mac MAC        the newest verified backup of MAC (any spelling:\n"
+"  (default)        the detected unit's own firmware: its newest verified\n"
+"                   backup of provenance 'original' (taken before any\n"
+"                   espstation job erased or wrote it), else its newest\n"
+"                   'imported' one (espstation vault import); never 'ours'\n"
+"                   (taken after the station erased or wrote it) or 'blank';\n"
+"                   none: refused, saying what the vault holds;\n"
+"  --mac MAC        the backup the default would choose for MAC (any spelling:\n"
 "                   5c:cf:7f:01:02:03, 5C-CF-7F-01-02-03, 5ccf7f010203);\n"
 "  --backup FILE    that file, which must be a backup the database recorded\n"
 "                   (found by its path, else by its SHA-256).  A file the\n"
 "                   database does not know is refused, forced or not: every\n"
 "                   restore names its donor.  Use 'espstation write' for images.\n"
+"                   An 'ours' or 'blank' backup named so is written, and the\n"
+"                   job's journal records it.\n"
 "Before anything is written the file is re-hashed: a file whose size or SHA-256\n"
 "differs from the recorded ones is refused (exit 6), a missing one is exit 7.\n"
-"Only backups proved against their chip's MD5 are written.\n"
+"Only backups proved against their chip's MD5 (or imports, proved by their\n"
+"recorded SHA-256) are written.  'espstation audit mac' shows each backup's\n"
+"provenance and which one restore would choose, and why.\n"
 "\n"
 "Refused unless forced (exit 6, the job recorded as 'refused'):\n"
 "  another unit's backup: stock Sonoff firmware holds the unit's own cloud\n"
@@ -398,6 +432,10 @@ int cli_help_command(const char *cmd, FILE *f)
 {
 	if (strcmp(cmd, "audit") == 0) {
 		fputs(s_audit, f); /* no port: the database only */
+		return 0;
+	}
+	if (strcmp(cmd, "vault") == 0) {
+		fputs(s_vault, f); /* no port: the vault and the database only */
 		return 0;
 	}
 	if (strcmp(cmd, "run") == 0) {

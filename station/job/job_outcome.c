@@ -34,8 +34,13 @@ static struct outcome outcome_of(enum esp_err e)
 	case ESP_E_VERIFY:
 		return (struct outcome){"failed", CLI_EXIT_DEVICE, "verify failed - reject unit"};
 	case ESP_E_READ:
+		/* frames arrived whole, yet the data is not what the chip holds */
 		return (struct outcome){"failed", CLI_EXIT_DEVICE,
-					"unstable 3.3 V? backup MD5 mismatch"};
+					"unstable 3.3 V supply? backup MD5 mismatch"};
+	case ESP_E_LOST:
+		/* short or damaged frames */
+		return (struct outcome){"failed", CLI_EXIT_NOANSWER,
+					"bytes lost on the wire: cable, adapter or baud rate"};
 	case ESP_E_STUB:
 		return (struct outcome){"failed", CLI_EXIT_DEVICE,
 					"stub did not start - check the 3.3 V supply"};

@@ -2,7 +2,8 @@
 /* Restore's source: a backup the database recorded and verified, of this
  * unit unless a clone is forced, of this flash size unless forced, whose
  * file still has the recorded size and SHA-256.  Checked in the order an
- * operator would want to hear about it; a forced clone or size is recorded. */
+ * operator would want to hear about it; a forced clone or size, and a
+ * backup the operator named that restore would not choose, are recorded. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,6 +13,9 @@
 #include "file_io.h"
 #include "job.h"
 
+/* The operator's backup, else the unit's (or the donor's) newest original,
+ * else its newest import; never what the station itself wrote or a blank
+ * read unless the operator names that file. */
 static enum esp_err pick(struct job *j)
 {
 	const struct job_restore_pick *p = &j->spec->restore;
@@ -20,12 +24,13 @@ static enum esp_err pick(struct job *j)
 		return ESP_OK;
 	}
 	const char *mac = p->mac ? p->mac : j->mac;
-	int r = db_backup_latest_verified(j->db, mac, &j->src);
+	char why[400];
+	int r = db_backup_restore_choice(j->db, mac, &j->src, why, sizeof why);
 	if (r == -ENOENT)
-		return job_fail(j, ESP_E_IMAGE, "no verified backup of %s in the database: nothing "
-				"to restore (another unit's backup is never written unasked)", mac);
+		return job_fail(j, ESP_E_IMAGE, "nothing to restore onto %s: %s", j->mac, why);
 	if (r)
 		return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
+	job_log(j, ESP_LOG_NOTICE, "restore chooses %s", why);
 	return ESP_OK;
 }
 
@@ -35,7 +40,8 @@ static enum esp_err check(struct job *j)
 	const struct job_restore_pick *p = &j->spec->restore;
 	uint32_t flash = j->link.chip.flash_size;
 	char bsz[16], fsz[16];
-	if (!b->verified)
+	/* an import had no chip to prove it: its recorded SHA-256 vouches for it */
+	if (!b->verified && strcmp(b->provenance, "imported") != 0)
 		return job_fail(j, ESP_E_IMAGE, "backup %" PRId64 " of %s was never proved against "
 				"its chip's MD5: refusing it", b->id, b->mac);
 	j->forced_clone = strcmp(b->mac, j->mac) != 0;
@@ -82,6 +88,14 @@ static enum esp_err record(struct job *j)
 	int64_t rid;
 	if (db_restore_add(j->db, j->job_id, b->id, j->mac, j->forced_clone, &rid) != 0)
 		return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
+	/* the operator named a backup restore would not choose: on record */
+	if (strcmp(b->provenance, "original") != 0 && strcmp(b->provenance, "imported") != 0) {
+		char json[96];
+		snprintf(json, sizeof json, "{\"backup_id\": %" PRId64 ", \"provenance\": \"%s\"}",
+			 b->id, b->provenance);
+		if (db_event(j->db, j->job_id, "restore.named", json, NULL) != 0)
+			return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
+	}
 	if (b->size != j->link.chip.flash_size) {
 		char json[160];
 		snprintf(json, sizeof json, "{\"backup_size\": %" PRIu64 ", \"flash_size\": %u, "

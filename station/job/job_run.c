@@ -120,7 +120,8 @@ enum esp_err job_reconnect_slower(struct job *j)
 
 static int transient(enum esp_err e)
 {
-	return e == ESP_E_TIMEOUT || e == ESP_E_PROTO || e == ESP_E_IO || e == ESP_E_READ;
+	return e == ESP_E_TIMEOUT || e == ESP_E_PROTO || e == ESP_E_IO || e == ESP_E_READ ||
+	       e == ESP_E_LOST;
 }
 
 static enum esp_err run_stage(struct job *j, const struct stage_def *sd)

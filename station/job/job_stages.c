@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_io.h"
 #include "job.h"
 #include "vault.h"
 
@@ -52,6 +53,26 @@ enum esp_err stage_detect(struct job *j)
 	return e;
 }
 
+/* The newest verified backup of this unit, if it is of this flash size and
+ * its file still matches its record: a revisit then reads only what changed.
+ * NULL when there is none (every failure here only costs a full read). */
+static uint8_t *job_known_content(struct job *j, uint32_t n)
+{
+	struct db_backup_row row;
+	char err[FIO_ERR_LEN], hex[65];
+	uint8_t *buf, sha[ESP_SHA256_LEN];
+	size_t len;
+	if (db_backup_latest_verified(j->db, j->mac, &row) != 0 || row.size != n ||
+	    fio_read_all(row.path, 0, &buf, &len, err) != 0)
+		return NULL;
+	esp_sha256(buf, len, sha);
+	if (len != n || strcmp(esp_hex(sha, sizeof sha, hex), row.sha256) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
 enum esp_err stage_backup(struct job *j)
 {
 	uint32_t n = j->link.chip.flash_size;
@@ -59,20 +80,26 @@ enum esp_err stage_backup(struct job *j)
 	if (!buf)
 		return job_fail_local(j, ESP_E_NOMEM, "out of memory for a %u-byte backup", n);
 	uint8_t md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
-	const struct esp_backup_plan plan = {.retries = j->spec->retries + 2};
+	/* a unit seen before: what its last verified backup holds need not be read again */
+	uint8_t *known = job_known_content(j, n);
+	const struct esp_backup_plan plan = {.retries = j->spec->retries + 2, .known = known};
 	struct esp_backup_result res = {.sector_map = j->sector_map};
 	enum esp_err e = esp_flash_backup(j->link.s, 0, n, buf, &plan, &res);
+	free(known);
 	if (e) {
 		free(buf);
 		return job_link_failed(j, e);
 	}
-	j->have_map = 1;
+	j->have_map = n / 4096u <= 8 * sizeof j->sector_map;
 	job_log(j, ESP_LOG_INFO, "backup: read %llu of %u bytes; %u of %u sectors hold data",
 		(unsigned long long)res.bytes_read, n, (unsigned)res.sectors_data, n / 4096u);
 	const uint8_t *chip_md5 = res.chip_md5;
-	char md5hex[33], chiphex[33], shahex[65], path[512], verr[VAULT_ERR_LEN];
+	char md5hex[33], chiphex[33], shahex[65], path[512], verr[VAULT_ERR_LEN], map[1025];
 	esp_md5(buf, n, md5);
 	esp_sha256(buf, n, sha);
+	/* what this station writes, found on the unit: our own firmware, not its original */
+	int ours = j->written && j->written_len <= n && memcmp(buf, j->written, j->written_len) == 0;
+	int have_map = n / 4096u <= 8 * sizeof j->sector_map;
 	int rc = vault_store(j->spec->backup_dir, j->mac, buf, n, j->spec->link.cancel, path,
 			     sizeof path, verr);
 	free(buf);
@@ -86,6 +113,8 @@ enum esp_err stage_backup(struct job *j)
 		.flash_id = j->link.chip.flash_id, .sha256 = esp_hex(sha, sizeof sha, shahex),
 		.md5 = esp_hex(md5, sizeof md5, md5hex),
 		.chip_md5 = esp_hex(chip_md5, ESP_MD5_LEN, chiphex),
+		.provenance = !res.sectors_data ? "blank" : ours ? "ours" : NULL,
+		.sector_map = have_map ? esp_hex(j->sector_map, (n / 4096u + 7) / 8, map) : NULL,
 	};
 	if (db_backup_add(j->db, &b, &j->backup_id) != 0)
 		return job_fail_local(j, ESP_E_IO, "backup %s not recorded, nothing erased: %s", path,
@@ -179,7 +208,7 @@ enum esp_err stage_verify(struct job *j)
 	char json[96];
 	snprintf(json, sizeof json, "{\"written\": %u, \"erased_from\": %u, \"flash_size\": %u}",
 		 (unsigned)j->written_len, (unsigned)from, (unsigned)flash);
-	if (db_event(j->db, j->job_id, "clean.proven", json, NULL) != 0)
+	if (db_job_set_clean_proven(j->db, j->job_id, 1, json) != 0)
 		return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(j->db));
 	return ESP_OK;
 }

@@ -50,7 +50,7 @@ compute_bound() {
 	awk -v baud=$BAUD -v rom=$ROM_BAUD -v flash=$FLASH -v img=$PAD_LEN -v z="$ZLEN" \
 		-v stub="$STUB_BYTES" -v zhow="$ZHOW" 'BEGIN {
 		# emulator constants (tests/emu/emu_flash.c)
-		chip_per_mib = 1.6; sector = 0.045; block = 0.150; page = 0.0006; md5_bps = 20e6
+		chip_per_mib = 4.0; sector = 0.045; block = 0.150; page = 0.0006; md5_bps = 8388608
 		t_rom = stub * 10 / rom
 		t_bk_wire = flash * 10 / baud
 		t_bk_md5 = flash / md5_bps

@@ -5,7 +5,8 @@
 # each), then `espstation restore --port` runs in the same rack:
 #   slot 0: unit 22's backup is refused (another MAC), then forced (recorded
 #           donor -> target), then unit 21's first backup by --backup FILE;
-#   slot 1: no choice given: its own newest verified backup;
+#   slot 1: no choice given: its original (the first backup: the second,
+#           taken after the refurbish, holds our firmware);
 #   slot 2: a 1 MB backup on the 4 MB unit: refused, then --force-size.
 # Proved by the units' final flash, the restores rows, and verify-vault
 # before and after a vault file is deleted and another altered.  The audit
@@ -60,19 +61,21 @@ expect_exit size_refused 6 "is 1048576 bytes \(1MB\) but the unit's flash is 419
 expect_exit size_forced 0
 
 newest() { q "select b.$2 from backups b join devices d on d.id = b.device_id where d.mac = '$1' and b.verified order by b.id desc limit 1"; }
+original() { q "select b.$2 from backups b join devices d on d.id = b.device_id where d.mac = '$1' and b.provenance = 'original'"; }
+[ "$(original 60:01:94:00:00:22 id)" != "$(newest 60:01:94:00:00:22 id)" ] || fail "the second backup is not a newer one"
+[ "$(q "select count(*) from backups where provenance = 'ours'")" = 3 ] || fail "backups after the refurbish are not 'ours'"
 # slot 0 ends with its own first backup (the stock flash), by --backup FILE
 cmp -s "$T/orig0.bin" "$W/slot0.flash.bin" || fail "slot 0: not its stock flash after --backup"
-# slot 1: its own newest backup (the second, not the stock one)
-cmp -s "$(newest 60:01:94:00:00:22 path)" "$W/slot1.flash.bin" || fail "slot 1: not its newest backup"
-cmp -s "$T/orig1.bin" "$W/slot1.flash.bin" && fail "slot 1: the older backup was written"
-# slot 2: unit 21's 1 MB backup over the first MB, forced
-head -c 1048576 "$W/slot2.flash.bin" | cmp -s "$(newest 60:01:94:00:00:21 path)" - ||
-	fail "slot 2: the first MB is not unit 21's newest backup"
+# slot 1: its original, not the newer backup of our own firmware
+cmp -s "$T/orig1.bin" "$W/slot1.flash.bin" || fail "slot 1: not its original firmware"
+# slot 2: unit 21's original (1 MB) over the first MB, forced
+head -c 1048576 "$W/slot2.flash.bin" | cmp -s "$T/orig0.bin" - ||
+	fail "slot 2: the first MB is not unit 21's original"
 rows=$(q "select group_concat(r.donor_mac || '>' || r.target_mac || ':' || r.forced || ':' || r.backup_id, ' ') from restores r")
-want="60:01:94:00:00:22>60:01:94:00:00:21:1:$(newest 60:01:94:00:00:22 id)"
-want="$want 60:01:94:00:00:21>60:01:94:00:00:21:0:$(q "select min(b.id) from backups b join devices d on d.id = b.device_id where d.mac = '60:01:94:00:00:21'")"
-want="$want 60:01:94:00:00:22>60:01:94:00:00:22:0:$(newest 60:01:94:00:00:22 id)"
-want="$want 60:01:94:00:00:21>60:01:94:00:00:23:1:$(newest 60:01:94:00:00:21 id)"
+want="60:01:94:00:00:22>60:01:94:00:00:21:1:$(original 60:01:94:00:00:22 id)"
+want="$want 60:01:94:00:00:21>60:01:94:00:00:21:0:$(original 60:01:94:00:00:21 id)"
+want="$want 60:01:94:00:00:22>60:01:94:00:00:22:0:$(original 60:01:94:00:00:22 id)"
+want="$want 60:01:94:00:00:21>60:01:94:00:00:23:1:$(original 60:01:94:00:00:21 id)"
 [ "$rows" = "$want" ] || fail "restores: got $rows, want $want"
 say "restores: $rows"
 [ "$(q "select group_concat(result, ' ') from jobs where mode = 'restore' order by id")" = \
@@ -101,9 +104,9 @@ mask "$T/a.out" | tr -s ' ' >"$T/summary.txt"
 A backups --csv; [ "$ARC" = 0 ] || fail "audit backups: $(cat "$T/a.err")"
 mask "$T/a.out" | tr -d '\r' | cut -d, -f3,5,7-13 >"$T/b.csv"; sorted "$T/b.csv" >"$T/backups.csv"
 A jobs --csv; [ "$ARC" = 0 ] || fail "audit jobs: $(cat "$T/a.err")"
-# station, slot, port, adapter, mode, mac, result, stage, image, written, restore, cause
+# station, slot, port, adapter, mode, mac, result, stage, image, written, clean, restore, cause
 # (job and backup ids depend on which slot the station served first: left out)
-mask "$T/a.out" | tr -d '\r' | cut -d, -f3-10,13,14,16- >"$T/j.csv"; sorted "$T/j.csv" >"$T/jobs.csv"
+mask "$T/a.out" | tr -d '\r' | cut -d, -f3-10,13-15,17- >"$T/j.csv"; sorted "$T/j.csv" >"$T/jobs.csv"
 for g in summary.txt backups.csv jobs.csv; do
 	if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
 		cp "$T/$g" "$GOLDEN/rack_$g"; say "golden/rack_$g rewritten"; continue

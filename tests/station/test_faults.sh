@@ -3,7 +3,8 @@
 # Faults in the station: a flash that lies about writes is caught by verify
 # (job failed, "reject unit"); brown-out reads are re-read until the backup
 # matches the chip; noise on the wire either ends in a job proven right or in
-# a failed job -- never in a pass on bad data.
+# a failed job -- never in a pass on bad data; a sector that will not erase
+# fails the clean-unit proof, naming the sector.
 CASE=station_faults
 . "$(dirname "$0")/station_lib.sh"
 "$MKIMAGE" image "$T/fw.bin" 300000 5
@@ -13,7 +14,8 @@ rack --baud-fast --dump-flash \
 	--slot "0 kind=cp2102 timing=fast faults=lie_writes=1 image=$T/orig0.bin" \
 	--slot "1 kind=ch340 timing=fast faults=brownout_reads=3 image=$T/orig1.bin" \
 	--slot "2 kind=ft232r timing=fast faults=drop_ppm=2,flip_ppm=2 seed=7 image=$T/orig2.bin" \
-	-- sh -c "$station_cmd" sh "$ST" "$T" 3
+	--slot "3 kind=cp2102 timing=fast layout=stock faults=stuck_sector=0xFB000" \
+	-- sh -c "$station_cmd" sh "$ST" "$T" 4
 show_station
 grep -q "station exit 0" "$T/out" || fail "station did not stop cleanly"
 say "jobs: $(q "select group_concat(slot || ':' || result || ':' || stage || ':' || coalesce(err_name, ''), ' ') from jobs")"
@@ -37,5 +39,10 @@ if [ "$r2" = passed ]; then
 else
 	[ "$r2" = failed ] || fail "noisy unit: unexpected result $r2"
 fi
+[ "$(q "select result || ':' || stage || ':' || err_name from jobs where slot = 'ttyUSB3'")" = "failed:verify:ESP_E_VERIFY" ] ||
+	fail "a stuck sector passed the clean proof: $(q "select result, stage, err_msg from jobs where slot = 'ttyUSB3'")"
+q "select err_msg from jobs where slot = 'ttyUSB3'" | grep -q "0x0fb000 still holds data" ||
+	fail "the stuck sector is not named: $(q "select err_msg from jobs where slot = 'ttyUSB3'")"
+[ "$(q "select count(*) from jobs where clean_proven = 1 and slot = 'ttyUSB3'")" = 0 ] || fail "stuck unit recorded as clean"
 [ "$(q 'pragma integrity_check')" = ok ] || fail "integrity_check"
 say "ok"

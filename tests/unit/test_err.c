@@ -36,6 +36,7 @@ static const struct {
 	{ 17, "ESP_E_TOOBIG" },
 	{ 18, "ESP_E_STUB" },
 	{ 19, "ESP_E_READ" },
+	{ 20, "ESP_E_LOST" },
 };
 
 /* The list as compiled, through the same X-macro the library uses. */
