@@ -50,7 +50,6 @@ static const char *operator_name(void)
 /* A whole flash, not blank; a boot image at 0x0 or a warning. */
 static int check_file(const char *path, const uint8_t *d, size_t n)
 {
-	char name[16];
 	if (n < 0x40000 || n > 0x1000000 || (n & (n - 1)))
 		return cli_fail(CLI_EXIT_REFUSED, "vault import: %s is %zu bytes: a backup is a whole "
 				"flash, a power of two from 256 KiB to 16 MiB (was it read with "
@@ -63,47 +62,38 @@ static int check_file(const char *path, const uint8_t *d, size_t n)
 	if (d[0] != ESP_IMAGE_MAGIC || esp_image_parse(d, n, &info, &err) != ESP_OK)
 		fprintf(stderr, "warning: %s has no valid ESP8266 boot image at 0x0 (first byte "
 			"0x%02x): stored anyway; check it is the unit's flash\n", path, d[0]);
-	(void)esp_flash_size_name((uint32_t)n, name, sizeof name);
 	return 0;
 }
 
-static int import(struct db *db, const struct st_config *cfg, const char *mac, const char *path)
+static int import(struct db *db, const struct st_config *cfg, const char *mac, const char *path,
+		  const uint8_t *d, size_t n)
 {
-	char err[FIO_ERR_LEN];
-	uint8_t *d;
-	size_t n;
-	if (fio_read_all(path, 0, &d, &n, err) != 0)
-		return cli_fail(CLI_EXIT_FILE, "vault import: %s", err);
-	int rc = check_file(path, d, n);
 	int64_t device_id = 0, backup_id = 0;
-	if (rc == 0 && db_device_find(db, mac, &device_id) == -ENOENT) {
+	if (db_device_find(db, mac, &device_id) == -ENOENT) {
 		struct db_device dev = {.mac = mac, .chip = "unknown", .flash_size = (uint32_t)n};
 		if (db_device_seen(db, &dev, &device_id) < 0)
-			rc = cli_fail(CLI_EXIT_FILE, "vault import: database: %s", db_errmsg(db));
+			return cli_fail(CLI_EXIT_FILE, "vault import: database: %s", db_errmsg(db));
 	}
 	char stored[512], verr[VAULT_ERR_LEN];
-	if (rc == 0 && vault_store(cfg->backup_dir, mac, d, n, NULL, stored, sizeof stored, verr))
-		rc = cli_fail(CLI_EXIT_FILE, "vault import: %s", verr);
-	if (rc == 0) {
-		uint8_t md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
-		char md5hex[33], shahex[65];
-		const char *base = strrchr(path, '/');
-		struct db_backup b = {
-			.device_id = device_id, .path = stored, .size = n,
-			.sha256 = esp_hex((esp_sha256(d, n, sha), sha), sizeof sha, shahex),
-			.md5 = esp_hex((esp_md5(d, n, md5), md5), sizeof md5, md5hex),
-			.provenance = "imported", .imported_by = operator_name(),
-			.imported_from = base ? base + 1 : path,
-		};
-		if (db_backup_add(db, &b, &backup_id) != 0)
-			rc = cli_fail(CLI_EXIT_FILE, "vault import: %s stored but not recorded: %s "
-				      "(remove it and import again)", stored, db_errmsg(db));
-		else
-			printf("Imported %s for %s as backup %" PRId64 ": %s (SHA-256 %s)\n", path, mac,
-			       backup_id, stored, shahex);
-	}
-	free(d);
-	return rc;
+	if (vault_store(cfg->backup_dir, mac, d, n, NULL, stored, sizeof stored, verr))
+		return cli_fail(CLI_EXIT_FILE, "vault import: %s", verr);
+	uint8_t md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
+	char md5hex[33], shahex[65];
+	esp_md5(d, n, md5);
+	esp_sha256(d, n, sha);
+	const char *base = strrchr(path, '/');
+	struct db_backup b = {
+		.device_id = device_id, .path = stored, .size = n,
+		.sha256 = esp_hex(sha, sizeof sha, shahex), .md5 = esp_hex(md5, sizeof md5, md5hex),
+		.provenance = "imported", .imported_by = operator_name(),
+		.imported_from = base ? base + 1 : path,
+	};
+	if (db_backup_add(db, &b, &backup_id) != 0)
+		return cli_fail(CLI_EXIT_FILE, "vault import: %s stored but not recorded: %s (remove "
+				"it and import again)", stored, db_errmsg(db));
+	printf("Imported %s for %s as backup %" PRId64 ": %s (SHA-256 %s)\n", path, mac, backup_id,
+	       stored, shahex);
+	return 0;
 }
 
 int cmd_vault(int argc, char **argv)
@@ -131,11 +121,21 @@ int cmd_vault(int argc, char **argv)
 	if (!a.mac || db_mac_normalize(a.mac, mac) != 0)
 		return cli_fail(CLI_EXIT_USAGE, "vault import: --mac MAC is required: the eFuse MAC "
 				"of the unit the file was read from (e.g. 5c:cf:7f:01:02:03)");
+	/* the file first: a bad one changes nothing, not even the database */
+	char err[FIO_ERR_LEN];
+	uint8_t *d;
+	size_t n;
+	const char *path = argv[first + 1];
+	if (fio_read_all(path, 0, &d, &n, err) != 0)
+		return cli_fail(CLI_EXIT_FILE, "vault import: %s", err);
 	struct st_config cfg;
-	struct db *db;
-	if ((rc = cli_open_db("vault import", a.db, a.config, 0, &cfg, &db)))
-		return rc;
-	rc = import(db, &cfg, mac, argv[first + 1]);
+	struct db *db = NULL;
+	rc = check_file(path, d, n);
+	if (rc == 0)
+		rc = cli_open_db("vault import", a.db, a.config, 0, &cfg, &db);
+	if (rc == 0)
+		rc = import(db, &cfg, mac, path, d, n);
 	db_close(db);
+	free(d);
 	return rc;
 }

@@ -855,6 +855,30 @@ case_socket_args() {
 # output formats at once (before: 2026-02-30 read as 2026-03-02, and the
 # last of --json/--csv won silently).  Both come before the database is
 # opened, so a missing one shows which check answered.
+# vault import refuses what is no whole flash, before it touches the
+# database (which here does not even exist: a good file gets exit 7 for it).
+case_vault_args() {
+	db=$T/none.db
+	st 1 vault import "$T/x.bin"
+	one_error_line
+	error_mentions "--mac MAC is required"
+	head -c 300000 /dev/urandom >"$T/odd.bin"
+	st 6 vault import --mac 5c:cf:7f:01:02:03 --db "$db" "$T/odd.bin"
+	one_error_line
+	error_mentions "power of two"
+	head -c 1048576 /dev/zero | tr '\000' '\377' >"$T/blank.bin"
+	st 6 vault import --mac 5c:cf:7f:01:02:03 --db "$db" "$T/blank.bin"
+	one_error_line
+	error_mentions "all 0xFF"
+	head -c 1048576 /dev/urandom >"$T/whole.bin"
+	st 7 vault import --mac 5c:cf:7f:01:02:03 --db "$db" "$T/whole.bin"
+	error_mentions "no database"
+	[ -e "$db" ] && fail "vault import created a database"
+	st 1 vault export --mac 5c:cf:7f:01:02:03 "$T/whole.bin"
+	error_mentions "unknown action"
+	true
+}
+
 case_audit_args() {
 	db=$T/none.db
 	for d in 2026-02-30 2026-02-29 2025-04-31 2026-13-01 2026-00-10 2026-01-32 \
@@ -892,7 +916,7 @@ case_unplug() {
 case "$CASE" in
 help | usage | noport | probe | backup | backup_921600 | cancel | write | verify | lie | refuse | raw | \
 	noboot | baud115200 | erase | unplug | stubfile | socket | backup_output | socket_args | \
-	audit_args)
+	audit_args | vault_args)
 	"case_$CASE"
 	;;
 *)
