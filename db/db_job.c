@@ -112,29 +112,40 @@ int db_job_begin(struct db *db, const struct db_job_start *js, int64_t *ret_id)
 	return db_tx_end(db, r);
 }
 
+/* Inside a transaction: checks the job is open and reads one integer of its
+ * row (sql selects it by ?1 = job id) into *ret; a value set once. */
+static int job_value(struct db *db, int64_t job_id, const char *sql, int64_t *ret,
+		     const char *what)
+{
+	sqlite3_stmt *st;
+	int r = db_job_check_open(db, job_id, what);
+
+	if (r == 0)
+		r = db_prep(db, &st, sql, what);
+	if (r == 0) {
+		sqlite3_bind_int64(st, 1, job_id);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*ret = sqlite3_column_int64(st, 0);
+		else
+			r = db_fail_sqlite(db, rc, what);
+		sqlite3_finalize(st);
+	}
+	return r;
+}
+
 int db_job_set_device(struct db *db, int64_t job_id, int64_t device_id)
 {
 	sqlite3_stmt *st;
 	int64_t cur = 0;
-	int r, rc;
+	int r;
 
 	if (device_id <= 0)
 		return db_fail(db, -EINVAL, "job %lld: no device id", (long long)job_id);
 	r = db_tx_begin(db);
 	if (r)
 		return r;
-	r = db_job_check_open(db, job_id, "set job device");
-	if (r == 0)
-		r = db_prep(db, &st, "SELECT device_id FROM jobs WHERE id = ?1", "set job device");
-	if (r == 0) {
-		sqlite3_bind_int64(st, 1, job_id);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			cur = sqlite3_column_int64(st, 0);
-		else
-			r = db_fail_sqlite(db, rc, "set job device");
-		sqlite3_finalize(st);
-	}
+	r = job_value(db, job_id, "SELECT device_id FROM jobs WHERE id = ?1", &cur, "set job device");
 	if (r == 0 && cur == device_id)
 		return db_tx_end(db, 0);
 	if (r == 0 && cur != 0)
@@ -311,19 +322,8 @@ int db_job_set_clean_proven(struct db *db, int64_t job_id, int proven, const cha
 	r = db_tx_begin(db);
 	if (r)
 		return r;
-	r = db_job_check_open(db, job_id, "record clean proof");
-	if (r == 0)
-		r = db_prep(db, &st, "SELECT coalesce(clean_proven, -1) FROM jobs WHERE id = ?1",
-			    "record clean proof");
-	if (r == 0) {
-		sqlite3_bind_int64(st, 1, job_id);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			cur = sqlite3_column_int64(st, 0);
-		else
-			r = db_fail_sqlite(db, rc, "record clean proof");
-		sqlite3_finalize(st);
-	}
+	r = job_value(db, job_id, "SELECT coalesce(clean_proven, -1) FROM jobs WHERE id = ?1", &cur,
+		      "record clean proof");
 	if (r == 0 && cur == proven)
 		return db_tx_end(db, 0);
 	if (r == 0 && cur != -1)
