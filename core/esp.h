@@ -111,6 +111,12 @@ enum esp_err esp_flash_read(struct esp_session *s, uint32_t addr, uint32_t len, 
 enum esp_err esp_flash_erase_chip(struct esp_session *s, uint32_t flash_size);
 /* Erases a 4 KiB aligned region (stub). */
 enum esp_err esp_flash_erase_region(struct esp_session *s, uint32_t addr, uint32_t len);
+/* Erases sectors [first, last) whose bit is set in map (the layout of
+ * esp_backup_result.sector_map), one ERASE_REGION per run of set bits (the
+ * stub erases 64 KiB blocks where a run covers them).  *ret_bytes (may be
+ * NULL) gets the bytes erased. */
+enum esp_err esp_flash_erase_map(struct esp_session *s, const uint8_t *map, uint32_t first,
+				 uint32_t last, uint64_t *ret_bytes);
 
 /* Writes data at addr: compressed with the stub unless cfg.no_compress; with
  * only the ROM, uncompressed with the ESP8266 erase-size workaround. */

@@ -40,6 +40,29 @@ enum esp_err esp_flash_erase_region(struct esp_session *s, uint32_t addr, uint32
 	return esp_progress(s, ESP_OP_ERASE, len, len);
 }
 
+static int map_bit(const uint8_t *map, uint32_t i)
+{
+	return map[i / 8] >> (i % 8) & 1;
+}
+
+enum esp_err esp_flash_erase_map(struct esp_session *s, const uint8_t *map, uint32_t first,
+				 uint32_t last, uint64_t *ret_bytes)
+{
+	uint64_t erased = 0;
+	enum esp_err e = ESP_OK;
+	for (uint32_t i = first; i < last && !e;) {
+		uint32_t run = 0;
+		while (i + run < last && map_bit(map, i + run))
+			run++;
+		if (run && !(e = esp_flash_erase_region(s, i * ESP_SECTOR, run * ESP_SECTOR)))
+			erased += (uint64_t)run * ESP_SECTOR;
+		i += run ? run : 1;
+	}
+	if (ret_bytes)
+		*ret_bytes = erased;
+	return e;
+}
+
 enum esp_err esp_flash_md5(struct esp_session *s, uint32_t addr, uint32_t len,
 			   uint8_t ret_md5[16])
 {

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "file_io.h"
 #include "job_image.h"
 #include "job_link.h"
 #include "job_outcome.h"
@@ -105,6 +106,11 @@ void job_log(struct job *j, enum esp_log_level lvl, const char *fmt, ...)
 enum esp_err job_connect(struct job *j, unsigned stub_baud);
 enum esp_err job_reconnect_slower(struct job *j);
 enum esp_err job_prepare_restore(struct job *j);
+/* Reads a recorded backup's file and proves it against the row's size and
+ * SHA-256 (hex gets what the file hashes to): 0 with *ret malloc'ed, -1
+ * unreadable (err says why), -2 altered (nothing returned). */
+int job_backup_read(const struct db_backup_row *b, uint8_t **ret, size_t *ret_len,
+		    char hex[2 * ESP_SHA256_LEN + 1], char err[FIO_ERR_LEN]);
 
 enum esp_err stage_detect(struct job *j);
 enum esp_err stage_backup(struct job *j);

@@ -60,19 +60,33 @@ static enum esp_err check(struct job *j)
 	return ESP_OK;
 }
 
+int job_backup_read(const struct db_backup_row *b, uint8_t **ret, size_t *ret_len,
+		    char hex[2 * ESP_SHA256_LEN + 1], char err[FIO_ERR_LEN])
+{
+	uint8_t sha[ESP_SHA256_LEN];
+	hex[0] = '\0';
+	if (fio_read_all(b->path, 0, ret, ret_len, err) != 0)
+		return -1;
+	esp_sha256(*ret, *ret_len, sha);
+	esp_hex(sha, sizeof sha, hex);
+	if (*ret_len == b->size && strcmp(hex, b->sha256) == 0)
+		return 0;
+	free(*ret);
+	*ret = NULL;
+	return -2;
+}
+
 /* A restore never writes bytes the database does not vouch for. */
 static enum esp_err load(struct job *j)
 {
 	const struct db_backup_row *b = &j->src;
 	char err[FIO_ERR_LEN], hex[2 * ESP_SHA256_LEN + 1];
 	size_t len;
-	if (fio_read_all(b->path, 0, &j->owned, &len, err) != 0)
+	int r = job_backup_read(b, &j->owned, &len, hex, err);
+	if (r == -1)
 		return job_fail_local(j, ESP_E_IO, "backup %" PRId64 " of %s cannot be read: %s "
 				      "(run 'espstation audit verify-vault')", b->id, b->mac, err);
-	uint8_t sha[ESP_SHA256_LEN];
-	esp_sha256(j->owned, len, sha);
-	esp_hex(sha, sizeof sha, hex);
-	if (len != b->size || strcmp(hex, b->sha256) != 0)
+	if (r == -2)
 		return job_fail(j, ESP_E_IMAGE, "backup file %s was altered since it was recorded "
 				"(%zu bytes, SHA-256 %.16s...; recorded %" PRIu64 " bytes, %.16s...): "
 				"refusing it", b->path, len, hex, b->size, b->sha256);

@@ -60,16 +60,11 @@ static uint8_t *job_known_content(struct job *j, uint32_t n)
 {
 	struct db_backup_row row;
 	char err[FIO_ERR_LEN], hex[65];
-	uint8_t *buf, sha[ESP_SHA256_LEN];
+	uint8_t *buf;
 	size_t len;
 	if (db_backup_latest_verified(j->db, j->mac, &row) != 0 || row.size != n ||
-	    fio_read_all(row.path, 0, &buf, &len, err) != 0)
+	    job_backup_read(&row, &buf, &len, hex, err) != 0)
 		return NULL;
-	esp_sha256(buf, len, sha);
-	if (len != n || strcmp(esp_hex(sha, sizeof sha, hex), row.sha256) != 0) {
-		free(buf);
-		return NULL;
-	}
 	return buf;
 }
 
@@ -99,7 +94,6 @@ enum esp_err stage_backup(struct job *j)
 	esp_sha256(buf, n, sha);
 	/* what this station writes, found on the unit: our own firmware, not its original */
 	int ours = j->written && j->written_len <= n && memcmp(buf, j->written, j->written_len) == 0;
-	int have_map = n / 4096u <= 8 * sizeof j->sector_map;
 	int rc = vault_store(j->spec->backup_dir, j->mac, buf, n, j->spec->link.cancel, path,
 			     sizeof path, verr);
 	free(buf);
@@ -114,18 +108,13 @@ enum esp_err stage_backup(struct job *j)
 		.md5 = esp_hex(md5, sizeof md5, md5hex),
 		.chip_md5 = esp_hex(chip_md5, ESP_MD5_LEN, chiphex),
 		.provenance = !res.sectors_data ? "blank" : ours ? "ours" : NULL,
-		.sector_map = have_map ? esp_hex(j->sector_map, (n / 4096u + 7) / 8, map) : NULL,
+		.sector_map = j->have_map ? esp_hex(j->sector_map, (n / 4096u + 7) / 8, map) : NULL,
 	};
 	if (db_backup_add(j->db, &b, &j->backup_id) != 0)
 		return job_fail_local(j, ESP_E_IO, "backup %s not recorded, nothing erased: %s", path,
 				      db_errmsg(j->db));
 	j->stage_bytes = n;
 	return ESP_OK;
-}
-
-static int sector_has_data(const struct job *j, uint32_t i)
-{
-	return j->sector_map[i / 8] >> (i % 8) & 1;
 }
 
 /* First sector the write does not cover: the write erases its own range. */
@@ -140,27 +129,15 @@ static uint32_t image_end_sector(const struct job *j)
  * mode), or with erase = "chip", the whole chip. */
 enum esp_err stage_erase(struct job *j)
 {
-	uint32_t flash = j->link.chip.flash_size, n = flash / 4096u;
-	if (!j->have_map || j->spec->erase_chip || n > 8 * sizeof j->sector_map) {
+	uint32_t flash = j->link.chip.flash_size;
+	if (!j->have_map || j->spec->erase_chip) {
 		enum esp_err e = esp_flash_erase_chip(j->link.s, flash);
 		j->stage_bytes = e ? 0 : flash;
 		return e ? job_link_failed(j, e) : ESP_OK;
 	}
-	for (uint32_t i = image_end_sector(j); i < n;) {
-		if (!sector_has_data(j, i)) {
-			i++;
-			continue;
-		}
-		uint32_t run = 1;
-		while (i + run < n && sector_has_data(j, i + run))
-			run++;
-		enum esp_err e = esp_flash_erase_region(j->link.s, i * 4096u, run * 4096u);
-		if (e)
-			return job_link_failed(j, e);
-		j->stage_bytes += run * 4096u;
-		i += run;
-	}
-	return ESP_OK;
+	enum esp_err e = esp_flash_erase_map(j->link.s, j->sector_map, image_end_sector(j),
+					     flash / 4096u, &j->stage_bytes);
+	return e ? job_link_failed(j, e) : ESP_OK;
 }
 
 enum esp_err stage_write(struct job *j)

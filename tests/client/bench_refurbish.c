@@ -26,11 +26,6 @@ struct cycle {
 	uint64_t read;
 };
 
-static int has_data(const uint8_t *map, uint32_t i)
-{
-	return map[i / 8] >> (i % 8) & 1;
-}
-
 /* One unit, one way.  known: the unit's content before (revisit), or NULL. */
 static struct cycle refurbish(unsigned baud, int dense, const uint8_t *known, const uint8_t *img,
 			      uint32_t img_len, uint8_t **ret_flash)
@@ -57,14 +52,7 @@ static struct cycle refurbish(unsigned baud, int dense, const uint8_t *known, co
 	if (dense) {
 		CHECK_OK(&r, esp_flash_erase_chip(r.s, n));
 	} else {
-		for (uint32_t i = (img_len + 4095) / 4096; i < sectors;) {
-			uint32_t run = 0;
-			while (i + run < sectors && has_data(map, i + run))
-				run++;
-			if (run)
-				CHECK_OK(&r, esp_flash_erase_region(r.s, i * 4096, run * 4096));
-			i += run ? run : 1;
-		}
+		CHECK_OK(&r, esp_flash_erase_map(r.s, map, (img_len + 4095) / 4096, sectors, NULL));
 	}
 	cy.erase = now_s() - t;
 	t = now_s();
