@@ -61,13 +61,35 @@ enum esp_chip {
 	ESP_CHIP_UNKNOWN = 0,
 	ESP_CHIP_ESP8266EX,
 	ESP_CHIP_ESP8285,
-	ESP_CHIP_ESP32_FAMILY, /* named, refused */
+	ESP_CHIP_ESP32_FAMILY, /* other ESP32-class chips (S2, S3, C6, ...): named, refused */
+	ESP_CHIP_ESP32,        /* ESP32 (D0WD, D0WDR2, PICO ...), magic 0x00F01D83 */
+	ESP_CHIP_ESP32C3,      /* ESP32-C3 / ESP8685, GET_SECURITY_INFO chip_id 5 */
+};
+
+/* The image chip_id of an ESP32-class image header (esp32-family.md §7.1);
+ * ESP8266 images have none. */
+#define ESP_IMAGE_CHIP_ID_NONE 0xFFFFu
+
+/* Security state read before anything is read or written (esp32-family.md §6).
+ * All zero on ESP8266 units (they have none). */
+struct esp_security {
+	int known;               /* 1 when read from the chip (ESP32 class) */
+	uint32_t flags;          /* GET_SECURITY_INFO flags (C3), 0 on ESP32 */
+	uint8_t crypt_cnt;       /* SPI_BOOT_CRYPT_CNT (C3) / FLASH_CRYPT_CNT (ESP32) */
+	int flash_encrypted;     /* odd popcount of crypt_cnt */
+	int secure_boot;         /* secure boot enabled */
+	int secure_download;     /* Secure Download Mode (C3): only a few commands work */
+	int dl_encrypt_disabled; /* download-mode manual encryption disabled */
 };
 
 struct esp_chip_info {
 	enum esp_chip chip;
-	char name[40];          /* "ESP8266EX", "ESP8285H16", "ESP32-C3" */
-	uint32_t magic;         /* value of the chip-detect register */
+	char name[40];          /* "ESP8266EX", "ESP8285H16", "ESP32-D0WD-V3", "ESP32-C3 (QFN32)" */
+	char description[64];   /* name plus revision: "ESP32-D0WD-V3 (revision v3.1)" */
+	uint32_t magic;         /* value of the chip-detect register (0 if not read) */
+	uint16_t image_chip_id; /* ESP32 0, C3 5; ESP_IMAGE_CHIP_ID_NONE on ESP8266 */
+	unsigned rev_major, rev_minor; /* ESP32 class; 0 on ESP8266 */
+	struct esp_security security;
 	uint32_t efuse[4];
 	uint8_t mac[6];
 	unsigned crystal_mhz;   /* 26 or 40; 0 when the link rate is unknown (TCP) */
@@ -76,6 +98,10 @@ struct esp_chip_info {
 	uint16_t flash_device;  /* type << 8 | capacity */
 	uint32_t flash_size;    /* bytes, from RDID (or eFuse for ESP8285); 0 if unknown */
 };
+
+/* "esp8266", "esp32", "esp32c3": the chip family names used in configs,
+ * the database and --chip options; NULL for unknown/unsupported. */
+const char *esp_chip_family_name(enum esp_chip chip);
 
 /* Takes ownership of x on success only; on failure the caller still owns
  * and must close it. */

@@ -108,6 +108,7 @@ enum esp_err esp_detect(struct esp_session *s, struct esp_chip_info *ret)
 {
 	struct esp_chip_info ci;
 	memset(&ci, 0, sizeof ci);
+	ci.image_chip_id = ESP_IMAGE_CHIP_ID_NONE;
 	enum esp_err e = esp_read_reg(s, REG_CHIP_MAGIC, &ci.magic);
 	if (e)
 		return e;
@@ -140,6 +141,7 @@ enum esp_err esp_detect(struct esp_session *s, struct esp_chip_info *ret)
 		ci.chip = ESP_CHIP_ESP8266EX;
 		snprintf(ci.name, sizeof ci.name, "ESP8266EX");
 	}
+	snprintf(ci.description, sizeof ci.description, "%s", ci.name);
 	decode_mac(ci.efuse, ci.mac);
 	uint32_t div;
 	if ((e = esp_read_reg(s, REG_UART_CLKDIV, &div)))
@@ -162,6 +164,19 @@ enum esp_err esp_detect(struct esp_session *s, struct esp_chip_info *ret)
 	s->flash_size = ci.flash_size;
 	*ret = ci;
 	return ESP_OK;
+}
+
+const char *esp_chip_family_name(enum esp_chip chip)
+{
+	switch (chip) {
+	case ESP_CHIP_ESP8266EX:
+	case ESP_CHIP_ESP8285: return "esp8266";
+	case ESP_CHIP_ESP32: return "esp32";
+	case ESP_CHIP_ESP32C3: return "esp32c3";
+	case ESP_CHIP_UNKNOWN:
+	case ESP_CHIP_ESP32_FAMILY: break;
+	}
+	return NULL;
 }
 
 const char *esp_mac_str(const uint8_t mac[6], char *buf)

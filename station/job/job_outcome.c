@@ -50,6 +50,10 @@ static struct outcome outcome_of(enum esp_err e)
 	case ESP_E_IMAGE:
 	case ESP_E_TOOBIG:
 		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: image does not fit"};
+	case ESP_E_SECURITY:
+		/* flash encryption, secure boot or Secure Download Mode */
+		return (struct outcome){"refused", CLI_EXIT_REFUSED,
+					"refused: chip security on - see log"};
 	case ESP_E_CANCELLED: return (struct outcome){"cancelled", CLI_EXIT_CANCELLED, "stopped"};
 	}
 	return (struct outcome){"failed", CLI_EXIT_DEVICE, "failed - see log"};

@@ -37,6 +37,7 @@ static const struct {
 	{ 18, "ESP_E_STUB" },
 	{ 19, "ESP_E_READ" },
 	{ 20, "ESP_E_LOST" },
+	{ 21, "ESP_E_SECURITY" },
 };
 
 /* The list as compiled, through the same X-macro the library uses. */
