@@ -149,6 +149,30 @@ enum esp_err esp_flash_erase_map(struct esp_session *s, const uint8_t *map, uint
 enum esp_err esp_flash_write(struct esp_session *s, uint32_t addr, const uint8_t *data,
 			     uint32_t len);
 
+/* What the flash holds now, so that a write can leave alone what matches. */
+struct esp_write_plan {
+	const uint8_t *sector_md5; /* 16 bytes per 4 KiB sector from sector 0, proven in this
+				      session (a backup, then the erases since), or NULL */
+	uint32_t sectors;          /* entries in sector_md5 */
+	int ask_chip;              /* without sector_md5: skip 64 KiB blocks whose chip MD5
+				      already equals the data (stub only) */
+};
+
+struct esp_write_result {
+	uint64_t sent;    /* bytes written */
+	uint64_t skipped; /* bytes found already on the flash */
+	unsigned runs;    /* separate writes */
+};
+
+/* esp_flash_write of only the parts of [addr, addr+len) that differ from
+ * what the plan says the flash holds (compared padded with 0xFF to whole
+ * sectors, as a write leaves them).  Without a usable plan, or at an address
+ * that is not sector aligned, the whole range is written.  The caller
+ * verifies the whole range afterwards.  ret may be NULL. */
+enum esp_err esp_flash_write_less(struct esp_session *s, uint32_t addr, const uint8_t *data,
+				  uint32_t len, const struct esp_write_plan *plan,
+				  struct esp_write_result *ret);
+
 /* The chip's own MD5 of a flash range (stub). */
 enum esp_err esp_flash_md5(struct esp_session *s, uint32_t addr, uint32_t len,
 			   uint8_t ret_md5[16]);

@@ -27,6 +27,8 @@ struct esp_session {
 	/* progress throttling */
 	enum esp_op prog_op;
 	uint64_t prog_last_ms;
+	/* a write split into runs reports over the whole range: done + base of span */
+	uint64_t prog_base, prog_span;
 };
 
 /* Monotonic milliseconds. */

@@ -118,6 +118,10 @@ enum esp_err esp_progress(struct esp_session *s, enum esp_op op, uint64_t done, 
 		return e;
 	if (!s->cfg.progress)
 		return ESP_OK;
+	if (op == ESP_OP_WRITE && s->prog_span) {
+		done += s->prog_base;
+		total = s->prog_span;
+	}
 	uint64_t now = esp_now_ms();
 	/* about ten reports a second is plenty for a console and cheap for the link */
 	if (op == s->prog_op && done != 0 && done < total && now - s->prog_last_ms < 100)

@@ -403,6 +403,21 @@ int db_backups_for_mac(struct db *db, const char *mac, db_backup_fn *fn,
  * "blank"), never "original".  0, or -EINVAL for a malformed MAC. */
 int db_device_touched(struct db *db, const char *mac, int *ret) DB_MUST_CHECK;
 
+/* What the station itself left on the unit with this MAC: the newest job
+ * that wrote it, when that job passed with its clean proof (one write at 0x0
+ * of `size` bytes, SHA-256 `sha256`, every other sector proven erased).  A
+ * revisit may take it as the flash's likely content (it is still compared
+ * with the chip's MD5s before use: firmware may have written since).
+ * 0 with *ret, -ENOENT if the newest writing job is not such a job or there
+ * is none, -EINVAL for a malformed MAC. */
+struct db_unit_written {
+	int64_t job_id;
+	uint64_t size;
+	char sha256[65];
+};
+int db_unit_last_written(struct db *db, const char *mac,
+			 struct db_unit_written *ret) DB_MUST_CHECK;
+
 /* The backup a restore of this MAC writes when the operator names none:
  * the newest verified "original" backup; else the newest "imported" one
  * that no chip disproved (verified, or chip_md5 not recorded: an import is

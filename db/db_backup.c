@@ -87,6 +87,44 @@ int db_device_touched(struct db *db, const char *mac_in, int *ret)
 	return 0;
 }
 
+int db_unit_last_written(struct db *db, const char *mac_in, struct db_unit_written *ret)
+{
+	char mac[DB_MAC_LEN];
+	sqlite3_stmt *st;
+	int r;
+
+	if (db_mac_normalize(mac_in, mac))
+		return db_fail(db, -EINVAL, "bad MAC \"%.40s\"", mac_in ? mac_in : "");
+	if (db->version < 2)
+		return -ENOENT; /* no clean proofs before schema v2 */
+	/* the newest writing job; usable only if it wrote exactly one range at 0x0 */
+	r = db_prep(db, &st,
+		    "SELECT j.id, j.result = 'passed' AND j.clean_proven = 1"
+		    "  AND (SELECT count(*) FROM job_writes c WHERE c.job_id = j.id) = 1"
+		    "  AND w.addr = 0, w.size, w.sha256"
+		    " FROM jobs j JOIN job_writes w ON w.job_id = j.id"
+		    " WHERE j.device_id = (SELECT id FROM devices WHERE mac = ?1)"
+		    " ORDER BY j.id DESC, w.id DESC LIMIT 1",
+		    "last written");
+	if (r)
+		return r;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int(st, 1)) {
+		ret->job_id = sqlite3_column_int64(st, 0);
+		ret->size = (uint64_t)sqlite3_column_int64(st, 2);
+		snprintf(ret->sha256, sizeof ret->sha256, "%s",
+			 (const char *)sqlite3_column_text(st, 3));
+		r = 0;
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		r = -ENOENT;
+	} else {
+		r = db_fail_sqlite(db, rc, "last written");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* A sector map as documented in db.h, lower-cased into out; *ret_set =
  * the number of sectors it marks as read. */
 static int check_sector_map(struct db *db, const char *in, uint64_t size, char *out,

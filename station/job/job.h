@@ -82,6 +82,12 @@ struct job {
 	uint8_t sector_map[512];
 	int have_map;
 	int clean_proven;                /* verify proved every other sector erased */
+	/* a backup that failed on the wire: what it had (kept for the retry at
+	 * the fallback baud, which compares it with the chip's MD5s first) */
+	uint8_t *retry_known;
+	/* what the flash holds now, 16-byte MD5 per sector (after the backup and
+	 * the erase), so the write sends only what differs; NULL if unknown */
+	uint8_t *flash_md5;
 	/* how it ended */
 	enum esp_err err;
 	int local;                       /* the failure is on this machine (disk, database) */

@@ -189,5 +189,9 @@ void job_release(struct job *j)
 	job_link_close(&j->link);
 	free(j->owned);
 	j->owned = NULL;
+	free(j->retry_known);
+	j->retry_known = NULL;
+	free(j->flash_md5);
+	j->flash_md5 = NULL;
 	j->written = NULL;
 }

@@ -53,19 +53,68 @@ enum esp_err stage_detect(struct job *j)
 	return e;
 }
 
-/* The newest verified backup of this unit, if it is of this flash size and
- * its file still matches its record: a revisit then reads only what changed.
- * NULL when there is none (every failure here only costs a full read). */
+/* n bytes of erased flash with data[0, len) at the start, or NULL. */
+static uint8_t *flash_with(const uint8_t *data, uint32_t len, uint32_t n)
+{
+	uint8_t *buf = malloc(n);
+	if (buf) {
+		memset(buf, 0xFF, n);
+		memcpy(buf, data, len);
+	}
+	return buf;
+}
+
+/* What the unit most likely holds, as far as this station knows: the image
+ * its newest job wrote there, if that job proved every other sector erased
+ * and it is the image loaded now; else its newest verified backup of this
+ * flash size whose file still matches its record.  A revisit then reads
+ * only what differs - the chip's MD5s decide, so a guess that is out of date
+ * (the firmware saved its settings since) costs reads, never a wrong byte.
+ * NULL when nothing is known. */
 static uint8_t *job_known_content(struct job *j, uint32_t n)
 {
 	struct db_backup_row row;
+	struct db_unit_written w;
 	char err[FIO_ERR_LEN], hex[65];
-	uint8_t *buf;
+	uint8_t *buf, sha[ESP_SHA256_LEN];
 	size_t len;
-	if (db_backup_latest_verified(j->db, j->mac, &row) != 0 || row.size != n ||
-	    job_backup_read(&row, &buf, &len, hex, err) != 0)
+	int have_row = db_backup_latest_verified(j->db, j->mac, &row) == 0 && row.size == n;
+	if (j->written && j->written_len <= n && db_unit_last_written(j->db, j->mac, &w) == 0 &&
+	    (!have_row || w.job_id >= row.job_id) && w.size == j->written_len) {
+		esp_sha256(j->written, j->written_len, sha);
+		if (strcmp(w.sha256, esp_hex(sha, sizeof sha, hex)) == 0)
+			return flash_with(j->written, j->written_len, n);
+	}
+	if (!have_row || job_backup_read(&row, &buf, &len, hex, err) != 0)
 		return NULL;
 	return buf;
+}
+
+/* The MD5 of each sector of the flash as the backup proved it. */
+static uint8_t *sector_md5s(const uint8_t *flash, uint32_t n)
+{
+	uint8_t *md5 = malloc((size_t)(n / 4096u) * ESP_MD5_LEN);
+	for (uint32_t i = 0; md5 && i < n / 4096u; i++)
+		esp_md5(flash + (size_t)i * 4096u, 4096u, md5 + (size_t)i * ESP_MD5_LEN);
+	return md5;
+}
+
+/* After an erase: these sectors now hold erased flash. */
+static void note_erased(struct job *j, uint32_t first, uint32_t last, const uint8_t *map)
+{
+	uint32_t n = j->link.chip.flash_size / 4096u;
+	if (!j->flash_md5 && !(j->flash_md5 = malloc((size_t)n * ESP_MD5_LEN)))
+		return;
+	if (!map && first == 0 && last == n) {
+		uint8_t erased[ESP_MD5_LEN];
+		esp_md5_fill(0xFF, 4096u, erased);
+		for (uint32_t i = 0; i < n; i++)
+			memcpy(j->flash_md5 + (size_t)i * ESP_MD5_LEN, erased, ESP_MD5_LEN);
+		return;
+	}
+	for (uint32_t i = first; i < last && i < n; i++)
+		if (!map || (map[i / 8] >> (i % 8) & 1))
+			esp_md5_fill(0xFF, 4096u, j->flash_md5 + (size_t)i * ESP_MD5_LEN);
 }
 
 enum esp_err stage_backup(struct job *j)
@@ -75,16 +124,26 @@ enum esp_err stage_backup(struct job *j)
 	if (!buf)
 		return job_fail_local(j, ESP_E_NOMEM, "out of memory for a %u-byte backup", n);
 	uint8_t md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
-	/* a unit seen before: what its last verified backup holds need not be read again */
-	uint8_t *known = job_known_content(j, n);
+	/* a retry keeps what the failed attempt had; a unit seen before, what is
+	 * known of it: what matches the chip's MD5s need not be read again */
+	uint8_t *known = j->retry_known;
+	j->retry_known = NULL;
+	if (!known)
+		known = job_known_content(j, n);
+	if (known)
+		memcpy(buf, known, n);
+	else
+		memset(buf, 0xFF, n);
 	const struct esp_backup_plan plan = {.retries = j->spec->retries + 2, .known = known};
 	struct esp_backup_result res = {.sector_map = j->sector_map};
 	enum esp_err e = esp_flash_backup(j->link.s, 0, n, buf, &plan, &res);
 	free(known);
 	if (e) {
-		free(buf);
+		j->retry_known = buf;
 		return job_link_failed(j, e);
 	}
+	free(j->flash_md5);
+	j->flash_md5 = sector_md5s(buf, n);
 	j->have_map = n / 4096u <= 8 * sizeof j->sector_map;
 	job_log(j, ESP_LOG_INFO, "backup: read %llu of %u bytes; %u of %u sectors hold data",
 		(unsigned long long)res.bytes_read, n, (unsigned)res.sectors_data, n / 4096u);
@@ -133,11 +192,17 @@ enum esp_err stage_erase(struct job *j)
 	if (!j->have_map || j->spec->erase_chip) {
 		enum esp_err e = esp_flash_erase_chip(j->link.s, flash);
 		j->stage_bytes = e ? 0 : flash;
-		return e ? job_link_failed(j, e) : ESP_OK;
+		if (e)
+			return job_link_failed(j, e);
+		note_erased(j, 0, flash / 4096u, NULL);
+		return ESP_OK;
 	}
 	enum esp_err e = esp_flash_erase_map(j->link.s, j->sector_map, image_end_sector(j),
 					     flash / 4096u, &j->stage_bytes);
-	return e ? job_link_failed(j, e) : ESP_OK;
+	if (e)
+		return job_link_failed(j, e);
+	note_erased(j, image_end_sector(j), flash / 4096u, j->sector_map);
+	return ESP_OK;
 }
 
 enum esp_err stage_write(struct job *j)
@@ -145,8 +210,17 @@ enum esp_err stage_write(struct job *j)
 	enum esp_err e = ESP_OK;
 	if (!j->written && (e = job_prepare_restore(j)))
 		return e;
-	if ((e = esp_flash_write(j->link.s, 0, j->written, j->written_len)))
+	/* only what differs from what the flash holds; verify proves the whole range */
+	const struct esp_write_plan plan = {
+		.sector_md5 = j->flash_md5, .sectors = j->link.chip.flash_size / 4096u,
+		.ask_chip = !j->flash_md5,
+	};
+	struct esp_write_result wr;
+	if ((e = esp_flash_write_less(j->link.s, 0, j->written, j->written_len, &plan, &wr)))
 		return job_link_failed(j, e);
+	if (wr.skipped)
+		job_log(j, ESP_LOG_INFO, "write: %llu of %u bytes were already on the flash",
+			(unsigned long long)wr.skipped, (unsigned)j->written_len);
 	uint8_t md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
 	char md5hex[33];
 	esp_md5(j->written, j->written_len, md5);

@@ -69,5 +69,16 @@ grep -q "belongs to 60:01:94:00:00:2b, but this unit is 60:01:94:00:00:2c" "$T/r
 	fail "refusal does not name both MACs: $(cat "$T/r_wrong.out")"
 grep -q "^audit exit 0" "$T/out" && grep -q "ours" "$T/audit.out" && grep -qi "original" "$T/audit.out" ||
 	fail "audit mac does not show provenance: $(cat "$T/audit.out")"
+# the second refurbish of a unit knows what the first left there (the same
+# image, the rest proven erased): it reads nothing and writes nothing, and
+# restore sends only what differs from the flash (here, all of it)
+for n in 0 1; do
+	log="$W/slot$n.emu.log"
+	read_bytes=$(sed -n 's/.*"name":"READ_FLASH".*"length":\([0-9]*\).*/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
+	writes=$(grep -c '"name":"FLASH_DEFL_BEGIN"' "$log")
+	say "slot $n: READ_FLASH $read_bytes bytes, $writes FLASH_DEFL_BEGIN in 2 refurbishes and a restore"
+	[ "$read_bytes" = 1048576 ] || fail "slot $n: the revisit read again what the station had written"
+	[ "$writes" = 2 ] || fail "slot $n: the revisit wrote an image that was already on the flash"
+done
 [ "$(q 'pragma integrity_check')" = ok ] || fail "integrity_check"
 say "ok"
