@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Image header parsing and esptool-compatible patching (esp-serial-protocol.md
- * §16), flash size tables (§10.3, §16.1). */
+/* Flash parameter tables: JEDEC capacity codes (esp-serial-protocol.md
+ * §10.3), header size codes per family (§16.1; esp32-family.md §7.2), mode
+ * and frequency names, and each chip's bootloader offset and image chip id.
+ * Parsing is in esp_image_parse.c, patching in esp_image_patch.c. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "esp_image.h"
-#include "esp_proto.h"
-
-#define MAX_SEGMENTS 16
+#include "esp_image_chip.h"
 
 struct size_row {
 	const char *name;
@@ -120,100 +120,116 @@ int esp_flash_freq_parse(const char *s)
 	return -2;
 }
 
-enum esp_err esp_image_parse(const uint8_t *img, size_t len, struct esp_image_info *ret,
-			     struct esp_error *err)
+/* ---- per chip ---------------------------------------------------------- */
+
+/* ESP32-class size codes: one table for every ESP32-class chip in esptool
+ * (the 32-128 MB codes included), unlike the ESP8266's. */
+static const struct {
+	uint32_t bytes;
+	uint8_t code;
+} s_esp32_sizes[] = {
+	{1u << 20, 0x00},  {2u << 20, 0x10},  {4u << 20, 0x20},  {8u << 20, 0x30},
+	{16u << 20, 0x40}, {32u << 20, 0x50}, {64u << 20, 0x60}, {128u << 20, 0x70},
+};
+#define N_ESP32_SIZES (sizeof s_esp32_sizes / sizeof s_esp32_sizes[0])
+
+enum esp_image_family esp_image_family_of(enum esp_chip chip)
 {
-	if (len < 8)
-		return esp_error_set(err, ESP_E_IMAGE, 0,
-				     "image is only %zu bytes: not a firmware image", len);
-	struct esp_image_info info;
-	memset(&info, 0, sizeof info);
-	info.magic = img[0];
-	info.segments = img[1];
-	info.mode = img[2];
-	info.size_code = img[3] & 0xF0;
-	info.freq_code = img[3] & 0x0F;
-	info.entry = esp_get_le32(img + 4);
-	info.size_bytes = esp_flash_size_from_code(info.size_code);
-	if (img[0] != ESP_IMAGE_MAGIC)
-		return esp_error_set(err, ESP_E_IMAGE, 0,
-				     "image does not start with 0xE9 (found 0x%02x): not an ESP8266 "
-				     "V1 firmware image", img[0]);
-	if (info.segments > MAX_SEGMENTS)
-		return esp_error_set(err, ESP_E_IMAGE, 0,
-				     "image header claims %u segments (at most 16): corrupt image",
-				     info.segments);
-	size_t off = 8;
-	uint8_t sum = ESP_CHECKSUM_SEED;
-	for (unsigned i = 0; i < info.segments; i++) {
-		if (len - off < 8)
-			return esp_error_set(err, ESP_E_IMAGE, 0,
-					     "segment %u header lies past the end of the %zu-byte image: "
-					     "truncated or corrupt file", i, len);
-		uint32_t seglen = esp_get_le32(img + off + 4);
-		off += 8;
-		if (seglen > len - off)
-			return esp_error_set(err, ESP_E_IMAGE, 0,
-					     "segment %u (%u bytes) runs past the end of the image: "
-					     "truncated or corrupt file", i, seglen);
-		for (size_t k = 0; k < seglen; k++)
-			sum ^= img[off + k];
-		off += seglen;
+	switch (chip) {
+	case ESP_CHIP_ESP8266EX:
+	case ESP_CHIP_ESP8285: return ESP_IMAGE_FAMILY_ESP8266;
+	case ESP_CHIP_ESP32:
+	case ESP_CHIP_ESP32C3: return ESP_IMAGE_FAMILY_ESP32;
+	case ESP_CHIP_UNKNOWN:
+	case ESP_CHIP_ESP32_FAMILY: break;
 	}
-	/* zero padding up to length = 15 mod 16, then the checksum byte */
-	size_t csum_at = off | 15u;
-	if (csum_at >= len)
-		return esp_error_set(err, ESP_E_IMAGE, 0,
-				     "image ends before its checksum byte: truncated file");
-	info.checksum_ok = img[csum_at] == sum;
-	info.image_end = csum_at + 1;
-	/* With no segments there is no data for the checksum to cover: what is
-	 * wrong is the header (a blank or damaged file), not the data. */
-	if (!info.checksum_ok && info.segments == 0)
-		return esp_error_set(err, ESP_E_IMAGE, 0,
-				     "image header claims 0 segments: no code in it (a blank or "
-				     "damaged header, or not a firmware image)");
-	if (!info.checksum_ok)
-		return esp_error_set(err, ESP_E_IMAGE, 0,
-				     "image checksum is 0x%02x but the segments sum to 0x%02x: corrupt "
-				     "image (re-download it)", img[csum_at], sum);
-	*ret = info;
-	return ESP_OK;
+	return ESP_IMAGE_FAMILY_NONE;
 }
 
-enum esp_err esp_image_patch(uint8_t *img, size_t len, uint32_t addr,
-			     const struct esp_flash_params *p, int *ret_changed,
-			     struct esp_error *err)
+uint16_t esp_image_chip_id_of(enum esp_chip chip)
 {
-	*ret_changed = 0;
-	if (!p || len < 8 || addr != 0)
-		return ESP_OK;
-	if (p->mode == ESP_FM_KEEP && p->size == 0 && p->freq_code < 0)
-		return ESP_OK;
-	if (img[0] != ESP_IMAGE_MAGIC)
-		return ESP_OK; /* not an image (or a V2 0xEA image): written as is */
-	struct esp_image_info info;
-	if (esp_image_parse(img, len, &info, NULL) != ESP_OK)
-		return ESP_OK; /* starts with 0xE9 but does not parse: leave it alone */
-	uint8_t b2 = img[2], b3 = img[3];
-	if (p->mode != ESP_FM_KEEP) {
-		if (p->mode < 0 || p->mode > 3)
-			return esp_error_set(err, ESP_E_INVAL, 0, "bad flash mode %d", p->mode);
-		b2 = (uint8_t)p->mode;
+	switch (chip) {
+	case ESP_CHIP_ESP32: return 0;
+	case ESP_CHIP_ESP32C3: return 5;
+	case ESP_CHIP_UNKNOWN:
+	case ESP_CHIP_ESP8266EX:
+	case ESP_CHIP_ESP8285:
+	case ESP_CHIP_ESP32_FAMILY: break;
 	}
-	if (p->size) {
-		int code = esp_flash_size_code(p->size);
-		if (code < 0)
-			return esp_error_set(err, ESP_E_INVAL, 0,
-					     "flash size %u bytes has no ESP8266 header code", p->size);
-		b3 = (uint8_t)((b3 & 0x0F) | code);
+	return ESP_IMAGE_CHIP_ID_NONE;
+}
+
+const char *esp_image_chip_id_name(uint16_t chip_id)
+{
+	switch (chip_id) {
+	case 0: return "ESP32";
+	case 2: return "ESP32-S2";
+	case 5: return "ESP32-C3";
+	case 9: return "ESP32-S3";
+	case 13: return "ESP32-C6";
+	default: return NULL;
 	}
-	if (p->freq_code >= 0)
-		b3 = (uint8_t)((b3 & 0xF0) | (p->freq_code & 0x0F));
-	if (b2 != img[2] || b3 != img[3]) {
-		img[2] = b2;
-		img[3] = b3;
-		*ret_changed = 1;
+}
+
+uint32_t esp_bootloader_offset(enum esp_chip chip)
+{
+	switch (chip) {
+	case ESP_CHIP_ESP8266EX:
+	case ESP_CHIP_ESP8285:
+	case ESP_CHIP_ESP32C3: return 0x0;
+	case ESP_CHIP_ESP32: return 0x1000;
+	case ESP_CHIP_UNKNOWN:
+	case ESP_CHIP_ESP32_FAMILY: break;
 	}
-	return ESP_OK;
+	return ESP_BOOTLOADER_OFFSET_NONE;
+}
+
+int esp_flash_size_code_for(enum esp_chip chip, uint32_t bytes)
+{
+	switch (esp_image_family_of(chip)) {
+	case ESP_IMAGE_FAMILY_ESP8266: return esp_flash_size_code(bytes);
+	case ESP_IMAGE_FAMILY_ESP32:
+		for (size_t i = 0; i < N_ESP32_SIZES; i++)
+			if (s_esp32_sizes[i].bytes == bytes)
+				return s_esp32_sizes[i].code;
+		return -1;
+	case ESP_IMAGE_FAMILY_NONE: break;
+	}
+	return -1;
+}
+
+uint32_t esp_flash_size_from_code_for(enum esp_chip chip, uint8_t code)
+{
+	switch (esp_image_family_of(chip)) {
+	case ESP_IMAGE_FAMILY_ESP8266: return esp_flash_size_from_code(code);
+	case ESP_IMAGE_FAMILY_ESP32:
+		for (size_t i = 0; i < N_ESP32_SIZES; i++)
+			if (s_esp32_sizes[i].code == code)
+				return s_esp32_sizes[i].bytes;
+		return 0;
+	case ESP_IMAGE_FAMILY_NONE: break;
+	}
+	return 0;
+}
+
+/* The ESP32 and ESP32-C3 inherit the ESP8266's frequency codes (80m 0xF,
+ * 40m 0x0, 26m 0x1, 20m 0x2); the C6, which differs, is not supported. */
+int esp_flash_freq_parse_for(enum esp_chip chip, const char *s)
+{
+	if (esp_image_family_of(chip) == ESP_IMAGE_FAMILY_NONE)
+		return -2;
+	return esp_flash_freq_parse(s);
+}
+
+const char *esp_flash_freq_name_for(enum esp_chip chip, int code)
+{
+	if (esp_image_family_of(chip) == ESP_IMAGE_FAMILY_NONE)
+		return NULL;
+	switch (code) {
+	case 0x0: return "40m";
+	case 0x1: return "26m";
+	case 0x2: return "20m";
+	case 0xF: return "80m";
+	default: return NULL;
+	}
 }
