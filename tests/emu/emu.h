@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ESP8266 device emulator: ROM serial loader + flasher stub behind a paced
- * virtual UART.  Written from docs/esp-serial-protocol.md only, independently
+ * Espressif device emulator (ESP8266, ESP8285, ESP32, ESP32-C3): ROM serial
+ * loader + flasher stub behind a paced virtual UART.  Written from
+ * docs/esp-serial-protocol.md and docs/esp32-family.md only, independently
  * of core/, so that a protocol misunderstanding cannot hide on both sides.
  *
  * One struct emu is one chip.  emu_start() serves it on an fd in a thread of
@@ -12,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum emu_chip { EMU_ESP8266EX, EMU_ESP8285 };
+enum emu_chip { EMU_ESP8266EX, EMU_ESP8285, EMU_ESP32, EMU_ESP32C3 };
 /* esp-flasher-stub ("new") vs legacy esptool stub (protocol doc §3.3, §11).
  * EMU_STUB_AUTO (the default) plays whatever was uploaded, judged by the
  * MEM_END entry address: 0x4010D004 = legacy, anything else (the new stub's
@@ -54,8 +55,18 @@ struct emu_faults {
 	unsigned n_stuck;
 };
 
+/* Security eFuses of an ESP32-class unit (esp32-family.md §6).  Each sets
+ * the eFuse bits a real unit has; GET_SECURITY_INFO (C3) is derived from
+ * the same words, so every path agrees.  The ESP8266 has none of them. */
+struct emu_security {
+	int flash_encrypted;        /* crypt count odd; flash holds "ciphertext" (stored as is) */
+	int secure_boot;            /* ESP32: ABS_DONE_1 (v3+) or ABS_DONE_0; C3: SECURE_BOOT_EN */
+	int dl_encrypt_disabled;    /* ESP32: DISABLE_DL_ENCRYPT; C3: DIS_DOWNLOAD_MANUAL_ENCRYPT */
+	int secure_download;        /* C3 only: Secure Download Mode (ENABLE_SECURITY_DOWNLOAD) */
+};
+
 struct emu_config {
-	enum emu_chip chip;
+	enum emu_chip chip;         /* set with emu_config_chip() to get its defaults */
 	uint8_t mac[6];
 	uint32_t flash_size;        /* bytes, power of two, 256 KiB .. 16 MiB */
 	uint8_t flash_manuf;        /* JEDEC manufacturer byte, e.g. 0xEF, 0xC8, 0x20 */
@@ -69,12 +80,33 @@ struct emu_config {
 	const char *log_path;       /* JSON-lines log (see emu_log.c); NULL = none */
 	struct emu_faults faults;
 	enum emu_layout layout;     /* initial flash without flash_image (seeded by faults.seed) */
+	/* ESP32-class identity (ignored for the ESP8266): package number as in
+	 * eFuse (ESP32 0..7, 1 = D0WD(-V3); C3 0..3, 0 = QFN32) and revision
+	 * major.minor (ESP32 major 0..3, minor 0..3; C3 major 0..3, minor 0..15) */
+	unsigned pkg, rev_major, rev_minor;
+	/* ESP32 only: RTCCALICFG1 calibration (bits 7..31), from which the ROM
+	 * estimates its clock for CHANGE_BAUDRATE (BASE §9): 1024 = exactly
+	 * 40 MHz with CK8M 100; 973 = 38 MHz, 5 % low */
+	unsigned rtc_cali;
+	struct emu_security security;
 };
 
 /* Defaults: ESP8266EX, MAC 18:fe:34:12:34:56, 1 MiB Winbond (0xEF), 26 MHz,
  * stub flavour auto, auto wiring, power-on into download mode, realistic timing,
  * banner on, no image, layout simple, no log, no faults. */
 void emu_config_defaults(struct emu_config *c);
+/* Sets the chip and what goes with it: ESP8266EX/ESP8285 as above;
+ * ESP32: MAC 24:0a:c4:12:34:56, 4 MiB, 40 MHz, pkg 1 rev 3.1
+ * ("ESP32-D0WD-V3 (revision v3.1)"); ESP32-C3: MAC 58:cf:79:12:34:56,
+ * 4 MiB, 40 MHz, pkg 0 rev 0.4 ("ESP32-C3 (QFN32) (revision v0.4)"). */
+void emu_config_chip(struct emu_config *c, enum emu_chip chip);
+/* "esp8266ex" (also "esp8266"), "esp8285", "esp32", "esp32c3" (also
+ * "esp32-c3") <-> enum emu_chip; parse returns 0 or -1. */
+const char *emu_chip_name(enum emu_chip chip);
+int emu_chip_parse(const char *s, enum emu_chip *ret);
+/* What esptool would print for c: "ESP32-D0WD-V3 (revision v3.1)",
+ * "ESP32-C3 (QFN32) (revision v0.4)", "ESP8266EX", "ESP8285". */
+void emu_chip_description(const struct emu_config *c, char *buf, size_t cap);
 
 /* "simple", "stock", "blank" <-> enum emu_layout; parse returns 0 or -1. */
 const char *emu_layout_name(enum emu_layout l);

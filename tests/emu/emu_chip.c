@@ -129,17 +129,19 @@ void emu_send_raw_frame(struct emu *e, int64_t now, const uint8_t *data, size_t 
 void emu_reply(struct emu *e, int64_t now, int64_t at, uint8_t op, uint32_t value,
 	       const uint8_t *data, size_t dlen, uint8_t s0, uint8_t s1, int split)
 {
-	size_t n = 8 + dlen + 2;
+	size_t ns = e->mode == EMU_MODE_ROM && e->def->esp32_class ? 4 : 2;
+	size_t n = 8 + dlen + ns;
 	uint8_t *pkt = malloc(n), *enc = malloc(2 * n + 2);
 
 	if (!pkt || !enc)
 		goto out;
 	pkt[0] = 0x01;
 	pkt[1] = op;
-	emu_put_le16(pkt + 2, (uint16_t)(dlen + 2));
+	emu_put_le16(pkt + 2, (uint16_t)(dlen + ns));
 	emu_put_le32(pkt + 4, value);
 	if (dlen)
 		memcpy(pkt + 8, data, dlen);
+	memset(pkt + 8 + dlen, 0, ns);
 	pkt[8 + dlen] = s0;
 	pkt[9 + dlen] = s1;
 	if (at <= now) {
@@ -244,15 +246,20 @@ static void clear_io(struct emu *e)
 
 static unsigned rom_baud(const struct emu *e)
 {
-	/* the ROM sets a 115200 divider assuming a 40 MHz crystal (§1) */
+	/* the ESP8266 ROM sets a 115200 divider assuming a 40 MHz crystal (§1);
+	 * ESP32-class ROMs run at 115200 (family §9) */
+	if (e->def->esp32_class)
+		return 115200u;
 	return e->cfg.crystal_mhz == 40 ? 115200u : 74880u;
 }
 
 static void boot(struct emu *e, int64_t now, int download, const char *cause, int banner)
 {
-	char text[96];
+	char text[1024];
 
 	clear_io(e);
+	e->rom_attached = 0;
+	e->rom_flash_size = EMU_ROM32_DEFAULT_FLASH;
 	if (download && e->cfg.faults.never_boot) {
 		emu_logf(&e->log, now, "fault", "\"kind\":\"never_boot\"");
 		download = 0;
@@ -260,16 +267,16 @@ static void boot(struct emu *e, int64_t now, int download, const char *cause, in
 	e->dev_baud = rom_baud(e);
 	e->last_value = 0;
 	e->autobaud_armed = download;
+	/* ESP32 GPIO_STRAP: GPIO0 (0x10) low = download, as the ROM prints it */
+	e->regs.strap = e->def->chip == EMU_ESP32 ? (download ? 0x03u : 0x13u) : 0;
 	e->mode = download ? EMU_MODE_ROM : EMU_MODE_APP;
 	e->app_next = now + 80 * EMU_MS;
 	e->app_ticks = 0;
 	emu_logf(&e->log, now, "reset", "\"cause\":\"%s\",\"boot\":\"%s\",\"baud\":%u", cause,
 		 download ? "download" : "app", e->dev_baud);
 	if (banner && e->cfg.boot_banner) {
-		int rst = strcmp(cause, "power") == 0 ? 1 : strcmp(cause, "soft") == 0 ? 4 : 2;
-		int n = snprintf(text, sizeof text, "\r\n ets Jan  8 2013,rst cause:%d, boot mode:(%d,6)\r\n",
-				 rst, download ? 1 : 3);
-		push_encoded(e, now, (const uint8_t *)text, (size_t)n);
+		size_t n = emu_bootlog(e, cause, download, text, sizeof text);
+		push_encoded(e, now, (const uint8_t *)text, n);
 	}
 }
 
@@ -360,11 +367,12 @@ static void app_tick(struct emu *e, int64_t now)
 
 	if (e->app_ticks == 0) {
 		uint8_t magic;
-		emu_flash_read(&e->flash, 0, &magic, 1);
+		uint32_t at = e->def->boot_offset;
+		emu_flash_read(&e->flash, at, &magic, 1);
 		const uint8_t *m = e->cfg.mac;
 		n = snprintf(text, sizeof text,
-			     "\r\n[emu-app] booted: mac %02x:%02x:%02x:%02x:%02x:%02x, image at 0x0 %s\r\n",
-			     m[0], m[1], m[2], m[3], m[4], m[5],
+			     "\r\n[emu-app] booted: mac %02x:%02x:%02x:%02x:%02x:%02x, image at 0x%x %s\r\n",
+			     m[0], m[1], m[2], m[3], m[4], m[5], at,
 			     magic == 0xE9 ? "looks valid (0xe9)" : "is not an image");
 	} else {
 		n = snprintf(text, sizeof text, "[emu-app] tick %u\r\n", e->app_ticks);
@@ -392,13 +400,20 @@ static void run_after(struct emu *e, int64_t now)
 	case EMU_AFTER_NONE:
 		break;
 	case EMU_AFTER_START_STUB:
+		if (e->stub_kind == EMU_STUBK_FOREIGN && e->cfg.stub_flavour == EMU_STUB_AUTO) {
+			/* another chip's stub: nothing of this chip's runs there; the
+			 * CPU faults and the chip resets into the mode it booted in */
+			emu_logf(&e->log, now, "stub_crash", "\"entry\":%u,\"why\":\"foreign_entry\"",
+				 e->stub_entry);
+			emu_set_after(e, EMU_AFTER_SOFT_RESET, 30 * EMU_MS);
+			break;
+		}
 		e->mode = EMU_MODE_STUB;
 		emu_stub_reset(e);
 		emu_logf(&e->log, now, "stub_start", "\"flavour\":\"%s\",\"entry\":%u,\"by\":\"%s\"",
 			 e->flavour == EMU_STUB_LEGACY ? "legacy" : "new", e->stub_entry,
 			 e->cfg.stub_flavour != EMU_STUB_AUTO ? "option" :
-			 e->stub_entry == EMU_ENTRY_LEGACY_STUB ||
-			 e->stub_entry == EMU_ENTRY_NEW_STUB ? "entry" : "unknown_entry");
+			 e->stub_kind == EMU_STUBK_UNKNOWN ? "unknown_entry" : "entry");
 		emu_send_raw_frame(e, now, ohai, sizeof ohai);
 		break;
 	case EMU_AFTER_RUN_APP:

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Option parsing for esp8266-emu: one option per emu_config field. */
+/* Option parsing for esp8266-emu: one option per emu_config field.  --chip
+ * is applied first, wherever it stands, so that its defaults (MAC, flash
+ * size, crystal, package, revision) never override an explicit option. */
 #include "emu_cli.h"
 
 #include <getopt.h>
@@ -10,7 +12,8 @@
 
 static const char usage[] =
 	"Usage: esp8266-emu (--pty LINK | --tcp PORT) [options]\n"
-	"Emulates one ESP8266 (ROM serial loader + flasher stub) behind a paced UART.\n"
+	"Emulates one ESP8266, ESP8285, ESP32 or ESP32-C3 (ROM serial loader + flasher\n"
+	"stub) behind a paced UART.\n"
 	"\n"
 	"Transport:\n"
 	"  --pty LINK            create a pty, symlink its slave to LINK, print the slave path\n"
@@ -19,8 +22,20 @@ static const char usage[] =
 	"                        stdout line 1), serve one connection at a time (TCP_NODELAY;\n"
 	"                        no baud on a socket: the ROM takes the host to be at 115200)\n"
 	"Device:\n"
-	"  --chip esp8266ex|esp8285   chip variant in the eFuses (default esp8266ex)\n"
-	"  --mac aa:bb:cc:dd:ee:ff    MAC in the eFuses (default 18:fe:34:12:34:56)\n"
+	"  --chip esp8266ex|esp8285|esp32|esp32c3   the chip (default esp8266ex); esp32 and\n"
+	"                        esp32c3 default to 4MB, 40 MHz and the MACs below\n"
+	"  --mac aa:bb:cc:dd:ee:ff    MAC in the eFuses (default 18:fe:34:12:34:56; esp32\n"
+	"                        24:0a:c4:12:34:56; esp32c3 58:cf:79:12:34:56)\n"
+	"  --pkg N               ESP32-class package number in eFuse (esp32 default 1 =\n"
+	"                        D0WD(-V3); 0 D0WDQ6, 2 D2WD, 4 U4WDH, 5 PICO-D4/V3, 6 PICO-V3-02,\n"
+	"                        7 D0WDR2-V3; esp32c3 default 0 = QFN32, 1 ESP8685, 2 AZ, 3 ESP8686)\n"
+	"  --revision vX.Y       chip revision (esp32 default v3.1, esp32c3 v0.4)\n"
+	"  --rtc-cali N          esp32: RTCCALICFG1 calibration the ROM estimates its clock\n"
+	"                        from for CHANGE_BAUDRATE (default 1024 = exact; 973 = 5 % slow)\n"
+	"  --flash-encrypted     esp32/esp32c3: flash encryption on (crypt count odd)\n"
+	"  --secure-boot         esp32/esp32c3: secure boot enabled\n"
+	"  --dl-encrypt-disabled esp32/esp32c3: download-mode encryption disabled\n"
+	"  --secure-download     esp32c3: Secure Download Mode\n"
 	"  --flash-size SIZE     256KB|512KB|1MB|2MB|4MB|8MB|16MB or bytes (default 1MB)\n"
 	"  --flash-manuf BYTE    JEDEC manufacturer id, e.g. 0xEF, 0xC8, 0x20 (default 0xEF)\n"
 	"  --flash-image FILE    preload flash from FILE (rest 0xFF; replaces --layout)\n"
@@ -105,7 +120,8 @@ static int parse_mac(const char *s, uint8_t mac[6])
 enum {
 	O_PTY = 256, O_TCP, O_CHIP, O_MAC, O_FSIZE, O_MANUF, O_IMAGE, O_CRYSTAL, O_FLAVOUR,
 	O_WIRING, O_BOOT, O_FAST, O_NOBANNER, O_LOG, O_SEED, O_NEVER, O_DROP, O_FLIP, O_RXDROP,
-	O_RXFLIP, O_BROWN, O_LIE, O_UNPLUG, O_SAVE, O_CONTROL, O_LAYOUT, O_STUCK,
+	O_RXFLIP, O_BROWN, O_LIE, O_UNPLUG, O_SAVE, O_CONTROL, O_LAYOUT, O_STUCK, O_PKG, O_REV,
+	O_CALI, O_FE, O_SB, O_DLDIS, O_SDM,
 };
 
 static const struct option opts[] = {
@@ -129,7 +145,12 @@ static const struct option opts[] = {
 	{ "save-flash", required_argument, NULL, O_SAVE },
 	{ "control", required_argument, NULL, O_CONTROL },
 	{ "layout", required_argument, NULL, O_LAYOUT },
-	{ "stuck-sector", required_argument, NULL, O_STUCK }, { "help", no_argument, NULL, 'h' },
+	{ "stuck-sector", required_argument, NULL, O_STUCK },
+	{ "pkg", required_argument, NULL, O_PKG }, { "revision", required_argument, NULL, O_REV },
+	{ "rtc-cali", required_argument, NULL, O_CALI },
+	{ "flash-encrypted", no_argument, NULL, O_FE }, { "secure-boot", no_argument, NULL, O_SB },
+	{ "dl-encrypt-disabled", no_argument, NULL, O_DLDIS },
+	{ "secure-download", no_argument, NULL, O_SDM }, { "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -140,7 +161,7 @@ static int apply(struct emu_cli *o, int c, const char *a)
 	unsigned long long n = 0;
 	int num = c == O_TCP || c == O_MANUF || c == O_CRYSTAL || c == O_SEED || c == O_DROP ||
 		  c == O_FLIP || c == O_RXDROP || c == O_RXFLIP || c == O_BROWN || c == O_LIE ||
-		  c == O_UNPLUG || c == O_STUCK;
+		  c == O_UNPLUG || c == O_STUCK || c == O_PKG || c == O_CALI;
 
 	if (num && (parse_u64(a, &n) < 0 || (c != O_SEED && c != O_UNPLUG && n > UINT32_MAX)))
 		return -1;
@@ -148,13 +169,7 @@ static int apply(struct emu_cli *o, int c, const char *a)
 	case O_PTY: o->pty_link = a; return 0;
 	case O_TCP: o->tcp_port = (int)n; return n <= 65535 ? 0 : -1;
 	case O_CHIP:
-		if (strcasecmp(a, "esp8266ex") == 0 || strcasecmp(a, "esp8266") == 0)
-			cfg->chip = EMU_ESP8266EX;
-		else if (strcasecmp(a, "esp8285") == 0)
-			cfg->chip = EMU_ESP8285;
-		else
-			return -1;
-		return 0;
+		return 0;               /* applied before every other option */
 	case O_MAC: return parse_mac(a, cfg->mac);
 	case O_FSIZE: return parse_size(a, &cfg->flash_size);
 	case O_MANUF: cfg->flash_manuf = (uint8_t)n; return n <= 0xFF ? 0 : -1;
@@ -201,6 +216,22 @@ static int apply(struct emu_cli *o, int c, const char *a)
 			return -1;
 		cfg->faults.stuck_sectors[cfg->faults.n_stuck++] = (uint32_t)n;
 		return 0;
+	case O_PKG: cfg->pkg = (unsigned)n; return 0;
+	case O_REV: {
+		unsigned major, minor;
+		char tail;
+		if (sscanf(a, "v%u.%u%c", &major, &minor, &tail) != 2 &&
+		    sscanf(a, "%u.%u%c", &major, &minor, &tail) != 2)
+			return -1;
+		cfg->rev_major = major;
+		cfg->rev_minor = minor;
+		return 0;
+	}
+	case O_CALI: cfg->rtc_cali = (unsigned)n; return n > 0 && n < (1u << 25) ? 0 : -1;
+	case O_FE: cfg->security.flash_encrypted = 1; return 0;
+	case O_SB: cfg->security.secure_boot = 1; return 0;
+	case O_DLDIS: cfg->security.dl_encrypt_disabled = 1; return 0;
+	case O_SDM: cfg->security.secure_download = 1; return 0;
 	default: return -1;
 	}
 }
@@ -213,14 +244,37 @@ static const char *opt_name(int c)
 	return "?";
 }
 
+/* First pass: only --chip (the last one wins), quietly; errors come later. */
+static int find_chip(int argc, char **argv, enum emu_chip *chip)
+{
+	int c;
+
+	opterr = 0;
+	optind = 0;                 /* 0: glibc starts the scan afresh */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == O_CHIP && emu_chip_parse(optarg, chip) < 0) {
+			fprintf(stderr, "esp8266-emu: bad value '%s' for --chip (esp8266ex, esp8285, "
+				"esp32, esp32c3)\n", optarg);
+			opterr = 1;
+			return -1;
+		}
+	}
+	opterr = 1;
+	return 0;
+}
+
 int emu_cli_parse(struct emu_cli *o, int argc, char **argv)
 {
+	enum emu_chip chip = EMU_ESP8266EX;
 	int c;
 
 	memset(o, 0, sizeof *o);
 	emu_config_defaults(&o->cfg);
+	if (find_chip(argc, argv, &chip) < 0)
+		return -1;
+	emu_config_chip(&o->cfg, chip);
 	o->tcp_port = -1;
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);

@@ -28,14 +28,9 @@
 
 void emu_config_defaults(struct emu_config *c)
 {
-	static const uint8_t mac[6] = { 0x18, 0xFE, 0x34, 0x12, 0x34, 0x56 };
-
 	memset(c, 0, sizeof *c);
-	c->chip = EMU_ESP8266EX;
-	memcpy(c->mac, mac, sizeof mac);
-	c->flash_size = 1u << 20;
+	emu_config_chip(c, EMU_ESP8266EX);
 	c->flash_manuf = 0xEF;
-	c->crystal_mhz = 26;
 	c->stub_flavour = EMU_STUB_AUTO;
 	c->wiring = EMU_WIRING_AUTO;
 	c->boot_download_at_start = 1;
@@ -106,6 +101,39 @@ static void seed_faults(struct emu *e)
 	e->lies_left = e->cfg.faults.lie_writes;
 }
 
+/* Identity and security knobs must fit the chip (emu.h). */
+static int check_chip(const struct emu_config *c, char *err, size_t errlen)
+{
+	const struct emu_security *s = &c->security;
+	int any = s->flash_encrypted || s->secure_boot || s->dl_encrypt_disabled || s->secure_download;
+	unsigned max_minor = c->chip == EMU_ESP32 ? 3 : 15;
+
+	if (!emu_chipdef(c->chip)->esp32_class) {
+		if (any) {
+			snprintf(err, errlen, "an %s has no security eFuses: drop the security options",
+				 c->chip == EMU_ESP8285 ? "ESP8285" : "ESP8266");
+			return -1;
+		}
+		return 0;
+	}
+	if (c->crystal_mhz != 40) {
+		snprintf(err, errlen, "ESP32-class units are modelled with a 40 MHz crystal, not %u",
+			 c->crystal_mhz);
+		return -1;
+	}
+	if (c->pkg > 7 || c->rev_major > 3 || c->rev_minor > max_minor) {
+		snprintf(err, errlen, "package %u revision v%u.%u does not fit an %s (package 0..7, "
+			 "major 0..3, minor 0..%u)", c->pkg, c->rev_major, c->rev_minor,
+			 c->chip == EMU_ESP32 ? "ESP32" : "ESP32-C3", max_minor);
+		return -1;
+	}
+	if (c->chip == EMU_ESP32 && s->secure_download) {
+		snprintf(err, errlen, "the ESP32 has no Secure Download Mode (ESP32-C3 and later)");
+		return -1;
+	}
+	return 0;
+}
+
 static int check_config(const struct emu_config *c, char *err, size_t errlen)
 {
 	if (c->flash_size < (256u << 10) || c->flash_size > (16u << 20) ||
@@ -118,10 +146,12 @@ static int check_config(const struct emu_config *c, char *err, size_t errlen)
 		snprintf(err, errlen, "crystal must be 26 or 40 MHz, not %u", c->crystal_mhz);
 		return -1;
 	}
-	if (c->chip != EMU_ESP8266EX && c->chip != EMU_ESP8285) {
+	if ((unsigned)c->chip > EMU_ESP32C3) {
 		snprintf(err, errlen, "unknown chip %d", (int)c->chip);
 		return -1;
 	}
+	if (check_chip(c, err, errlen) < 0)
+		return -1;
 	if ((unsigned)c->layout > EMU_LAYOUT_BLANK) {
 		snprintf(err, errlen, "unknown layout %d", (int)c->layout);
 		return -1;
@@ -175,6 +205,7 @@ struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
 		return NULL;
 	}
 	e->cfg = *c;
+	e->def = emu_chipdef(c->chip);
 	e->cfg.flash_image = NULL;  /* not kept: the caller owns the strings */
 	e->cfg.log_path = NULL;
 	e->fd = -1;
@@ -210,10 +241,20 @@ struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
 	emu_slip_reset(&e->slip);
 	e->en = e->gpio0 = 1;       /* lines idle: EN and GPIO0 pulled high */
 	e->timer_armed_at = -1;
-	emu_logf(&e->log, e->t0, "config", "\"chip\":\"%s\",\"flash_size\":%u,\"jedec\":%u,"
+	char desc[64];
+	const struct emu_security *sec = &c->security;
+	emu_chip_description(c, desc, sizeof desc);
+	emu_logf(&e->log, e->t0, "config", "\"chip\":\"%s\",\"description\":\"%s\","
+		 "\"mac\":\"%02x:%02x:%02x:%02x:%02x:%02x\",\"pkg\":%u,\"revision\":\"v%u.%u\","
+		 "\"security\":{\"flash_encrypted\":%s,\"secure_boot\":%s,\"dl_encrypt_disabled\":%s,"
+		 "\"secure_download\":%s},\"flash_size\":%u,\"jedec\":%u,"
 		 "\"crystal\":%u,\"stub\":\"%s\",\"wiring\":\"%s\",\"seed\":%llu,\"timing\":\"%s\","
 		 "\"layout\":\"%s\"",
-		 c->chip == EMU_ESP8285 ? "esp8285" : "esp8266ex", c->flash_size, e->regs.jedec,
+		 emu_chip_name(c->chip), desc, c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
+		 c->mac[5], c->pkg, c->rev_major, c->rev_minor,
+		 sec->flash_encrypted ? "true" : "false", sec->secure_boot ? "true" : "false",
+		 sec->dl_encrypt_disabled ? "true" : "false", sec->secure_download ? "true" : "false",
+		 c->flash_size, e->regs.jedec,
 		 c->crystal_mhz, c->stub_flavour == EMU_STUB_LEGACY ? "legacy" :
 		 c->stub_flavour == EMU_STUB_AUTO ? "auto" : "new",
 		 c->wiring == EMU_WIRING_NONE ? "none" : "auto", (unsigned long long)c->faults.seed,

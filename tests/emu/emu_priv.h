@@ -12,6 +12,7 @@
 #include <nettle/md5.h>
 
 #include "emu.h"
+#include "emu_chipdef.h"
 #include "emu_flash.h"
 #include "emu_log.h"
 #include "emu_queue.h"
@@ -46,7 +47,8 @@ enum {
 /* ROM error codes (second status byte, §3.4) */
 enum {
 	EMU_ROM_BAD_PARAM = 0x01, EMU_ROM_BAD_FORMAT = 0x05, EMU_ROM_EXEC_FAIL = 0x06,
-	EMU_ROM_BAD_CHECKSUM = 0x07,
+	EMU_ROM_BAD_CHECKSUM = 0x07, EMU_ROM_FLASH_READ = 0x09, EMU_ROM_DEFLATE = 0x0B,
+	EMU_ROM_ADLER = 0x0C,
 };
 
 #define EMU_CHECKSUM_SEED 0xEF
@@ -59,9 +61,10 @@ enum {
 /* A socket carries no baud: the ROM's autobaud assumes the host's usual
  * 115200 (esptool's ESP_ROM_BAUD, §1) on the first SYNC. */
 #define EMU_SOCKET_HOST_BAUD 115200u
-/* MEM_END entry points of the shipped ESP8266 stubs (§8) */
-#define EMU_ENTRY_LEGACY_STUB 0x4010D004u
-#define EMU_ENTRY_NEW_STUB 0x4010C504u
+/* ESP32-class ROMs assume a 2 MB chip until SPI_SET_PARAMS (family §3.2) */
+#define EMU_ROM32_DEFAULT_FLASH (2u << 20)
+/* the ROM's READ_FLASH_SLOW reply always carries this much (BASE §11.2) */
+#define EMU_ROM32_SLOW_READ 64u
 #define EMU_FRAMES 8                /* frames the UART driver can hold for the CPU */
 #define EMU_TIMED 8
 
@@ -96,6 +99,7 @@ struct emu_wsess {
 	uint64_t in_total;          /* compressed bytes received */
 	z_stream z;
 	int z_init, z_done;
+	int z_bad_check;            /* the stream ended with a wrong Adler-32 */
 	uint8_t sticky;             /* legacy stub: last write/inflate error */
 };
 
@@ -108,6 +112,7 @@ struct emu_rsess {
 
 struct emu {
 	struct emu_config cfg;
+	const struct emu_chipdef *def;  /* what this chip is (emu_chipdef.c) */
 	pthread_mutex_t lock;
 	pthread_t thread;
 	int running, stop_req;
@@ -164,6 +169,10 @@ struct emu {
 	int64_t after_at;           /* earliest time for the after-drain action */
 	unsigned after_baud;
 	uint32_t stub_entry;
+	enum emu_stub_kind stub_kind;   /* whose stub the last MEM_END jumped into */
+	/* ESP32-class ROM flash state (reset by every boot) */
+	int rom_attached;           /* SPI_ATTACH seen */
+	uint32_t rom_flash_size;    /* 2 MB until SPI_SET_PARAMS */
 
 	struct {
 		int active;
@@ -192,9 +201,11 @@ int64_t emu_chip_deadline(struct emu *e);
 const char *emu_mode_name(enum emu_mode m);
 const char *emu_op_name(uint8_t op);
 void emu_send_raw_frame(struct emu *e, int64_t now, const uint8_t *data, size_t n);
-/* Builds a response: [1, op, size, value] data... status[2]; sends it at
- * time at (now or later).  split: legacy long operations send the header
- * (everything before data) at now and the rest at at. */
+/* Builds a response: [1, op, size, value] data... status; sends it at
+ * time at (now or later).  The status is [s0, s1], followed by two zero
+ * bytes from an ESP32-class ROM (4 status bytes, BASE §3.3).  split:
+ * legacy long operations send the header (everything before data) at now
+ * and the rest at at. */
 void emu_reply(struct emu *e, int64_t now, int64_t at, uint8_t op, uint32_t value,
 	       const uint8_t *data, size_t dlen, uint8_t s0, uint8_t s1, int split);
 void emu_set_after(struct emu *e, enum emu_after what, int64_t not_before);
@@ -217,12 +228,29 @@ uint8_t emu_data_checksum(const uint8_t *p, size_t n);
 unsigned emu_layout_fill(uint8_t *mem, uint32_t size, enum emu_layout l, uint64_t seed,
 			 const uint8_t mac[6], struct emu_region *regions, unsigned cap);
 
-/* emu_rom.c / emu_stub*.c */
+/* emu_bootlog.c: what the ROM prints after a reset (BASE §21.1, family §8.4) */
+size_t emu_bootlog(struct emu *e, const char *cause, int download, char *buf, size_t cap);
+
+/* emu_rom.c / emu_rom32.c / emu_stub*.c */
 void emu_rom_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n);
+void emu_rom_ok(struct emu *e, int64_t now, int64_t at, uint8_t op);
+void emu_rom_fail(struct emu *e, int64_t now, uint8_t op, uint8_t err);
+/* MEM_DATA / FLASH_DATA sub-header and checksum checks; replies on failure. */
+int emu_rom_data_checks(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, size_t n,
+			uint32_t checksum, uint32_t expect_seq, int active);
+/* ESP32-class ROM: handles op (1) or leaves it to the common ROM code (0). */
+int emu_rom32_frame(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, size_t n,
+		    uint32_t checksum);
+/* GET_SECURITY_INFO payload from the eFuse words (C3), for ROM and stub. */
+void emu_security_info(const struct emu *e, uint8_t out[20]);
 void emu_stub_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n);
 void emu_stub_reset(struct emu *e);
 void emu_stub_pick_flavour(struct emu *e, uint32_t entry);
-/* emu_stub_write.c */
+/* emu_stub_write.c (the write session is shared with the ESP32-class ROM) */
+uint8_t emu_wsess_open(struct emu *e, int deflate, uint32_t size, uint32_t blocks, uint32_t bsize,
+		       uint32_t offset);
+/* Inflates n compressed bytes and programs the output; *err gets a stub code. */
+int64_t emu_wsess_inflate(struct emu *e, int64_t now, const uint8_t *p, uint32_t n, uint8_t *err);
 uint8_t emu_stub_write_begin(struct emu *e, int deflate, const uint8_t *d, size_t n);
 void emu_stub_write_data(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, size_t n,
 			 uint32_t checksum);

@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Register file of the emulated ESP8266 (see emu_regs.h). */
+/* Register file of the emulated chips (see emu_regs.h). */
 #include "emu_regs.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "emu.h"
+#include "emu_efuse32.h"
+
+/* ESP32: the 0x6000_0000 AHB alias of UART0 .. eFuse that esptool <= 2.8
+ * used (family §10.5) */
+#define ESP32_AHB_ALIAS 0x60000000u
+#define ESP32_DPORT_APB 0x3FF40000u
+#define ESP32_ALIAS_SPAN 0x40000u
 
 uint8_t emu_flash_capacity_code(uint32_t size)
 {
@@ -56,25 +63,66 @@ void emu_efuse_encode(const struct emu_config *c, uint32_t w[4])
 void emu_regs_init(struct emu_regs *r, const struct emu_config *c)
 {
 	memset(r, 0, sizeof *r);
-	emu_efuse_encode(c, r->efuse);
+	r->def = emu_chipdef(c->chip);
+	if (r->def->esp32_class)
+		emu_efuse32_encode(c, r->efuse, r->def->efuse_words, &r->apb_date);
+	else
+		emu_efuse_encode(c, r->efuse);
+	r->rtc_cali = c->rtc_cali;
 	r->crystal_mhz = c->crystal_mhz;
 	/* reset values seen on a real ESP8266 ROM session (esptool#397) */
-	r->spi[EMU_SPI_USR / 4] = 0x80000044u;
-	r->spi[EMU_SPI_USR2 / 4] = 0x70000000u;
+	r->spi[r->def->spi.usr / 4] = 0x80000044u;
+	r->spi[r->def->spi.usr2 / 4] = 0x70000000u;
 	r->jedec = c->flash_manuf | 0x40u << 8 | (uint32_t)emu_flash_capacity_code(c->flash_size) << 16;
+}
+
+static int in_window(uint32_t addr, uint32_t base, uint32_t bytes)
+{
+	return addr >= base && addr - base < bytes && addr % 4 == 0;
+}
+
+/* The register an address means on this chip (ESP32: AHB alias folded). */
+static uint32_t canonical(const struct emu_regs *r, uint32_t addr)
+{
+	if (r->def->chip == EMU_ESP32 && addr >= ESP32_AHB_ALIAS &&
+	    addr - ESP32_AHB_ALIAS < ESP32_ALIAS_SPAN)
+		return addr - ESP32_AHB_ALIAS + ESP32_DPORT_APB;
+	return addr;
+}
+
+static uint32_t clkdiv(const struct emu_regs *r, unsigned baud)
+{
+	if (!baud)
+		return 0;
+	if (!r->def->esp32_class)   /* APB = 2 x crystal on ESP8266 (§1) */
+		return (uint32_t)(r->crystal_mhz * 2000000ull / baud) & 0xFFFFFu;
+	/* ROM: UART clocked by the crystal; integer part in bits 0..19, the
+	 * fraction (1/16) in bits 20..23 */
+	uint32_t div16 = (uint32_t)(r->crystal_mhz * 16000000ull / baud);
+	return (div16 >> 4 & 0xFFFFFu) | (div16 & 15u) << 20;
 }
 
 uint32_t emu_regs_read(const struct emu_regs *r, uint32_t addr, unsigned dev_baud)
 {
+	const struct emu_chipdef *d = r->def;
+
+	addr = canonical(r, addr);
 	if (addr == EMU_REG_MAGIC)
-		return EMU_MAGIC_ESP8266;
-	if (addr >= EMU_REG_EFUSE0 && addr < EMU_REG_EFUSE0 + 16 && addr % 4 == 0)
-		return r->efuse[(addr - EMU_REG_EFUSE0) / 4];
-	if (addr == EMU_REG_UART_CLKDIV)
-		/* APB = 2 x crystal on ESP8266 (§1) */
-		return dev_baud ? (uint32_t)(r->crystal_mhz * 2000000ull / dev_baud) & 0xFFFFFu : 0;
-	if (addr >= EMU_REG_SPI_BASE && addr < EMU_REG_SPI_BASE + 0x100 && addr % 4 == 0)
-		return r->spi[(addr - EMU_REG_SPI_BASE) / 4];
+		return d->magic;
+	if (in_window(addr, d->efuse_base, d->efuse_words * 4))
+		return r->efuse[(addr - d->efuse_base) / 4];
+	if (addr == d->uart_clkdiv)
+		return clkdiv(r, dev_baud);
+	if (in_window(addr, d->spi.base, 0x100))
+		return r->spi[(addr - d->spi.base) / 4];
+	if (d->chip == EMU_ESP32) {
+		if (addr == EMU_REG_ESP32_APB_DATE)
+			return r->apb_date;
+		if (addr == EMU_REG_ESP32_RTCCALICFG1)
+			return r->rtc_cali << 7;
+		if (addr == EMU_REG_ESP32_GPIO_STRAP)
+			return r->strap;
+	}
 	for (unsigned i = 0; i < r->nmisc; i++)
 		if (r->misc[i].addr == addr)
 			return r->misc[i].val;
@@ -85,26 +133,34 @@ uint32_t emu_regs_read(const struct emu_regs *r, uint32_t addr, unsigned dev_bau
  * controller fills its data buffer in arrival order. */
 static void spi_result(struct emu_regs *r, uint32_t val, unsigned miso_bits)
 {
-	unsigned n = (miso_bits + 7) / 8;
+	unsigned n = (miso_bits + 7) / 8, w0 = r->def->spi.w0 / 4;
 	if (n > 4)
 		n = 4;
-	uint32_t w = r->spi[EMU_SPI_W0 / 4];
+	uint32_t w = r->spi[w0];
 	for (unsigned i = 0; i < n; i++) {
 		w &= ~(0xFFu << (8 * i));
 		w |= (val >> (8 * i) & 0xFFu) << (8 * i);
 	}
-	r->spi[EMU_SPI_W0 / 4] = w;
+	r->spi[w0] = w;
 }
 
 static void spi_execute(struct emu_regs *r, char *note, size_t cap)
 {
-	uint32_t usr = r->spi[EMU_SPI_USR / 4], usr1 = r->spi[EMU_SPI_USR1 / 4];
-	uint32_t usr2 = r->spi[EMU_SPI_USR2 / 4];
+	const struct emu_spi_map *m = &r->def->spi;
+	uint32_t usr = r->spi[m->usr / 4], usr1 = r->spi[m->usr1 / 4];
+	uint32_t usr2 = r->spi[m->usr2 / 4];
 	uint8_t cmd = (uint8_t)(usr2 & 0xFF);
 	int miso = (usr >> 28) & 1, mosi = (usr >> 27) & 1;
-	unsigned miso_bits = miso ? ((usr1 >> 8) & 0x1FF) + 1 : 0;
-	unsigned mosi_bits = mosi ? ((usr1 >> 17) & 0x1FF) + 1 : 0;
-	uint32_t w0 = r->spi[EMU_SPI_W0 / 4];
+	unsigned miso_bits, mosi_bits;
+	uint32_t w0 = r->spi[m->w0 / 4];
+
+	if (m->miso_dlen) {         /* ESP32 class: data lengths in their own registers */
+		miso_bits = miso ? (r->spi[m->miso_dlen / 4] & 0x3FFFFu) + 1 : 0;
+		mosi_bits = mosi ? (r->spi[m->mosi_dlen / 4] & 0x3FFFFu) + 1 : 0;
+	} else {
+		miso_bits = miso ? ((usr1 >> 8) & 0x1FF) + 1 : 0;
+		mosi_bits = mosi ? ((usr1 >> 17) & 0x1FF) + 1 : 0;
+	}
 
 	switch (cmd) {
 	case 0x9F:                  /* RDID */
@@ -146,16 +202,20 @@ static void spi_execute(struct emu_regs *r, char *note, size_t cap)
 void emu_regs_write(struct emu_regs *r, uint32_t addr, uint32_t value, uint32_t mask,
 		    char *note, size_t cap)
 {
+	const struct emu_chipdef *d = r->def;
 	uint32_t old = emu_regs_read(r, addr, 0);
 	uint32_t v = mask == 0xFFFFFFFFu ? value : (value & mask) | (old & ~mask);
 
 	if (note && cap)
 		note[0] = 0;
-	if (addr == EMU_REG_MAGIC || (addr >= EMU_REG_EFUSE0 && addr < EMU_REG_EFUSE0 + 16) ||
-	    addr == EMU_REG_UART_CLKDIV)
-		return;                 /* ROM word, OTP and our baud model: read-only here */
-	if (addr >= EMU_REG_SPI_BASE && addr < EMU_REG_SPI_BASE + 0x100 && addr % 4 == 0) {
-		unsigned i = (addr - EMU_REG_SPI_BASE) / 4;
+	addr = canonical(r, addr);
+	if (addr == EMU_REG_MAGIC || in_window(addr, d->efuse_base, d->efuse_words * 4) ||
+	    addr == d->uart_clkdiv ||
+	    (d->chip == EMU_ESP32 && (addr == EMU_REG_ESP32_APB_DATE ||
+				      addr == EMU_REG_ESP32_RTCCALICFG1)))
+		return;                 /* ROM word, OTP and our baud/clock model: read-only here */
+	if (in_window(addr, d->spi.base, 0x100)) {
+		unsigned i = (addr - d->spi.base) / 4;
 		if (i == EMU_SPI_CMD / 4 && (v & EMU_SPI_CMD_USR)) {
 			spi_execute(r, note, cap);
 			v &= ~EMU_SPI_CMD_USR;  /* the command completes at once */

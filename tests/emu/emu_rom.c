@@ -1,21 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ESP8266 mask-ROM serial loader: 2 status bytes [0|1, error], a sticky
- * "last value" in every response (§3.2, §21.4), RAM upload, the 1 KiB-block
- * flash writer with its erase-size bug (§12.2), and [1, 0x05] for anything
- * it does not know (§21.3).
+ * The mask-ROM serial loader, common part: frame checks, autobaud, SYNC,
+ * READ_REG/WRITE_REG, RAM upload, the 1 KiB-block flash writer, a sticky
+ * "last value" in every response (§3.2, §21.4) and [1, 0x05] for anything
+ * it does not know (§21.3).  ESP8266: 2 status bytes, FLASH_BEGIN with its
+ * erase-size bug (§12.2).  ESP32-class ROMs (4 status bytes) get their own
+ * commands from emu_rom32.c first.
  */
 #include <string.h>
 
 #include "emu_bytes.h"
 #include "emu_priv.h"
 
-static void rom_ok(struct emu *e, int64_t now, int64_t at, uint8_t op)
+void emu_rom_ok(struct emu *e, int64_t now, int64_t at, uint8_t op)
 {
 	emu_reply(e, now, at, op, e->last_value, NULL, 0, 0, 0, 0);
 }
 
-static void rom_fail(struct emu *e, int64_t now, uint8_t op, uint8_t err)
+void emu_rom_fail(struct emu *e, int64_t now, uint8_t op, uint8_t err)
 {
 	emu_reply(e, now, now, op, e->last_value, NULL, 0, 1, err, 0);
 }
@@ -37,7 +39,7 @@ static void rom_sync(struct emu *e, int64_t now, const uint8_t *d, size_t n)
 	/* the value is an echo of the first payload word (esptool#870) */
 	e->last_value = emu_le32(d);
 	for (int i = 0; i < 8; i++)
-		rom_ok(e, now, now, EMU_OP_SYNC);
+		emu_rom_ok(e, now, now, EMU_OP_SYNC);
 	emu_log_cmd(e, now, EMU_OP_SYNC, 0, 0, 1, "\"value\":%u,\"exact\":%s,\"replies\":8",
 		    e->last_value, is_sync_payload(d, n) ? "true" : "false");
 }
@@ -54,7 +56,7 @@ static uint32_t rom_erase_sectors(uint32_t erase_size, uint32_t offset)
 static void rom_flash_begin(struct emu *e, int64_t now, const uint8_t *d, size_t n)
 {
 	if (n != 16 && n != 20) {
-		rom_fail(e, now, EMU_OP_FLASH_BEGIN, EMU_ROM_BAD_FORMAT);
+		emu_rom_fail(e, now, EMU_OP_FLASH_BEGIN, EMU_ROM_BAD_FORMAT);
 		emu_log_cmd(e, now, EMU_OP_FLASH_BEGIN, 1, EMU_ROM_BAD_FORMAT, 1, "\"len\":%zu", n);
 		return;
 	}
@@ -78,7 +80,7 @@ static void rom_flash_begin(struct emu *e, int64_t now, const uint8_t *d, size_t
 		t = emu_flash_erase_region(&e->flash, first, sectors * EMU_SECTOR);
 		emu_log_erase(e, now, EMU_OP_FLASH_BEGIN, first, (uint64_t)sectors * EMU_SECTOR, &m, t);
 	}
-	rom_ok(e, now, now + t, EMU_OP_FLASH_BEGIN);
+	emu_rom_ok(e, now, now + t, EMU_OP_FLASH_BEGIN);
 	emu_log_cmd(e, now, EMU_OP_FLASH_BEGIN, 0, 0, 1,
 		    "\"erase_size\":%u,\"blocks\":%u,\"block_size\":%u,\"offset\":%u,"
 		    "\"erased_from\":%u,\"erased_sectors\":%u,\"erase_offset\":%u,\"erase_size\":%llu,"
@@ -87,8 +89,8 @@ static void rom_flash_begin(struct emu *e, int64_t now, const uint8_t *d, size_t
 }
 
 /* MEM_DATA and FLASH_DATA share the 16-byte sub-header and checksum rules. */
-static int rom_data_checks(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, size_t n,
-			   uint32_t checksum, uint32_t expect_seq, int active)
+int emu_rom_data_checks(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, size_t n,
+			uint32_t checksum, uint32_t expect_seq, int active)
 {
 	uint8_t err = 0;
 	uint32_t dlen = n >= 16 ? emu_le32(d) : 0, seq = n >= 16 ? emu_le32(d + 4) : 0;
@@ -102,7 +104,7 @@ static int rom_data_checks(struct emu *e, int64_t now, uint8_t op, const uint8_t
 	else if (seq != expect_seq)
 		err = EMU_ROM_BAD_PARAM;
 	if (err) {
-		rom_fail(e, now, op, err);
+		emu_rom_fail(e, now, op, err);
 		emu_log_cmd(e, now, op, 1, err, 1, "\"seq\":%u,\"data_len\":%u,\"expected_seq\":%u",
 			    seq, dlen, expect_seq);
 	}
@@ -111,14 +113,14 @@ static int rom_data_checks(struct emu *e, int64_t now, uint8_t op, const uint8_t
 
 static void rom_flash_data(struct emu *e, int64_t now, const uint8_t *d, size_t n, uint32_t chk)
 {
-	if (!rom_data_checks(e, now, EMU_OP_FLASH_DATA, d, n, chk, e->w.next_seq, e->w.active))
+	if (!emu_rom_data_checks(e, now, EMU_OP_FLASH_DATA, d, n, chk, e->w.next_seq, e->w.active))
 		return;
 	uint32_t dlen = emu_le32(d), seq = emu_le32(d + 4);
 	uint32_t addr = e->w.offset + seq * e->w.bsize;
 	/* the ROM programs the whole block, 0xFF padding included, then ACKs */
 	int64_t t = emu_program(e, now, addr, d + 16, dlen);
 	e->w.next_seq++;
-	rom_ok(e, now, now + t, EMU_OP_FLASH_DATA);
+	emu_rom_ok(e, now, now + t, EMU_OP_FLASH_DATA);
 	emu_log_cmd(e, now, EMU_OP_FLASH_DATA, 0, 0, 1, "\"seq\":%u,\"data_len\":%u,\"addr\":%u", seq,
 		    dlen, addr);
 }
@@ -127,7 +129,7 @@ static void rom_flash_end(struct emu *e, int64_t now, const uint8_t *d, size_t n
 {
 	uint32_t flag = n >= 4 ? emu_le32(d) : 0;
 
-	rom_ok(e, now, now, EMU_OP_FLASH_END);
+	emu_rom_ok(e, now, now, EMU_OP_FLASH_END);
 	emu_log_cmd(e, now, EMU_OP_FLASH_END, 0, 0, 1, "\"flag\":%u,\"then\":\"%s\"", flag,
 		    flag ? "run_app" : "reboot");
 	e->w.active = 0;
@@ -139,7 +141,7 @@ static void rom_mem(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, si
 {
 	if (op == EMU_OP_MEM_BEGIN) {
 		if (n != 16) {
-			rom_fail(e, now, op, EMU_ROM_BAD_FORMAT);
+			emu_rom_fail(e, now, op, EMU_ROM_BAD_FORMAT);
 			emu_log_cmd(e, now, op, 1, EMU_ROM_BAD_FORMAT, 1, "\"len\":%zu", n);
 			return;
 		}
@@ -150,35 +152,35 @@ static void rom_mem(struct emu *e, int64_t now, uint8_t op, const uint8_t *d, si
 		e->mem.addr = emu_le32(d + 12);
 		e->mem.next_seq = 0;
 		e->mem.got = 0;
-		rom_ok(e, now, now, op);
+		emu_rom_ok(e, now, now, op);
 		emu_log_cmd(e, now, op, 0, 0, 1, "\"size\":%u,\"blocks\":%u,\"block_size\":%u,\"addr\":%u",
 			    e->mem.size, e->mem.blocks, e->mem.bsize, e->mem.addr);
 		return;
 	}
 	if (op == EMU_OP_MEM_DATA) {
-		if (!rom_data_checks(e, now, op, d, n, chk, e->mem.next_seq, e->mem.active))
+		if (!emu_rom_data_checks(e, now, op, d, n, chk, e->mem.next_seq, e->mem.active))
 			return;
 		uint32_t dlen = emu_le32(d);
 		if (e->mem.got + dlen > e->mem.size) {
-			rom_fail(e, now, op, EMU_ROM_BAD_PARAM);
+			emu_rom_fail(e, now, op, EMU_ROM_BAD_PARAM);
 			emu_log_cmd(e, now, op, 1, EMU_ROM_BAD_PARAM, 1, "\"data_len\":%u,\"too_much\":true",
 				    dlen);
 			return;
 		}
 		e->mem.got += dlen;
 		e->mem.next_seq++;
-		rom_ok(e, now, now, op);
+		emu_rom_ok(e, now, now, op);
 		emu_log_cmd(e, now, op, 0, 0, 1, "\"seq\":%u,\"data_len\":%u", e->mem.next_seq - 1, dlen);
 		return;
 	}
 	/* MEM_END(no_exec, entry) */
 	if (n != 8) {
-		rom_fail(e, now, op, EMU_ROM_BAD_FORMAT);
+		emu_rom_fail(e, now, op, EMU_ROM_BAD_FORMAT);
 		emu_log_cmd(e, now, op, 1, EMU_ROM_BAD_FORMAT, 1, "\"len\":%zu", n);
 		return;
 	}
 	uint32_t no_exec = emu_le32(d), entry = emu_le32(d + 4);
-	rom_ok(e, now, now, op);
+	emu_rom_ok(e, now, now, op);
 	emu_log_cmd(e, now, op, 0, 0, 1, "\"no_exec\":%u,\"entry\":%u,\"uploaded\":%u", no_exec, entry,
 		    e->mem.got);
 	e->mem.active = 0;
@@ -233,6 +235,8 @@ void emu_rom_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n)
 		if (op == EMU_OP_SYNC)
 			e->autobaud_armed = 0;
 	}
+	if (e->def->esp32_class && emu_rom32_frame(e, now, op, d, size, chk))
+		return;
 	switch (op) {
 	case EMU_OP_SYNC:
 		if (size < 4)
@@ -243,7 +247,7 @@ void emu_rom_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n)
 		if (size != 4)
 			break;
 		e->last_value = emu_regs_read(&e->regs, emu_le32(d), e->dev_baud);
-		rom_ok(e, now, now, op);
+		emu_rom_ok(e, now, now, op);
 		emu_log_cmd(e, now, op, 0, 0, 1, "\"addr\":%u,\"value\":%u", emu_le32(d), e->last_value);
 		return;
 	case EMU_OP_WRITE_REG: {
@@ -258,7 +262,7 @@ void emu_rom_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n)
 			emu_log_cmd(e, now, op, 0, 0, i + 16 == size, "\"addr\":%u,\"value\":%u,\"mask\":%u%s%s",
 				    a, v, m, note[0] ? "," : "", note);
 		}
-		rom_ok(e, now, now + delay, op);
+		emu_rom_ok(e, now, now + delay, op);
 		return;
 	}
 	case EMU_OP_MEM_BEGIN:
@@ -279,6 +283,6 @@ void emu_rom_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n)
 		break;
 	}
 	/* unsupported opcode or malformed payload: "received message invalid" */
-	rom_fail(e, now, op, EMU_ROM_BAD_FORMAT);
+	emu_rom_fail(e, now, op, EMU_ROM_BAD_FORMAT);
 	emu_log_cmd(e, now, op, 1, EMU_ROM_BAD_FORMAT, 1, "\"len\":%zu", size);
 }

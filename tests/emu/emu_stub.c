@@ -25,15 +25,17 @@ static void reply(struct emu *e, int64_t now, int64_t at, uint8_t op, uint32_t v
 }
 
 /* A real chip runs whatever was uploaded: with EMU_STUB_AUTO the entry
- * point tells which stub that is (legacy 0x4010D004; the new stub's
- * 0x4010C504 and anything unknown play the new one). */
+ * point tells which stub that is (emu_chipdef.c: e.g. ESP8266 legacy
+ * 0x4010D004; the new stubs' entries and anything unknown play the new
+ * one; another chip's stub crashes, see run_after in emu_chip.c). */
 void emu_stub_pick_flavour(struct emu *e, uint32_t entry)
 {
 	e->stub_entry = entry;
+	e->stub_kind = emu_chipdef_stub_kind(e->def, entry);
 	if (e->cfg.stub_flavour != EMU_STUB_AUTO)
 		e->flavour = e->cfg.stub_flavour;
 	else
-		e->flavour = entry == EMU_ENTRY_LEGACY_STUB ? EMU_STUB_LEGACY : EMU_STUB_NEW;
+		e->flavour = e->stub_kind == EMU_STUBK_LEGACY ? EMU_STUB_LEGACY : EMU_STUB_NEW;
 }
 
 void emu_stub_reset(struct emu *e)
@@ -216,8 +218,18 @@ void emu_stub_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n)
 		emu_log_cmd(e, now, op, code, 0, 1, "\"deferred_error\":true,\"executed\":false");
 		return;
 	}
+	if (op == EMU_OP_GET_SECURITY_INFO && e->def->stub_security_info && size == 0) {
+		uint8_t info[20];
+		emu_security_info(e, info);
+		reply(e, now, now, op, 0, info, sizeof info, EMU_ST_OK);
+		emu_log_cmd(e, now, op, 0, 0, 1, "\"flags\":%u,\"crypt_cnt\":%u,\"chip_id\":%u",
+			    emu_le32(info), info[4], emu_le32(info + 12));
+		return;
+	}
 	if (!known(op) || (op == EMU_OP_RUN_USER_CODE && size != 0)) {
 		uint8_t code = legacy(e) ? EMU_ST_NOT_IMPLEMENTED : EMU_ST_INVALID_COMMAND;
+		/* both stubs know the opcode; it fails where the chip has no
+		 * such information (new stub: 0xFF00, family §5.4) */
 		if (op == EMU_OP_GET_SECURITY_INFO)
 			code = EMU_ST_NOT_IMPLEMENTED;
 		reply(e, now, now, op, 0, NULL, 0, code);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Stub flash writing (§3.5, §14): FLASH_BEGIN/DATA/END and the zlib variant.
+ * The write session (open, inflate, program) also serves the ESP32-class
+ * ROM's compressed writes (emu_rom32.c), which erase up front instead.
  * Each block is acknowledged at once and written "in the background": the
  * CPU stays busy for the erase + program time, so the *next* block's ACK
  * waits for it (double buffering).  Sectors covering [offset, offset+size)
@@ -27,18 +29,14 @@ void emu_stub_write_close(struct emu *e)
 	memset(&e->w, 0, sizeof e->w);
 }
 
-uint8_t emu_stub_write_begin(struct emu *e, int deflate, const uint8_t *d, size_t n)
+uint8_t emu_wsess_open(struct emu *e, int deflate, uint32_t size, uint32_t blocks, uint32_t bsize,
+		       uint32_t offset)
 {
 	emu_stub_write_close(e);
-	if (n != 16 && n != 20)
-		return EMU_ST_BAD_DATA_LEN;
-	uint32_t bsize = emu_le32(d + 8);
-	if (bsize > 0x4000)
-		return EMU_ST_BAD_BLOCKSIZE;
-	e->w.size = emu_le32(d);
-	e->w.blocks = emu_le32(d + 4);
+	e->w.size = size;
+	e->w.blocks = blocks;
 	e->w.bsize = bsize;
-	e->w.offset = emu_le32(d + 12);
+	e->w.offset = offset;
 	e->w.erased_to = e->w.offset & ~(EMU_SECTOR - 1);
 	e->w.deflate = deflate;
 	if (deflate) {
@@ -48,6 +46,17 @@ uint8_t emu_stub_write_begin(struct emu *e, int deflate, const uint8_t *d, size_
 	}
 	e->w.active = 1;
 	return EMU_ST_OK;
+}
+
+uint8_t emu_stub_write_begin(struct emu *e, int deflate, const uint8_t *d, size_t n)
+{
+	emu_stub_write_close(e);
+	if (n != 16 && n != 20)
+		return EMU_ST_BAD_DATA_LEN;
+	uint32_t bsize = emu_le32(d + 8);
+	if (bsize > 0x4000)
+		return EMU_ST_BAD_BLOCKSIZE;
+	return emu_wsess_open(e, deflate, emu_le32(d), emu_le32(d + 4), bsize, emu_le32(d + 12));
 }
 
 /* Erases what the next write needs: 64 KiB blocks where a whole aligned
@@ -92,7 +101,7 @@ static int64_t write_out(struct emu *e, int64_t now, const uint8_t *p, uint32_t 
 	return t;
 }
 
-static int64_t inflate_block(struct emu *e, int64_t now, const uint8_t *p, uint32_t n, uint8_t *err)
+int64_t emu_wsess_inflate(struct emu *e, int64_t now, const uint8_t *p, uint32_t n, uint8_t *err)
 {
 	uint8_t *out = malloc(INFLATE_CHUNK);
 	int64_t t = 0;
@@ -124,6 +133,8 @@ static int64_t inflate_block(struct emu *e, int64_t now, const uint8_t *p, uint3
 			break;
 		}
 		if (r != Z_OK && r != Z_BUF_ERROR) {
+			/* zlib reports a wrong Adler-32 as "incorrect data check" */
+			e->w.z_bad_check = e->w.z.msg && strstr(e->w.z.msg, "data check");
 			*err = EMU_ST_INFLATE_ERROR;
 			break;
 		}
@@ -179,7 +190,7 @@ void emu_stub_write_data(struct emu *e, int64_t now, uint8_t op, const uint8_t *
 	} else if ((uint64_t)e->w.blocks * e->w.bsize < e->w.in_total) {
 		err = EMU_ST_TOO_MUCH_DATA;
 	} else if (defl) {
-		t = inflate_block(e, now, d + 16, dlen, &err);
+		t = emu_wsess_inflate(e, now, d + 16, dlen, &err);
 	} else {
 		uint32_t room = e->w.size - e->w.written;
 		if (room == 0)

@@ -78,7 +78,7 @@ static void test_usage(struct th *t)
 	char line[256];
 	char *help[] = { (char *)"esp8266-emu", (char *)"--help", NULL };
 	char *bad[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--chip",
-			(char *)"esp32", NULL };
+			(char *)"esp31", NULL };
 
 	pid_t pid = spawn(help, line, sizeof line, 1);
 	TH_CHECK(t, wait_exit(pid, 5000) == 0 && strstr(line, "Usage: esp8266-emu"), "--help: %s", line);

@@ -84,6 +84,8 @@ int th_open(struct th *t, struct emu_config *c, unsigned baud, const char *name)
 		fprintf(stderr, "emu_new: %s\n", err);
 		return -1;
 	}
+	t->esp32_class = c->chip == EMU_ESP32 || c->chip == EMU_ESP32C3;
+	t->status_len = t->esp32_class ? 4 : 2;
 	if (emu_open_pty(&t->master, t->path, sizeof t->path, NULL) < 0)
 		return -1;
 	if (emu_start(t->e, t->master, 1) < 0)
@@ -110,6 +112,8 @@ int th_open_tcp(struct th *t, struct emu_config *c, const char *name)
 		fprintf(stderr, "emu_new: %s\n", err);
 		return -1;
 	}
+	t->esp32_class = c->chip == EMU_ESP32 || c->chip == EMU_ESP32C3;
+	t->status_len = t->esp32_class ? 4 : 2;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lis = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lis < 0 || bind(lis, (struct sockaddr *)&a, sizeof a) < 0 || listen(lis, 1) < 0 ||
@@ -315,14 +319,15 @@ int th_read_resp(struct th *t, uint8_t op, struct th_resp *r, int timeout_ms)
 		r->op = buf[1];
 		r->size = (uint16_t)(buf[2] | buf[3] << 8);
 		r->value = th_get32(buf + 4);
-		if ((size_t)n != 8u + r->size || r->size < 2)
+		unsigned ns = t->status_len ? t->status_len : 2;
+		if ((size_t)n != 8u + r->size || r->size < ns)
 			continue;
-		r->dlen = r->size - 2;
+		r->dlen = r->size - ns;
 		if (r->dlen > sizeof r->data)
 			r->dlen = sizeof r->data;
 		memcpy(r->data, buf + 8, r->dlen);
-		r->st[0] = buf[8 + r->size - 2];
-		r->st[1] = buf[8 + r->size - 1];
+		r->st[0] = buf[8 + r->size - ns];
+		r->st[1] = buf[8 + r->size - ns + 1];
 		return 0;
 	}
 }
@@ -420,7 +425,10 @@ int th_load_stub(struct th *t, uint32_t entry)
 	if (th_cmd(t, 0x06, end, 8, 0, &r, 1000) < 0 || r.st[0] != 0)
 		return -1;
 	long n = th_read_frame(t, buf, sizeof buf, 2000);
-	return n == 4 && memcmp(buf, "OHAI", 4) == 0 ? 0 : -1;
+	if (n != 4 || memcmp(buf, "OHAI", 4) != 0)
+		return -1;
+	t->status_len = 2;
+	return 0;
 }
 
 int th_reset_and_sync(struct th *t)
@@ -432,6 +440,7 @@ int th_reset_and_sync(struct th *t)
 	th_sleep_ms(30);
 	emu_set_lines(t->e, 0, 0);
 	th_drain(t, 30);
+	t->status_len = t->esp32_class ? 4 : 2;     /* the ROM again */
 	for (int i = 0; i < 5; i++) {
 		if (th_sync(t, NULL) == 8)
 			return 0;

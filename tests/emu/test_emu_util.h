@@ -27,6 +27,8 @@ struct th {
 	size_t ipos, ilen;
 	uint64_t junk;              /* bytes seen outside frames */
 	uint64_t raw_bytes;         /* all bytes read from the slave */
+	unsigned status_len;        /* status bytes per reply: 4 from an ESP32-class ROM, else 2 */
+	int esp32_class;            /* the device is an ESP32 or ESP32-C3 */
 };
 
 struct th_resp {
@@ -34,8 +36,8 @@ struct th_resp {
 	uint16_t size;
 	uint32_t value;
 	uint8_t data[4096];
-	size_t dlen;                /* data bytes before the 2 status bytes */
-	uint8_t st[2];
+	size_t dlen;                /* data bytes before the status bytes */
+	uint8_t st[2];              /* the first two status bytes */
 };
 
 #define TH_CHECK(t, cond, ...) do { \
@@ -80,7 +82,8 @@ int th_cmd(struct th *t, uint8_t op, const uint8_t *d, size_t n, uint32_t chk, s
 int th_sync(struct th *t, uint32_t *value);
 int th_read_reg(struct th *t, uint32_t addr, uint32_t *value);
 int th_write_reg(struct th *t, uint32_t addr, uint32_t value);
-/* Uploads a dummy stub (text + data) with MEM_*, MEM_END(0, entry); 0 if OHAI came. */
+/* Uploads a dummy stub (text + data) with MEM_*, MEM_END(0, entry); 0 if
+ * OHAI came (replies then carry 2 status bytes). */
 int th_load_stub(struct th *t, uint32_t entry);
 /* Resets into download mode through DTR/RTS (classic sequence) and syncs. */
 int th_reset_and_sync(struct th *t);
