@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* espstation core: a client for the ESP8266 serial ROM loader and flasher
- * stub.  One struct esp_session per port; no global state, no threads, no
+/* espstation core: a client for the serial ROM loader and flasher stub of
+ * the ESP8266, ESP32 and ESP32-C3.  One struct esp_session per port; no global state, no threads, no
  * printing.  Everything is reported through return codes, the session's
  * error record, and the log/progress callbacks.
  *
  * Typical use:
  *   esp_session_open(xport, &cfg, &s);
  *   esp_connect(s, &plan);          reset into the ROM loader and SYNC
- *   esp_detect(s, &info);           chip, MAC, flash id and size
+ *   esp_detect(s, &info);           chip, MAC, flash id and size, security
+ *   esp_stub_builtin_for(info.chip, &stub, &err);
  *   esp_stub_start(s, &stub);       upload the stub, raise the baud rate
  *   esp_flash_read / esp_flash_erase_* / esp_flash_write / esp_flash_md5
  *   esp_hard_reset(s);
@@ -90,7 +91,7 @@ struct esp_chip_info {
 	uint16_t image_chip_id; /* ESP32 0, C3 5; ESP_IMAGE_CHIP_ID_NONE on ESP8266 */
 	unsigned rev_major, rev_minor; /* ESP32 class; 0 on ESP8266 */
 	struct esp_security security;
-	uint32_t efuse[4];
+	uint32_t efuse[4];      /* ESP8266 eFuse words W0-W3 (0 on ESP32-class chips) */
 	uint8_t mac[6];
 	unsigned crystal_mhz;   /* 26 or 40; 0 when the link rate is unknown (TCP) */
 	uint32_t flash_id;      /* JEDEC RDID, 24 bits */
@@ -120,22 +121,51 @@ unsigned esp_session_baud(const struct esp_session *s);
  * ESP_E_NODEV if the port vanished. */
 enum esp_err esp_connect(struct esp_session *s, const struct esp_reset_plan *plan);
 
-/* Identifies the chip.  ESP32-family chips are named and refused with
- * ESP_E_CHIP; ret is still filled so callers can show the name. */
+/* Identifies the chip as esptool v5 does (GET_SECURITY_INFO, then the magic
+ * word): ESP8266/ESP8285, ESP32, ESP32-C3 with name, revision, MAC, crystal,
+ * flash id and size, and the security state (read before anything else).
+ * On ESP32-class ROMs it also attaches the flash and sends SPI_SET_PARAMS
+ * with the real size.  ret is filled on every outcome that names a chip:
+ *   ESP_E_CHIP      other ESP32-class chips (S2, S3, C6 ...), unknown chips;
+ *   ESP_E_SECURITY  an ESP32-C3 in Secure Download Mode (name and security
+ *                   filled, MAC unknown): it cannot be backed up or checked;
+ *   ESP_E_DEVICE    ESP32 MAC failing its eFuse CRC; flash not answering.
+ * Flash encryption or secure boot is ESP_OK with ret->security filled; the
+ * flash calls below then refuse what would harm such a unit. */
 enum esp_err esp_detect(struct esp_session *s, struct esp_chip_info *ret);
 
-/* Uploads and starts the stub, waits for "OHAI", switches to stub_baud. */
+/* The built-in stub for chip (ESP8266EX/ESP8285, ESP32, ESP32-C3), pinned
+ * from esptool-js 0.7.0; ESP_E_CHIP for other chips.  Free with
+ * esp_stub_free(). */
+enum esp_err esp_stub_builtin_for(enum esp_chip chip, struct esp_stub_image *ret,
+				  struct esp_error *err);
+
+/* Uploads and starts the stub, waits for "OHAI", sends SPI_SET_PARAMS,
+ * switches to stub_baud.  ESP_E_STUB if the stub is built for another
+ * chip than the detected one; ESP_E_SECURITY in Secure Download Mode.  On
+ * an ESP32-C3 with secure boot no stub may run (as in esptool): it returns
+ * ESP_OK without one (esp_session_stub_running() stays 0), raising the
+ * baud through the ROM; every flash call then uses the ROM paths. */
 enum esp_err esp_stub_start(struct esp_session *s, const struct esp_stub_image *stub);
 
-/* Switches the device and the host to a new baud rate (stub only). */
+/* Switches the device and the host to a new baud rate: through the stub,
+ * or an ESP32-class ROM (ESP32 with its clock correction); ESP_E_UNSUPPORTED
+ * on the ESP8266 ROM. */
 enum esp_err esp_change_baud(struct esp_session *s, unsigned baud);
 
-/* Reads flash (stub).  Checks frame sizes and the stub's digest. */
+/* Flash calls work through the stub or, without it, an ESP32-class ROM
+ * (READ_FLASH_SLOW, ROM MD5, erase through FLASH_BEGIN, 1 KiB writes); the
+ * ESP8266 ROM can only write (ESP_E_UNSUPPORTED otherwise).  In Secure
+ * Download Mode all of them fail with ESP_E_SECURITY. */
+
+/* Reads flash.  Checks frame sizes and the stub's digest (ROM: the ROM's MD5). */
 enum esp_err esp_flash_read(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf);
 
-/* Erases the whole chip (stub). */
+/* Erases refuse with ESP_E_SECURITY when flash encryption or secure boot is
+ * on (an erased locked chip boots nothing we can write). */
+/* Erases the whole chip (flash_size 0: the detected size). */
 enum esp_err esp_flash_erase_chip(struct esp_session *s, uint32_t flash_size);
-/* Erases a 4 KiB aligned region (stub). */
+/* Erases a 4 KiB aligned region. */
 enum esp_err esp_flash_erase_region(struct esp_session *s, uint32_t addr, uint32_t len);
 /* Erases sectors [first, last) whose bit is set in map (the layout of
  * esp_backup_result.sector_map), one ERASE_REGION per run of set bits (the
@@ -144,8 +174,10 @@ enum esp_err esp_flash_erase_region(struct esp_session *s, uint32_t addr, uint32
 enum esp_err esp_flash_erase_map(struct esp_session *s, const uint8_t *map, uint32_t first,
 				 uint32_t last, uint64_t *ret_bytes);
 
-/* Writes data at addr: compressed with the stub unless cfg.no_compress; with
- * only the ROM, uncompressed with the ESP8266 erase-size workaround. */
+/* Writes data at addr: compressed unless cfg.no_compress (stub or ESP32-class
+ * ROM); with only the ESP8266 ROM, uncompressed with its erase-size
+ * workaround.  ESP_E_SECURITY when the flash is encrypted: a plaintext
+ * image must never go onto an encrypted unit. */
 enum esp_err esp_flash_write(struct esp_session *s, uint32_t addr, const uint8_t *data,
 			     uint32_t len);
 
@@ -173,7 +205,7 @@ enum esp_err esp_flash_write_less(struct esp_session *s, uint32_t addr, const ui
 				  uint32_t len, const struct esp_write_plan *plan,
 				  struct esp_write_result *ret);
 
-/* The chip's own MD5 of a flash range (stub). */
+/* The chip's own MD5 of a flash range (stub or ESP32-class ROM). */
 enum esp_err esp_flash_md5(struct esp_session *s, uint32_t addr, uint32_t len,
 			   uint8_t ret_md5[16]);
 
@@ -188,6 +220,8 @@ struct esp_backup_plan {
 	int dense;              /* read every byte; ask no per-block MD5s first */
 	const uint8_t *known;   /* earlier content of the range (this unit's verified
 				   backup, or what was written to it), or NULL */
+	int allow_ciphertext;   /* back up a unit with flash encryption on: the data is
+				   ciphertext only that chip (that MAC) can use */
 };
 
 /* What a backup found. */
@@ -205,7 +239,8 @@ struct esp_backup_result {
  * of each 4 KiB sector of a mixed block) and reads only sectors that are
  * neither erased (filled in as 0xFF) nor equal to plan->known (copied).
  * Mismatching 64 KiB chunks are re-read up to plan->retries times (brown-out
- * reads).  ESP_E_READ if the data cannot be made to match. */
+ * reads).  ESP_E_READ if the data cannot be made to match; ESP_E_SECURITY
+ * when the flash is encrypted and plan->allow_ciphertext is not set. */
 enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
 			      const struct esp_backup_plan *plan, struct esp_backup_result *ret);
 
@@ -219,7 +254,9 @@ enum esp_err esp_flash_check_erased(struct esp_session *s, uint32_t addr, uint32
 int esp_is_erased(const uint8_t *data, size_t n);
 
 /* Leaves the loader: pulses EN over RTS when the port has lines, otherwise
- * asks the loader to run the firmware (needs a power cycle on ESP8266). */
+ * asks the ESP8266 stub to run the firmware (still needs a power cycle) and
+ * returns ESP_E_UNSUPPORTED saying to power-cycle; ESP32-class loaders
+ * cannot run the firmware on request at all. */
 enum esp_err esp_hard_reset(struct esp_session *s);
 
 /* Formats a MAC as "aa:bb:cc:dd:ee:ff" into buf (18 bytes). */

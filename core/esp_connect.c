@@ -8,6 +8,7 @@
 #define SYNC_MORE_REPLIES_MS 100u  /* the 7 further replies follow at once */
 #define SYNC_RETRY_PAUSE_MS 50u
 #define SYNC_TRIES_PER_RESET 5
+#define SYNC_AGAIN_MS 1000u      /* re-attaching to a loader that was answering */
 #define CONNECT_AUTO_MS 10000u
 #define CONNECT_OPERATOR_MS 60000u
 
@@ -21,7 +22,7 @@ static enum esp_err sync_once(struct esp_session *s)
 	if (e)
 		return e;
 	uint64_t deadline = esp_now_ms() + SYNC_FIRST_REPLY_MS;
-	unsigned replies = 0, zero_values = 0;
+	unsigned replies = 0, zero_values = 0, four_status = 0;
 	for (;;) {
 		const uint8_t *f;
 		size_t len;
@@ -31,12 +32,15 @@ static enum esp_err sync_once(struct esp_session *s)
 		if (e)
 			return e;
 		struct esp_resp r;
-		/* ROM and stub both answer SYNC with 2 status bytes on ESP8266 */
+		/* ESP8266 ROM and stubs answer with 2 status bytes, ESP32-class
+		 * ROMs with 4; with no payload expected the first byte is the
+		 * status in both */
 		if (esp_parse_response(f, len, ESP_LOADER_ROM8266, 0, &r) != ESP_OK ||
 		    r.op != ESP_CMD_SYNC || r.status)
 			continue;
 		replies++;
 		zero_values += r.value == 0;
+		four_status += len == ESP_HDR_LEN + 4;
 		deadline = esp_now_ms() + SYNC_MORE_REPLIES_MS;
 		if (replies == 8)
 			break;
@@ -49,10 +53,14 @@ static enum esp_err sync_once(struct esp_session *s)
 		s->loader = ESP_LOADER_STUB;
 	} else {
 		s->stub = 0;
-		s->loader = ESP_LOADER_ROM8266;
+		s->loader = four_status * 2 > replies ? ESP_LOADER_ROM32 : ESP_LOADER_ROM8266;
 	}
 	s->synced = 1;
-	esp_log(s, ESP_LOG_DEBUG, "synced with the %s after %u replies", s->stub ? "stub" : "ROM",
+	/* the chip may have been reset: a ROM needs its flash attached again */
+	s->spi_attached = 0;
+	s->spi_params_set = 0;
+	esp_log(s, ESP_LOG_DEBUG, "synced with the %s after %u replies",
+		s->stub ? "stub" : s->loader == ESP_LOADER_ROM32 ? "ESP32-class ROM" : "ESP8266 ROM",
 		replies);
 	return ESP_OK;
 }
@@ -69,6 +77,16 @@ static enum esp_err sync_burst(struct esp_session *s, uint64_t deadline)
 		esp_sleep_ms(SYNC_RETRY_PAUSE_MS);
 	}
 	return ESP_E_TIMEOUT;
+}
+
+enum esp_err esp_sync_again(struct esp_session *s)
+{
+	unsigned baud = s->baud;
+	enum esp_err e = sync_burst(s, esp_now_ms() + SYNC_AGAIN_MS);
+	if (e == ESP_E_TIMEOUT)
+		return esp_fail(s, ESP_E_TIMEOUT, "the device stopped answering on %s at %u baud: "
+				"loose wiring or a reset; reconnect the unit", s->x->name, baud);
+	return e;
 }
 
 static enum esp_err no_sync(struct esp_session *s, const struct esp_reset_plan *plan,

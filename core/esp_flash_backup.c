@@ -148,8 +148,8 @@ static enum esp_err prove(struct esp_session *s, uint32_t addr, uint32_t len, ui
 enum esp_err esp_flash_backup(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
 			      const struct esp_backup_plan *plan, struct esp_backup_result *ret)
 {
-	enum esp_err e = esp_need_stub(s, "read flash");
-	if (e)
+	enum esp_err e = esp_guard_backup(s, plan->allow_ciphertext);
+	if (e || (e = esp_need_flash_access(s, "read flash")))
 		return e;
 	if (addr % BLOCK || len % BLOCK || !len)
 		return esp_fail(s, ESP_E_INVAL, "backup range 0x%x+0x%x is not whole 64 KiB blocks",
@@ -200,7 +200,7 @@ static enum esp_err range_erased(struct esp_session *s, uint32_t addr, uint32_t 
 enum esp_err esp_flash_check_erased(struct esp_session *s, uint32_t addr, uint32_t len,
 				    uint32_t *ret_bad)
 {
-	enum esp_err e = esp_need_stub(s, "check erased flash");
+	enum esp_err e = esp_need_flash_access(s, "check erased flash");
 	if (e || !len)
 		return e;
 	if (addr % ESP_SECTOR || len % ESP_SECTOR)

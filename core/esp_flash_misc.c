@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Erase, the chip's MD5, verification and leaving the loader. */
+/* Erase, the chip's MD5, verification and leaving the loader; through the
+ * stub or an ESP32-class ROM. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,19 +9,28 @@
 
 enum esp_err esp_flash_erase_chip(struct esp_session *s, uint32_t flash_size)
 {
-	enum esp_err e = esp_need_stub(s, "erase the chip");
-	if (e || (e = esp_progress(s, ESP_OP_ERASE, 0, flash_size)))
+	enum esp_err e = esp_guard_erase(s);
+	if (e || (e = esp_need_flash_access(s, "erase the chip")))
 		return e;
-	e = esp_command(s, ESP_CMD_ERASE_FLASH, NULL, 0, 0, 0, ESP_CHIP_ERASE_MS, NULL);
+	uint32_t size = flash_size ? flash_size : s->flash_size;
+	if (!s->stub && !size)
+		return esp_fail(s, ESP_E_INVAL, "erasing the chip through the ROM needs its flash "
+				"size, and the JEDEC id did not give it: pass the size");
+	if ((e = esp_progress(s, ESP_OP_ERASE, 0, size)))
+		return e;
+	if (s->stub)
+		e = esp_command(s, ESP_CMD_ERASE_FLASH, NULL, 0, 0, 0, ESP_CHIP_ERASE_MS, NULL);
+	else
+		e = esp_rom_erase(s, 0, size); /* the ROM has no chip erase */
 	if (e)
 		return e;
-	return esp_progress(s, ESP_OP_ERASE, flash_size, flash_size);
+	return esp_progress(s, ESP_OP_ERASE, size, size);
 }
 
 enum esp_err esp_flash_erase_region(struct esp_session *s, uint32_t addr, uint32_t len)
 {
-	enum esp_err e = esp_need_stub(s, "erase a region");
-	if (e)
+	enum esp_err e = esp_guard_erase(s);
+	if (e || (e = esp_need_flash_access(s, "erase a region")))
 		return e;
 	if (addr % ESP_SECTOR || len % ESP_SECTOR)
 		return esp_fail(s, ESP_E_INVAL,
@@ -30,11 +40,15 @@ enum esp_err esp_flash_erase_region(struct esp_session *s, uint32_t addr, uint32
 				len, s->flash_size);
 	if ((e = esp_progress(s, ESP_OP_ERASE, 0, len)))
 		return e;
-	uint8_t d[8];
-	esp_put_le32(d, addr);
-	esp_put_le32(d + 4, len);
-	e = esp_command(s, ESP_CMD_ERASE_REGION, d, sizeof d, 0, 0,
-			esp_timeout_per_mb(len, ESP_ERASE_MS_PER_MB), NULL);
+	if (s->stub) {
+		uint8_t d[8];
+		esp_put_le32(d, addr);
+		esp_put_le32(d + 4, len);
+		e = esp_command(s, ESP_CMD_ERASE_REGION, d, sizeof d, 0, 0,
+				esp_timeout_per_mb(len, ESP_ERASE_MS_PER_MB), NULL);
+	} else {
+		e = esp_rom_erase(s, addr, len);
+	}
 	if (e)
 		return e;
 	return esp_progress(s, ESP_OP_ERASE, len, len);
@@ -49,7 +63,8 @@ enum esp_err esp_flash_erase_map(struct esp_session *s, const uint8_t *map, uint
 				 uint32_t last, uint64_t *ret_bytes)
 {
 	uint64_t erased = 0;
-	enum esp_err e = ESP_OK;
+	/* refused even when the map is empty: the answer must not depend on it */
+	enum esp_err e = esp_guard_erase(s);
 	for (uint32_t i = first; i < last && !e;) {
 		uint32_t run = 0;
 		while (i + run < last && map_bit(map, i + run))
@@ -66,7 +81,7 @@ enum esp_err esp_flash_erase_map(struct esp_session *s, const uint8_t *map, uint
 enum esp_err esp_flash_md5(struct esp_session *s, uint32_t addr, uint32_t len,
 			   uint8_t ret_md5[16])
 {
-	enum esp_err e = esp_need_stub(s, "compute a flash MD5");
+	enum esp_err e = esp_need_flash_access(s, "compute a flash MD5");
 	if (e)
 		return e;
 	uint8_t d[16];
@@ -75,10 +90,18 @@ enum esp_err esp_flash_md5(struct esp_session *s, uint32_t addr, uint32_t len,
 	esp_put_le32(d + 8, 0);
 	esp_put_le32(d + 12, 0);
 	struct esp_resp r;
-	e = esp_command(s, ESP_CMD_SPI_FLASH_MD5, d, sizeof d, 0, ESP_MD5_LEN,
+	/* stubs send the 16 bytes, ESP32-class ROMs 32 hex characters */
+	size_t want = s->stub ? ESP_MD5_LEN : ESP_ROM_MD5_LEN;
+	e = esp_command(s, ESP_CMD_SPI_FLASH_MD5, d, sizeof d, 0, want,
 			esp_timeout_per_mb(len, ESP_MD5_MS_PER_MB), &r);
 	if (e)
 		return e;
+	if (!s->stub) {
+		if (esp_rom_md5_parse(r.data, r.data_len, ret_md5) != 0)
+			return esp_fail(s, ESP_E_PROTO, "the ROM's SPI_FLASH_MD5 reply is not 32 hex "
+					"characters (noise on the line?)");
+		return ESP_OK;
+	}
 	if (r.data_len != ESP_MD5_LEN)
 		return esp_fail(s, ESP_E_PROTO, "SPI_FLASH_MD5 reply carries %zu bytes, expected 16",
 				r.data_len);
@@ -121,6 +144,11 @@ enum esp_err esp_hard_reset(struct esp_session *s)
 		esp_reset_seq_hard(&seq);
 		return esp_reset_run(s->x, &seq);
 	}
+	int esp32_class = s->chip == ESP_CHIP_ESP32 || s->chip == ESP_CHIP_ESP32C3 ||
+			  s->chip == ESP_CHIP_ESP32_FAMILY || s->loader == ESP_LOADER_ROM32;
+	if (esp32_class)
+		return esp_fail(s, ESP_E_UNSUPPORTED, "%s has no DTR/RTS and an ESP32-class loader "
+				"cannot start the firmware: power-cycle the unit", s->x->name);
 	if (s->stub) {
 		/* legacy stub: returns into the ROM boot path; no reply is sent */
 		enum esp_err e = esp_send_cmd(s, ESP_CMD_RUN_USER_CODE, NULL, 0, 0);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading flash through the stub (READ_FLASH with its ACK flow control,
- * esp-serial-protocol.md §11), with re-reads of a bad chunk. */
+ * esp-serial-protocol.md §11) or an ESP32-class ROM (esp_flash_rom.c), with
+ * re-reads of a bad chunk. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,11 +21,11 @@ static uint64_t frame_deadline(const struct esp_session *s)
 }
 #define DRAIN_QUIET_MS 150u
 
-/* One READ_FLASH command.  Data frames of the wrong length (lost bytes) are
+/* One stub READ_FLASH command.  Data frames of the wrong length (lost bytes) are
  * still acknowledged so the stub finishes the stream; the read then fails
  * with ESP_E_LOST (or ESP_E_READ when intact frames carry wrong data) and the caller may retry it. */
-static enum esp_err read_once(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
-			      uint64_t base_done, uint64_t total)
+static enum esp_err read_stream(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
+				uint64_t base_done, uint64_t total)
 {
 	uint8_t d[16];
 	esp_put_le32(d, addr);
@@ -94,6 +95,15 @@ static enum esp_err read_once(struct esp_session *s, uint32_t addr, uint32_t len
 	return ESP_OK;
 }
 
+/* One checked read: the stub's stream, or the ESP32-class ROM's 64-byte reads. */
+static enum esp_err read_once(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf,
+			      uint64_t base_done, uint64_t total)
+{
+	if (!s->stub)
+		return esp_rom_read(s, addr, len, buf, base_done, total);
+	return read_stream(s, addr, len, buf, base_done, total);
+}
+
 /* After a broken read the stub may still be sending: wait until the line is
  * quiet, then re-SYNC (the stub answers SYNC) so commands work again. */
 static enum esp_err resync(struct esp_session *s)
@@ -112,7 +122,7 @@ static enum esp_err resync(struct esp_session *s)
 	uint32_t magic;
 	enum esp_err e = ESP_E_TIMEOUT;
 	for (int i = 0; i < 3 && (e == ESP_E_TIMEOUT || e == ESP_E_PROTO); i++) {
-		e = esp_read_reg(s, 0x40001000u, &magic);
+		e = esp_read_reg(s, ESP_REG_CHIP_MAGIC, &magic);
 		if (e)
 			esp_flush_rx(s);
 	}
@@ -121,7 +131,7 @@ static enum esp_err resync(struct esp_session *s)
 
 enum esp_err esp_flash_read(struct esp_session *s, uint32_t addr, uint32_t len, uint8_t *buf)
 {
-	enum esp_err e = esp_need_stub(s, "read flash");
+	enum esp_err e = esp_need_flash_access(s, "read flash");
 	if (e)
 		return e;
 	return read_once(s, addr, len, buf, 0, len);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Writing flash: zlib-compressed through the stub (default), uncompressed
- * through the stub, or through the ROM alone with the ESP8266 erase-size
- * workaround (esp-serial-protocol.md §12.2, §14). */
+/* Writing flash: zlib-compressed (default) or uncompressed, through the stub
+ * or an ESP32-class ROM; through the ESP8266 ROM alone uncompressed with its
+ * erase-size workaround (esp-serial-protocol.md §12.2, §14). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +24,16 @@ static uint32_t rom_erase_size(uint32_t offset, uint32_t size)
 	return sent * ESP_SECTOR;
 }
 
-static enum esp_err begin(struct esp_session *s, uint8_t op, uint32_t size_word, uint32_t blocks,
-			  uint32_t block_size, uint32_t addr, unsigned timeout_ms)
+enum esp_err esp_begin(struct esp_session *s, uint8_t op, uint32_t size_word, uint32_t blocks,
+		       uint32_t block_size, uint32_t addr, unsigned timeout_ms)
 {
-	uint8_t d[16];
+	uint8_t d[20];
 	esp_put_le32(d, size_word);
 	esp_put_le32(d + 4, blocks);
 	esp_put_le32(d + 8, block_size);
 	esp_put_le32(d + 12, addr);
-	return esp_command(s, op, d, sizeof d, 0, 0, timeout_ms, NULL);
+	esp_put_le32(d + 16, 0); /* not encrypted: only sent where the loader takes it */
+	return esp_command(s, op, d, esp_begin_len(s), 0, 0, timeout_ms, NULL);
 }
 
 static enum esp_err data_block(struct esp_session *s, uint8_t op, const uint8_t *blk, size_t n,
@@ -58,7 +59,8 @@ static enum esp_err finish(struct esp_session *s, uint8_t op, unsigned timeout_m
  * inflating the stream block by block as the stub will (esptool does the
  * same).  A block of a mostly erased image can expand to megabytes of
  * erase and programming work: timeouts follow this, not an average. */
-static int block_expansion(const uint8_t *z, size_t clen, uint32_t blocks, uint32_t *ret)
+static int block_expansion(const uint8_t *z, size_t clen, uint32_t block, uint32_t blocks,
+			   uint32_t *ret)
 {
 	z_stream zs;
 	memset(&zs, 0, sizeof zs);
@@ -67,9 +69,9 @@ static int block_expansion(const uint8_t *z, size_t clen, uint32_t blocks, uint3
 	uint8_t sink[16384];
 	int rc = 0;
 	for (uint32_t b = 0; b < blocks && rc == 0; b++) {
-		size_t off = (size_t)b * ESP_STUB_BLOCK;
+		size_t off = (size_t)b * block;
 		zs.next_in = (Bytef *)(uintptr_t)(z + off);
-		zs.avail_in = (uInt)(clen - off < ESP_STUB_BLOCK ? clen - off : ESP_STUB_BLOCK);
+		zs.avail_in = (uInt)(clen - off < block ? clen - off : block);
 		uLong before = zs.total_out;
 		int zr = Z_OK;
 		while (zs.avail_in > 0 && zr == Z_OK) {
@@ -95,9 +97,14 @@ static int block_expansion(const uint8_t *z, size_t clen, uint32_t blocks, uint3
 	return rc;
 }
 
+/* Compressed write: through the stub (16 KiB blocks, each written while the
+ * next arrives) or an ESP32-class ROM (1 KiB blocks, each written before its
+ * reply, the whole range erased at BEGIN). */
 static enum esp_err write_deflated(struct esp_session *s, uint32_t addr, const uint8_t *data,
 				   uint32_t len)
 {
+	int rom = !s->stub;
+	uint32_t block = rom ? ESP_ROM_BLOCK : ESP_STUB_BLOCK;
 	uLongf clen = compressBound(len);
 	uint8_t *z = malloc(clen);
 	if (!z)
@@ -106,24 +113,28 @@ static enum esp_err write_deflated(struct esp_session *s, uint32_t addr, const u
 		free(z);
 		return esp_fail(s, ESP_E_NOMEM, "zlib could not compress the image");
 	}
-	uint32_t blocks = (uint32_t)((clen + ESP_STUB_BLOCK - 1) / ESP_STUB_BLOCK);
+	uint32_t blocks = (uint32_t)((clen + block - 1) / block);
 	uint32_t *expand = calloc(blocks ? blocks : 1, sizeof *expand);
-	if (!expand || block_expansion(z, clen, blocks, expand) != 0) {
+	if (!expand || block_expansion(z, clen, block, blocks, expand) != 0) {
 		free(expand);
 		free(z);
 		return esp_fail(s, ESP_E_NOMEM, "out of memory measuring the compressed blocks");
 	}
 	esp_log(s, ESP_LOG_INFO, "compressed %u bytes to %lu", len, (unsigned long)clen);
-	enum esp_err e = begin(s, ESP_CMD_FLASH_DEFL_BEGIN, len, blocks, ESP_STUB_BLOCK, addr,
-			       esp_timeout_per_mb(len, ESP_ERASE_MS_PER_MB));
+	/* the stub takes the exact length; the ROM the length rounded up to its
+	 * write block, all of which it erases before answering */
+	uint32_t size_word = rom ? (len + ESP_ROM_BLOCK - 1) / ESP_ROM_BLOCK * ESP_ROM_BLOCK : len;
+	enum esp_err e = esp_begin(s, ESP_CMD_FLASH_DEFL_BEGIN, size_word, blocks, block, addr,
+				   esp_timeout_per_mb(size_word, ESP_ERASE_MS_PER_MB));
 	for (uint32_t seq = 0; !e && seq < blocks; seq++) {
-		size_t off = (size_t)seq * ESP_STUB_BLOCK;
-		size_t n = clen - off < ESP_STUB_BLOCK ? clen - off : ESP_STUB_BLOCK;
-		/* the reply may wait for the previous block's erase and programming
-		 * as well as this one's */
-		uint32_t work = expand[seq] + (seq ? expand[seq - 1] : 0);
+		size_t off = (size_t)seq * block;
+		size_t n = clen - off < block ? clen - off : block;
+		/* the stub's reply may wait for the previous block's erase and
+		 * programming as well as this one's; the ROM's for this block's
+		 * programming only */
+		uint32_t work = rom ? expand[seq] : expand[seq] + (seq ? expand[seq - 1] : 0) + 0x20000u;
 		e = data_block(s, ESP_CMD_FLASH_DEFL_DATA, z + off, n, seq,
-			       esp_timeout_per_mb(work + 0x20000u, ESP_WRITE_MS_PER_MB));
+			       esp_timeout_per_mb(work, ESP_WRITE_MS_PER_MB));
 		if (!e)
 			e = esp_progress(s, ESP_OP_WRITE, (uint64_t)len * (off + n) / clen, len);
 	}
@@ -132,7 +143,8 @@ static enum esp_err write_deflated(struct esp_session *s, uint32_t addr, const u
 					     ESP_WRITE_MS_PER_MB);
 	free(expand);
 	free(z);
-	if (!e)
+	/* FLASH_DEFL_END would make the ROM leave the loader: only the stub gets it */
+	if (!e && !rom)
 		e = finish(s, ESP_CMD_FLASH_DEFL_END, end_ms);
 	return e;
 }
@@ -142,9 +154,10 @@ static enum esp_err write_plain(struct esp_session *s, uint32_t addr, const uint
 {
 	int rom = !s->stub;
 	uint32_t blocks = (len + block - 1) / block;
-	uint32_t erase = rom ? rom_erase_size(addr, len) : len;
-	enum esp_err e = begin(s, ESP_CMD_FLASH_BEGIN, erase, blocks, block, addr,
-			       esp_timeout_per_mb(len, rom ? 30000u : ESP_ERASE_MS_PER_MB));
+	/* only the ESP8266 ROM erases more than it is asked to */
+	uint32_t erase = rom && !esp_rom32(s) ? rom_erase_size(addr, len) : len;
+	enum esp_err e = esp_begin(s, ESP_CMD_FLASH_BEGIN, erase, blocks, block, addr,
+				   esp_timeout_per_mb(len, rom ? 30000u : ESP_ERASE_MS_PER_MB));
 	uint8_t *buf = malloc(block);
 	if (!buf)
 		return esp_fail(s, ESP_E_NOMEM, "out of memory");
@@ -172,6 +185,9 @@ static enum esp_err write_plain(struct esp_session *s, uint32_t addr, const uint
 enum esp_err esp_flash_write(struct esp_session *s, uint32_t addr, const uint8_t *data,
 			     uint32_t len)
 {
+	enum esp_err e = esp_guard_write(s);
+	if (e)
+		return e;
 	if (addr % 4 || len == 0)
 		return esp_fail(s, ESP_E_INVAL, "write at 0x%x: address must be 4-byte aligned and "
 				"the data non-empty", addr);
@@ -179,16 +195,21 @@ enum esp_err esp_flash_write(struct esp_session *s, uint32_t addr, const uint8_t
 		return esp_fail(s, ESP_E_TOOBIG,
 				"%u bytes at 0x%x do not fit the %u-byte flash: use an image built for "
 				"this flash size", len, addr, s->flash_size);
-	enum esp_err e = esp_progress(s, ESP_OP_WRITE, 0, len);
-	if (e)
+	if ((e = esp_flash_prepare(s)) || (e = esp_progress(s, ESP_OP_WRITE, 0, len)))
 		return e;
 	if (!s->stub) {
 		if (addr % ESP_SECTOR)
 			return esp_fail(s, ESP_E_UNSUPPORTED, "without the stub writes must start on a "
 					"4 KiB boundary (0x%x is not)", addr);
-		esp_log(s, ESP_LOG_WARNING, "writing through the ROM (no stub): slow, and no MD5 check "
-			"is possible afterwards");
-		e = write_plain(s, addr, data, len, ESP_ROM_BLOCK);
+		if (esp_rom32(s)) {
+			esp_log(s, ESP_LOG_NOTICE, "writing through %s (no stub)", esp_loader_name(s));
+			e = s->cfg.no_compress ? write_plain(s, addr, data, len, ESP_ROM_BLOCK)
+					       : write_deflated(s, addr, data, len);
+		} else {
+			esp_log(s, ESP_LOG_WARNING, "writing through the ESP8266 ROM (no stub): slow, "
+				"and no MD5 check is possible afterwards");
+			e = write_plain(s, addr, data, len, ESP_ROM_BLOCK);
+		}
 	} else if (s->cfg.no_compress) {
 		e = write_plain(s, addr, data, len, ESP_STUB_BLOCK);
 	} else {

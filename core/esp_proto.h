@@ -21,11 +21,13 @@ enum esp_opcode {
 	ESP_CMD_READ_REG = 0x0A,
 	ESP_CMD_SPI_SET_PARAMS = 0x0B,
 	ESP_CMD_SPI_ATTACH = 0x0D,
+	ESP_CMD_READ_FLASH_SLOW = 0x0E,
 	ESP_CMD_CHANGE_BAUDRATE = 0x0F,
 	ESP_CMD_FLASH_DEFL_BEGIN = 0x10,
 	ESP_CMD_FLASH_DEFL_DATA = 0x11,
 	ESP_CMD_FLASH_DEFL_END = 0x12,
 	ESP_CMD_SPI_FLASH_MD5 = 0x13,
+	ESP_CMD_GET_SECURITY_INFO = 0x14,
 	ESP_CMD_ERASE_FLASH = 0xD0,
 	ESP_CMD_ERASE_REGION = 0xD1,
 	ESP_CMD_READ_FLASH = 0xD2,
@@ -39,6 +41,8 @@ enum esp_opcode {
 #define ESP_STUB_BLOCK 0x4000     /* stub FLASH_(DEFL_)DATA block, the stubs' maximum */
 #define ESP_MEM_BLOCK 0x1800      /* MEM_DATA block */
 #define ESP_SECTOR 0x1000
+#define ESP_ROM_READ_BLOCK 64     /* READ_FLASH_SLOW: data bytes in every reply */
+#define ESP_ROM_MD5_LEN 32        /* ESP32-class ROM SPI_FLASH_MD5: hex characters */
 #define ESP_MAX_FRAME (ESP_HDR_LEN + 16 + ESP_STUB_BLOCK + 64)
 
 /* Name of an opcode for messages ("READ_FLASH"), "0xNN" style for unknown. */
@@ -83,7 +87,8 @@ uint32_t esp_build_data_block(const uint8_t *block, size_t n, uint32_t seq, uint
 /* Builds the 36-byte SYNC payload. */
 void esp_build_sync(uint8_t dst[ESP_SYNC_DATA_LEN]);
 
-/* Which loader is answering: the status bytes differ. */
+/* Which loader is answering: the status bytes differ (ESP8266 ROM 2, ESP32-class
+ * ROM 4, stubs 2 with the error code first). */
 enum esp_loader { ESP_LOADER_ROM8266, ESP_LOADER_ROM32, ESP_LOADER_STUB };
 
 struct esp_resp {
@@ -96,7 +101,8 @@ struct esp_resp {
 };
 
 /* Parses a response frame.  payload_len is the command's expected payload
- * before the status bytes (0 for most, 16 for stub MD5, 32 for ROM MD5).
+ * before the status bytes (0 for most, 16 for stub MD5, 32 for ROM MD5, 64
+ * for READ_FLASH_SLOW).
  * The status is taken as esptool does: data[payload_len] is the failure
  * flag and data[payload_len+1] the reason, so 2- and 4-byte status trailers
  * both work; the stub reports [error, 0] which is mapped to status=1,

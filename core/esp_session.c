@@ -132,11 +132,3 @@ enum esp_err esp_progress(struct esp_session *s, enum esp_op op, uint64_t done, 
 		return esp_fail(s, ESP_E_CANCELLED, "cancelled by request");
 	return ESP_OK;
 }
-
-enum esp_err esp_need_stub(struct esp_session *s, const char *what)
-{
-	if (s->stub)
-		return ESP_OK;
-	return esp_fail(s, ESP_E_UNSUPPORTED,
-			"the ESP8266 ROM cannot %s: the flasher stub must run first", what);
-}

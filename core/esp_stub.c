@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esp.h"
 #include "esp_stub.h"
 
 #define STUB_MAX_FILE (1u << 20)
@@ -247,10 +248,34 @@ enum esp_err esp_stub_load_file(const char *path, struct esp_stub_image *ret, st
 	return e;
 }
 
+enum esp_err esp_stub_builtin_for(enum esp_chip chip, struct esp_stub_image *ret,
+				  struct esp_error *err)
+{
+	const unsigned char *json;
+	size_t len;
+	switch (chip) {
+	case ESP_CHIP_ESP8266EX:
+	case ESP_CHIP_ESP8285:
+		json = esp_stub_builtin_json, len = esp_stub_builtin_json_len;
+		break;
+	case ESP_CHIP_ESP32:
+		json = esp_stub_builtin_json_esp32, len = esp_stub_builtin_json_esp32_len;
+		break;
+	case ESP_CHIP_ESP32C3:
+		json = esp_stub_builtin_json_esp32c3, len = esp_stub_builtin_json_esp32c3_len;
+		break;
+	case ESP_CHIP_UNKNOWN:
+	case ESP_CHIP_ESP32_FAMILY:
+	default:
+		return esp_error_set(err, ESP_E_CHIP, 0, "no built-in flasher stub for this chip: "
+				     "only ESP8266, ESP32 and ESP32-C3 are supported");
+	}
+	return esp_stub_parse_json((const char *)json, len, ret, err);
+}
+
 enum esp_err esp_stub_builtin(struct esp_stub_image *ret, struct esp_error *err)
 {
-	return esp_stub_parse_json((const char *)esp_stub_builtin_json, esp_stub_builtin_json_len, ret,
-				   err);
+	return esp_stub_builtin_for(ESP_CHIP_ESP8266EX, ret, err);
 }
 
 void esp_stub_free(struct esp_stub_image *s)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The flasher stub image: Espressif's esp-flasher-stub for ESP8266 embedded
- * at build time from esptool-js (see core/stub/), or any stub in esptool's
- * JSON format (text/data as base64, text_start, data_start, entry). */
+/* The flasher stub image: Espressif's esp-flasher-stub for ESP8266, ESP32
+ * and ESP32-C3 embedded at build time from esptool-js (see core/stub/;
+ * esp_stub_builtin_for() in esp.h picks one per chip), or any stub in
+ * esptool's JSON format (text/data as base64, text_start, data_start, entry). */
 #pragma once
 
 #include <stddef.h>
@@ -24,7 +25,7 @@ enum esp_err esp_stub_parse_json(const char *json, size_t len, struct esp_stub_i
 				 struct esp_error *err);
 /* Loads a JSON stub file. */
 enum esp_err esp_stub_load_file(const char *path, struct esp_stub_image *ret, struct esp_error *err);
-/* The stub built into espstation. */
+/* The ESP8266 stub built into espstation (esp_stub_builtin_for(ESP_CHIP_ESP8266EX)). */
 enum esp_err esp_stub_builtin(struct esp_stub_image *ret, struct esp_error *err);
 void esp_stub_free(struct esp_stub_image *s);
 
@@ -33,5 +34,10 @@ void esp_stub_free(struct esp_stub_image *s);
  * must hold 3 * (n / 4) + 3 bytes.  Returns -1 on a bad character. */
 long esp_base64_decode(const char *src, size_t n, uint8_t *dst);
 
-extern const unsigned char esp_stub_builtin_json[];
+/* The embedded JSON texts (pinned by SHA-256 at build time). */
+extern const unsigned char esp_stub_builtin_json[]; /* esp8266.json */
 extern const size_t esp_stub_builtin_json_len;
+extern const unsigned char esp_stub_builtin_json_esp32[];
+extern const size_t esp_stub_builtin_json_esp32_len;
+extern const unsigned char esp_stub_builtin_json_esp32c3[];
+extern const size_t esp_stub_builtin_json_esp32c3_len;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Uploads and starts the flasher stub, then raises the baud rate
- * (esp-serial-protocol.md §8, §9). */
+/* Uploads and starts the flasher stub (or, on an ESP32-C3 with secure
+ * boot, stays with the ROM as esptool does), then raises the baud rate
+ * (esp-serial-protocol.md §8, §9; esp32-family.md §5, §6.5). */
 #include <string.h>
 
 #include "esp_priv.h"
 
 #define MEM_END_MS 200u       /* the stub may reprogram the UART before the reply leaves */
 #define OHAI_MS 3000u
-#define BAUD_SETTLE_MS 50u    /* esptool waits this long before flushing */
 
 static enum esp_err mem_segment(struct esp_session *s, const uint8_t *data, size_t len,
 				uint32_t addr, uint64_t *sent, uint64_t total)
@@ -55,18 +55,37 @@ static enum esp_err wait_ohai(struct esp_session *s)
 	}
 }
 
-static enum esp_err set_flash_params(struct esp_session *s)
+/* A stub built for another chip never says OHAI: tell the operator why. */
+static enum esp_err check_stub_fits(struct esp_session *s, const struct esp_stub_image *stub)
 {
-	if (!s->flash_size)
-		return ESP_OK; /* the stub configured 16 MB at start-up */
-	uint8_t d[24];
-	esp_put_le32(d, 0);
-	esp_put_le32(d + 4, s->flash_size);
-	esp_put_le32(d + 8, 0x10000);
-	esp_put_le32(d + 12, ESP_SECTOR);
-	esp_put_le32(d + 16, 0x100);
-	esp_put_le32(d + 20, 0xFFFF);
-	return esp_command(s, ESP_CMD_SPI_SET_PARAMS, d, sizeof d, 0, 0, ESP_DEFAULT_TIMEOUT_MS, NULL);
+	const struct esp_chip_def *def = esp_chip_def_of(s->chip);
+	if (!def || (stub->text_start >= def->stub_lo && stub->text_start < def->stub_hi))
+		return ESP_OK;
+	return esp_fail(s, ESP_E_STUB, "the flasher stub loads at 0x%08x, outside the %s's RAM: it "
+			"is built for another chip; use the %s stub (esp_stub_builtin_for)",
+			stub->text_start, esp_chip_family_name(s->chip), esp_chip_family_name(s->chip));
+}
+
+static enum esp_err upload(struct esp_session *s, const struct esp_stub_image *stub)
+{
+	uint64_t sent = 0, total = stub->text_len + stub->data_len;
+	esp_log(s, ESP_LOG_INFO, "uploading the flasher stub (%llu bytes)", (unsigned long long)total);
+	enum esp_err e = mem_segment(s, stub->text, stub->text_len, stub->text_start, &sent, total);
+	if (!e && stub->data_len)
+		e = mem_segment(s, stub->data, stub->data_len, stub->data_start, &sent, total);
+	if (e)
+		return e;
+	uint8_t d[8];
+	esp_put_le32(d, 0); /* 0 = jump to entry */
+	esp_put_le32(d + 4, stub->entry);
+	if ((e = esp_send_cmd(s, ESP_CMD_MEM_END, d, sizeof d, 0)) || (e = wait_ohai(s)))
+		return e;
+	/* from now on 2 status bytes, stub error codes, the stub's flash setup */
+	s->stub = 1;
+	s->loader = ESP_LOADER_STUB;
+	s->spi_params_set = 0;
+	esp_log(s, ESP_LOG_INFO, "flasher stub running");
+	return ESP_OK;
 }
 
 enum esp_err esp_stub_start(struct esp_session *s, const struct esp_stub_image *stub)
@@ -74,27 +93,18 @@ enum esp_err esp_stub_start(struct esp_session *s, const struct esp_stub_image *
 	enum esp_err e;
 	if (!s->synced)
 		return esp_fail(s, ESP_E_INVAL, "esp_stub_start before esp_connect");
-	if (!s->stub) {
-		uint64_t sent = 0, total = stub->text_len + stub->data_len;
-		esp_log(s, ESP_LOG_INFO, "uploading the flasher stub (%llu bytes)",
-			(unsigned long long)total);
-		e = mem_segment(s, stub->text, stub->text_len, stub->text_start, &sent, total);
-		if (!e && stub->data_len)
-			e = mem_segment(s, stub->data, stub->data_len, stub->data_start, &sent, total);
-		if (e)
+	if (s->sec.secure_download)
+		return esp_fail(s, ESP_E_SECURITY, "cannot start the flasher stub: the unit is in "
+				"Secure Download Mode, which refuses it; set the unit aside");
+	if (!s->stub && s->chip == ESP_CHIP_ESP32C3 && s->sec.secure_boot) {
+		/* esptool skips the stub here too: the ROM runs no unsigned code */
+		esp_log(s, ESP_LOG_WARNING, "secure boot is on: the ESP32-C3 runs no flasher stub, "
+			"working through its ROM (slower reads)");
+	} else if (!s->stub) {
+		if ((e = check_stub_fits(s, stub)) || (e = upload(s, stub)))
 			return e;
-		uint8_t d[8];
-		esp_put_le32(d, 0); /* 0 = jump to entry */
-		esp_put_le32(d + 4, stub->entry);
-		if ((e = esp_send_cmd(s, ESP_CMD_MEM_END, d, sizeof d, 0)))
-			return e;
-		if ((e = wait_ohai(s)))
-			return e;
-		s->stub = 1;
-		s->loader = ESP_LOADER_STUB;
-		esp_log(s, ESP_LOG_INFO, "flasher stub running");
 	}
-	if ((e = set_flash_params(s)))
+	if ((e = esp_flash_prepare(s)))
 		return e;
 	if (s->cfg.stub_baud != s->baud) {
 		if (!(s->x->caps & XPORT_CAP_BAUD)) {
@@ -104,37 +114,5 @@ enum esp_err esp_stub_start(struct esp_session *s, const struct esp_stub_image *
 		}
 		return esp_change_baud(s, s->cfg.stub_baud);
 	}
-	return ESP_OK;
-}
-
-enum esp_err esp_change_baud(struct esp_session *s, unsigned baud)
-{
-	if (!s->stub)
-		return esp_fail(s, ESP_E_UNSUPPORTED,
-				"the ESP8266 ROM cannot change its baud rate: start the stub first");
-	uint8_t d[8];
-	esp_put_le32(d, baud);
-	esp_put_le32(d + 4, s->baud); /* the stub derives the new divider from the old rate */
-	enum esp_err e = esp_command(s, ESP_CMD_CHANGE_BAUDRATE, d, sizeof d, 0, 0,
-				     ESP_DEFAULT_TIMEOUT_MS, NULL);
-	if (e)
-		return e;
-	unsigned old = s->baud;
-	if ((e = xport_set_baud(s->x, baud)))
-		return e;
-	s->baud = baud;
-	esp_sleep_ms(BAUD_SETTLE_MS);
-	esp_flush_rx(s);
-	/* prove the link works at the new rate before trusting it with data */
-	uint32_t magic;
-	e = esp_read_reg(s, 0x40001000u, &magic);
-	if (e == ESP_E_NODEV)
-		return e;
-	if (e)
-		return esp_fail(s, ESP_E_TIMEOUT,
-				"no reply after switching from %u to %u baud: the adapter or cable "
-				"cannot carry that rate; retry with a lower --baud (460800 is safe)",
-				old, baud);
-	esp_log(s, ESP_LOG_INFO, "baud rate now %u", baud);
 	return ESP_OK;
 }
