@@ -1,11 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Station benchmark (label bench): the station on the virtual rack with
-# N = 1, 4, 8, 16, 32 slots (BENCH_NS overrides) of 1 MB units, refurbish mode
-# at 921600 baud, realistic emulated flash timing (timing=real).  Per N it
+# N = 1, 4, 8, 16, 32 slots (BENCH_NS overrides) of full 1 MB units (every
+# sector holds data, so the sparse backup reads it all and the dense flow's
+# bound stays the yardstick), refurbish mode at 921600 baud, realistic
+# emulated flash timing (timing=real).  Per N it
 # prints the total time, the per-device cycle time and its ratio to the
 # wire-plus-flash bound, supervisor / worker / rack CPU and the peak RSS per
 # worker; then the issue's three targets as "target met / NOT met".
+# Then the side-by-side of issue 9 on BENCH_SBS_N (3) stock-like 1 MB units
+# (layout=stock) at 921600: (a) the tutorial's dense flow, measured by
+# bench_refurbish ($BENCH_REFURBISH, set by CMake: the station cannot run it,
+# see below), (b) the station's default refurbish of the units, (c) the
+# same units revisited, twice: back with their stock firmware and changed
+# config sectors (bench_refurbish's revisit), and back with the firmware the
+# station wrote; cycle times, bytes read and the ratios (b)/(a), (c)/(a)
+# against the targets 0.50 and 0.35.  BENCH_SBS_N=0 skips it.
 # It never fails on speed, only on wrong results (a job not passed, a slot
 # with no job or two, a backup that is not the unit's flash, a unit whose
 # final flash is not the image).
@@ -22,7 +32,14 @@ HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 KINDS="cp2102 ch340 ft232r"
 
 "$MKIMAGE" image "$T/fw.bin" "$IMG_BYTES" 11
+"$MKIMAGE" random "$T/full.bin" "$FLASH" 12
 CFG_NAME=bench ROM=$ROM_BAUD STUB=$BAUD FALLBACK=460800 CT=60 write_cfg refurbish
+
+# what a 1 MB unit holds after a refurbish: the image, its header patched
+# to DOUT and 1 MB (as in test_refurbish.sh)
+b3=$(od -An -tu1 -j3 -N1 "$T/fw.bin" | tr -d ' ')
+# shellcheck disable=SC2059 # the expected header bytes
+{ head -c 2 "$T/fw.bin"; printf "$(printf '\\%03o\\%03o' 3 $((32 | (b3 & 15))))"; tail -c +5 "$T/fw.bin"; } >"$T/expect.bin"
 
 # --- the bound's inputs --------------------------------------------------
 # The station sends the image zlib-compressed (compress2, level 9) after
@@ -147,10 +164,10 @@ for N in $NS; do
 	s=0
 	while [ $s -lt "$N" ]; do
 		kind=$(echo "$KINDS" | cut -d' ' -f$((s % 3 + 1)))
-		set -- "$@" --slot "$s kind=$kind mac=60:01:94:00:$(printf '%02x:%02x' $((s / 256)) $((s % 256)))"
+		set -- "$@" --slot "$s kind=$kind mac=60:01:94:00:$(printf '%02x:%02x' $((s / 256)) $((s % 256))) image=$T/full.bin"
 		s=$((s + 1))
 	done
-	say "N=$N: $N x 1 MB units (cp2102/ch340/ft232r), refurbish at $BAUD baud, timing=real"
+	say "N=$N: $N x full 1 MB units (cp2102/ch340/ft232r), refurbish at $BAUD baud, timing=real"
 	rack --timeout 500 --dump-flash "$@" -- sh "$T/inside.sh" "$ST" "$T" "$N"
 	grep -q "station exit 0" "$T/out" || { show_station; fail "N=$N: station did not stop cleanly (rc $RC): $(cat "$T/out")"; }
 
@@ -158,15 +175,16 @@ for N in $NS; do
 	passed=$(q "select count(*) from jobs where result = 'passed'")
 	[ "$passed" = "$N" ] || { show_station; fail "N=$N: $passed of $N jobs passed: $(q "select slot || ':' || coalesce(result, 'open') || ' ' || stage || ' ' || coalesce(err_msg, '') from jobs")"; }
 	[ "$(q "select count(distinct slot) from jobs")" = "$N" ] || fail "N=$N: jobs not one per slot: $(q "select group_concat(slot) from jobs")"
-	b3=$(od -An -tu1 -j3 -N1 "$T/fw.bin" | tr -d ' ')
-	# shellcheck disable=SC2059 # the expected header bytes, as in test_refurbish.sh
-	{ head -c 2 "$T/fw.bin"; printf "$(printf '\\%03o\\%03o' 3 $((32 | (b3 & 15))))"; tail -c +5 "$T/fw.bin"; } >"$T/expect.bin"
 	s=0
 	while [ $s -lt "$N" ]; do
 		cmp -s -n "$IMG_LEN" "$T/expect.bin" "$W/slot$s.flash.bin" || fail "N=$N: slot $s: flash is not the patched image"
 		s=$((s + 1))
 	done
 	[ "$(q "select count(*) from backups where verified = 1 and size = $FLASH")" = "$N" ] || fail "N=$N: not $N verified 1 MB backups"
+	q "select slot || ' ' || b.path from backups b join jobs j on j.id = b.job_id" | while read -r slot path; do
+		cmp -s "$path" "$T/full.bin" || { echo "$slot"; break; }
+	done >"$T/badbackup"
+	[ ! -s "$T/badbackup" ] || fail "N=$N: the backup of $(cat "$T/badbackup") is not the unit's flash"
 
 	# the stub size the units received (first run), then the bound
 	if [ "$N" = "$(echo "$NS" | cut -d' ' -f1)" ]; then
@@ -210,7 +228,7 @@ done
 
 # --- summary ---------------------------------------------------------------
 echo
-say "summary ($(nproc 2>/dev/null || echo '?') CPUs; 1 MB units, $IMG_BYTES-byte image, $BAUD baud, timing=real; bound $BOUND s per device)"
+say "summary ($(nproc 2>/dev/null || echo '?') CPUs; full 1 MB units, $IMG_BYTES-byte image, $BAUD baud, timing=real; bound $BOUND s per device)"
 awk 'BEGIN {
 	printf "%4s %8s %8s %7s %7s %9s %8s %8s %8s %7s %9s %8s %8s\n", "N", "total s", "cycle s", "max s", "x bound", "units/min", "sup CPU", "workers", "per wkr", "rack", "rack thr", "RSS MiB", "anon MiB"
 } {
@@ -232,4 +250,179 @@ awk -v bound="$BOUND" '
 		printf "target per-worker RSS <= 8 MiB: %s (max VmHWM %.1f MiB)\n", (maxrss <= 8 ? "target met" : "target NOT met"), maxrss
 		printf "target per-device cycle <= 1.15 x the bound: %s (worst mean %.3f x at N=%d; mean cycle / bound: %s)\n", (worst <= 1.15 ? "target met" : "target NOT met"), worst, wn, each
 	}' "$T/table"
+# --- side by side (issue 9): the tutorial's dense flow, espstation's default,
+# a revisit -- on the same stock-like 1 MB units at the same baud -------------
+# (a) cannot be run by the station: its backup always scans the chip's MD5s
+# and reads only sectors that hold data (no setting asks for a full read);
+# erase = "chip" is the only part of the tutorial's flow a setting selects.
+# So (a) is bench_refurbish's: the same emulated flash timing and baud, core
+# only (no station, no rack), one unit; its rows are printed as measured.
+# Like for like, the ratios compare bench_refurbish's cycle (backup, erase,
+# write, verify) with the same four stages of the station's jobs; the
+# station's full cycle adds detect (ROM sync, stub upload at the ROM baud)
+# and reset, which the dense flow pays as well ("x (a)+d+r").
+SBS_N=${BENCH_SBS_N:-3}
+SBS_CFG=0xFB000 # bench_refurbish's revisit: 8 KiB of config sectors rewritten
+BR=${BENCH_REFURBISH:-$(dirname "$VRACK")/../client/bench_refurbish}
+
+# sbs_rack ARGS...: the side-by-side units in a rack (then vrack's ARGS: --
+# COMMAND...).  Same MACs and seed in every run: the same factory flash, one
+# "model" (boot loader and app from seed 3, as in bench_refurbish).
+sbs_rack() {
+	s=$SBS_N
+	while [ "$s" -gt 0 ]; do
+		s=$((s - 1))
+		set -- --slot "$s kind=$(echo "$KINDS" | cut -d' ' -f$((s % 3 + 1))) mac=60:01:94:5b:00:$(printf '%02x' $s) layout=stock seed=3" "$@"
+	done
+	rack --timeout 300 --dump-flash "$@"
+}
+
+# sbs_reads K: per slot, bytes READ_FLASH read after each stub start (one
+# per job or command, in order; K expected) -> $T/reads: "SLOT R1 R2 ..."
+sbs_reads() {
+	: >"$T/reads"
+	s=0
+	while [ "$s" -lt "$SBS_N" ]; do
+		awk -v s=$s '/"ev":"stub_start"/ { k++ }
+			/"name":"READ_FLASH"/ && k && match($0, /"size":[0-9]+/) { r[k] += substr($0, RSTART + 7, RLENGTH - 7) }
+			END { printf "%d", s; for (i = 1; i <= k; i++) printf " %d", r[i]; print "" }' \
+			"$W/slot$s.emu.log" >>"$T/reads"
+		s=$((s + 1))
+	done
+	# a stub started twice in one job (a retry) would shift the columns
+	awk -v k="$1" 'NF != k + 1 { printf "[bench_station] note: slot %d had %d stub starts, not %d: bytes read per job may be misplaced\n", $1, NF - 1, k }' "$T/reads"
+}
+
+# sbs_jobs FIRST LAST NAME: jobs FIRST..LAST (by id) passed, one per slot;
+# their figures appended to $T/sbs: NAME cycle detect backup erase write verify reset read
+sbs_jobs() {
+	[ "$(q "select count(*) from jobs where id between $1 and $2 and result = 'passed'")" = $(($2 - $1 + 1)) ] &&
+		[ "$(q "select count(distinct slot) from jobs where id between $1 and $2")" = $(($2 - $1 + 1)) ] || {
+		show_station
+		fail "side by side $3: jobs $1..$2 not all passed, one per slot: $(q "select id || ' ' || slot || ':' || coalesce(result, 'open') || ' ' || stage || ' ' || coalesce(err_msg, '') from jobs where id between $1 and $2")"
+	}
+	q "select j.end_ms - j.start_ms, (select group_concat(s.stage || '=' || (s.end_ms - s.start_ms), ' ')
+		from job_stages s where s.job_id = j.id) from jobs j where j.id between $1 and $2" | tr '|' ' ' |
+		awk -v name="$3" -v read="$4" '{ n++; cyc += $1
+			for (k = 2; k <= NF; k++) { split($k, kv, "="); st[kv[1]] += kv[2] } }
+			END { printf "%s %.3f", name, cyc / n / 1000
+				ns = split("detect backup erase write verify reset", o, " ")
+				for (k = 1; k <= ns; k++) printf " %.3f", st[o[k]] / n / 1000
+				printf " %d\n", read }' >>"$T/sbs"
+}
+
+# sbs_backups FIRST LAST WANT: each backup of jobs FIRST..LAST equals
+# WANT (a file; "@" in it stands for the slot's number)
+sbs_backups() {
+	q "select j.slot || ' ' || b.path from backups b join jobs j on j.id = b.job_id
+		where j.id between $1 and $2" >"$T/sbs_paths"
+	[ "$(wc -l <"$T/sbs_paths")" = $(($2 - $1 + 1)) ] || fail "side by side: jobs $1..$2 did not record one backup each"
+	while read -r slot path; do
+		want=$(echo "$3" | sed "s/@/${slot#ttyUSB}/")
+		cmp -s "$path" "$want" || fail "side by side: the backup of $slot (jobs $1..$2) is not ${want##*/}"
+	done <"$T/sbs_paths"
+}
+
+# sbs_flash: every unit's final flash is the image, then erased
+sbs_flash() {
+	s=0
+	while [ "$s" -lt "$SBS_N" ]; do
+		cmp -s -n "$IMG_LEN" "$T/expect.bin" "$W/slot$s.flash.bin" || fail "side by side: slot $s: flash is not the patched image"
+		end=$(((IMG_LEN + 4095) / 4096 * 4096))
+		[ -z "$(tail -c +$((end + 1)) "$W/slot$s.flash.bin" | tr -d '\377' | head -c 1)" ] ||
+			fail "side by side: slot $s: old data left past the image"
+		s=$((s + 1))
+	done
+}
+
+# mean of column COL (1-based, after the slot) of $T/reads
+sbs_mean_read() {
+	awk -v c=$(($1 + 1)) '{ s += $c; n++ } END { printf "%d", n ? s / n : 0 }' "$T/reads"
+}
+
+if [ "$SBS_N" -gt 0 ]; then
+	echo
+	say "side by side: $SBS_N stock-like 1 MB units (layout=stock, seed 3), $IMG_BYTES-byte image, $BAUD baud, timing=real"
+	rm -rf "$T/data"
+	mkdir -p "$T/data"
+	: >"$T/sbs"
+	# the units' factory flash, from the rack alone; the revisit's: config changed
+	sbs_rack -- true
+	[ "$RC" = 0 ] || fail "side by side: the factory dump failed (rc $RC)"
+	"$MKIMAGE" random "$T/cfg.bin" 8192 77
+	s=0
+	while [ "$s" -lt "$SBS_N" ]; do
+		cp "$W/slot$s.flash.bin" "$T/factory$s.bin"
+		{ head -c $((SBS_CFG)) "$T/factory$s.bin"; cat "$T/cfg.bin"; tail -c +$((SBS_CFG + 8192 + 1)) "$T/factory$s.bin"; } >"$T/changed$s.bin"
+		s=$((s + 1))
+	done
+	# (b): the units' first visit
+	sbs_rack -- sh -c '. "$IN_RACK"; run_until "$1" "$2" station "$3"' sh "$ST" "$T" "$SBS_N"
+	grep -q "station exit 0" "$T/out" || { show_station; fail "side by side (b): station did not stop cleanly (rc $RC)"; }
+	sbs_reads 1
+	sbs_jobs 1 "$SBS_N" b "$(sbs_mean_read 1)"
+	sbs_backups 1 "$SBS_N" "$T/factory@.bin"
+	sbs_flash
+	# (c): the same units come back with their stock firmware and 8 KiB of
+	# config rewritten (written before the station starts: not timed), then
+	# once more with the firmware the station wrote
+	sbs_rack -- sh -c '
+		. "$IN_RACK"
+		s=0
+		while [ $s -lt "$3" ]; do
+			"$1" write --port /dev/ttyUSB$s --baud 921600 --address '"$SBS_CFG"' --raw "$2/cfg.bin" >/dev/null 2>&1 ||
+				echo "config write $s failed"
+			s=$((s + 1))
+		done
+		run_until "$1" "$2" station $(($3 * 2))
+		run_until "$1" "$2" station $(($3 * 3))' sh "$ST" "$T" "$SBS_N"
+	[ "$(grep -c "station exit 0" "$T/out")" = 2 ] && ! grep -q "config write" "$T/out" ||
+		{ show_station; fail "side by side (c): $(cat "$T/out")"; }
+	sbs_reads 3
+	sbs_jobs $((SBS_N + 1)) $((SBS_N * 2)) c_stock "$(sbs_mean_read 2)"
+	sbs_jobs $((SBS_N * 2 + 1)) $((SBS_N * 3)) c_ours "$(sbs_mean_read 3)"
+	sbs_backups $((SBS_N + 1)) $((SBS_N * 2)) "$T/changed@.bin"
+	sbs_backups $((SBS_N * 2 + 1)) $((SBS_N * 3)) "$W/slot@.flash.bin"
+	sbs_flash
+
+	# (a): bench_refurbish, one unit, core only
+	A_HOW="" A_CYCLE=""
+	if [ -x "$BR" ] && "$BR" "$BAUD" >"$T/br.out" 2>&1; then
+		A_CYCLE=$(sed -n 's/^ *(a) .* cycle *\([0-9.]*\) s.*/\1/p' "$T/br.out")
+		A_HOW="bench_refurbish"
+		say "(a) from bench_refurbish $BAUD (core against one emulated unit, same flash timing):"
+		sed 's/^/    /' "$T/br.out"
+	fi
+	if [ -z "$A_CYCLE" ]; then
+		[ -n "${BOUND:-}" ] || BOUND=$(compute_bound)
+		# the bound includes the ROM phase; the four stages do not
+		A_CYCLE=$(awk -v b="$BOUND" -v s="$STUB_BYTES" -v r=$ROM_BAUD 'BEGIN { printf "%.3f", b - s * 10 / r }')
+		A_HOW="bound"
+		say "(a): no bench_refurbish at $BR: the dense-flow bound less its ROM phase, computed"
+	fi
+	say "station side by side (means over $SBS_N units; stages in s; read: bytes READ_FLASH per unit, from the units' logs):"
+	awk -v a="$A_CYCLE" -v how="$A_HOW" -v nu="$SBS_N" '
+		BEGIN {
+			printf "  %-50s %9s %6s %6s %6s %6s %6s %6s %8s %8s %6s %8s\n", "", "read B", "detect", "backup", "erase",
+				"write", "verify", "reset", "b..v s", "cycle s", "x (a)", "x (a)+d+r"
+			printf "  %-50s %9d %6s %6s %6s %6s %6s %6s %8.2f %8s %6.2f %8s\n", "(a) dense tutorial flow: " how, 1048576,
+				"-", "-", "-", "-", "-", "-", a, "-", 1, "1.00"
+		}
+		{ name[$1] = $1; bv = $4 + $5 + $6 + $7; dr = $3 + $8
+		  label = $1 == "b" ? "(b) espstation default, first visit" : \
+			$1 == "c_stock" ? "(c) revisit, stock firmware + 8 KiB config changed" : \
+			"(c) revisit: the firmware the station wrote"
+		  printf "  %-50s %9d %6.2f %6.2f %6.2f %6.2f %6.2f %6.2f %8.2f %8.2f %6.2f %8.2f\n", label, $9, $3, $4, $5, $6,
+			$7, $8, bv, $2, bv / a, $2 / (a + dr)
+		  r[$1] = bv / a }
+		END {
+			printf "target (b) <= 0.50 x (a): %s (%.2f)\n", (r["b"] <= 0.50 ? "target met" : "target NOT met"), r["b"]
+			printf "target (c) <= 0.35 x (a): revisit with stock firmware %s (%.2f); with the station'"'"'s own firmware %s (%.2f)\n",
+				(r["c_stock"] <= 0.35 ? "target met" : "target NOT met"), r["c_stock"],
+				(r["c_ours"] <= 0.35 ? "target met" : "target NOT met"), r["c_ours"]
+		}' "$T/sbs"
+	echo "  x (a): the station's backup+erase+write+verify over (a)'s; x (a)+d+r: the station's whole cycle over"
+	echo "  (a) plus the same detect and reset.  (b) and (c) are the same units in the station on the rack,"
+	echo "  (a) is one unit without station or rack (see the rows above for its own (b) and (c))."
+fi
 say "ok (figures only; the benchmark fails only on wrong results)"

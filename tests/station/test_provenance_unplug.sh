@@ -70,6 +70,8 @@ rack --baud-fast --dump-flash --slot "$UNIT" -- sh -c "$cmd" sh "$ST" "$T" "$5"
 show_station
 sed 's/^/    /' "$T/out"
 say "jobs: $(q "select group_concat(coalesce(slot, '-') || ':' || mode || ':' || result || ':' || stage, ' ') from jobs")"
+say "rack run ${SECS}s; stages (ms): $(q "select group_concat(j.id || ': ' || (select group_concat(s.stage || ' ' || (s.end_ms - s.start_ms), ', ')
+	from job_stages s where s.job_id = j.id), '; ') from jobs j")"
 grep -q '^pulled$' "$T/out" || fail "the unit never reached the point to pull it ($PULL_RE)"
 
 # --- pulled in the middle of the stage: the station's record and the unit's log
