@@ -4,6 +4,9 @@
  * journal, in one SQLite file (WAL).  Only SQLite; no printing, no globals.
  * Schema v2: every backup has a provenance (original, ours, blank,
  * imported) and restore chooses by it (db_backup_restore_choice).
+ * Schema v3: every unit has a chip family (esp8266, esp32, esp32c3), a
+ * description with its revision and a security state; a backup of a
+ * flash-encrypted unit is ciphertext, restored only onto that same unit.
  *
  * Process model (design.md §2): every worker process opens its own
  * connection and writes its own job's rows; the supervisor and the audit
@@ -15,7 +18,9 @@
  * History is never updated away: the schema's triggers refuse DELETE on
  * every table, UPDATE of journal, backup, image, stage, write and restore
  * rows, and UPDATE of a closed job; adapters and devices only move
- * last_seen forward.  Every change to a job and to the rows that hang off
+ * last_seen forward (a device also fills in its family, description and
+ * revision once, and keeps its latest security state, each change of it
+ * journalled).  Every change to a job and to the rows that hang off
  * it (device, stages, writes, backups, restores, end) appends a journal
  * event in the same transaction, built from the row just written, so a job
  * can be replayed from the events table alone.
@@ -51,7 +56,7 @@
 #define DB_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Schema version this build writes; see the version log in db_schema.c. */
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 /* Longest stored path (bytes, without the NUL). */
 #define DB_PATH_MAX 4095
 /* Canonical MAC: "aa:bb:cc:dd:ee:ff" plus NUL. */
@@ -60,6 +65,12 @@
 #define DB_SECTOR_SIZE 4096
 /* ... in at most this many hex digits (flash up to 64 MiB). */
 #define DB_SECTOR_MAP_MAX 4096
+/* Longest chip family name, description, revision and security state
+ * (bytes, with the NUL). */
+#define DB_FAMILY_MAX 16
+#define DB_DESCRIPTION_MAX 128
+#define DB_REVISION_MAX 16
+#define DB_SECURITY_MAX 96
 
 struct db;
 
@@ -158,18 +169,55 @@ struct db_adapter {
 };
 int db_adapter_upsert(struct db *db, const struct db_adapter *a, int64_t *ret_id) DB_MUST_CHECK;
 
-/* A unit seen by detect.  The first sighting fixes chip, flash_id and
- * flash_size; later sightings move last_seen forward.  Returns 0, or 1 when
- * the row already existed with a different chip, flash ID or size (e.g. a
- * replaced flash chip: the row keeps the first values, and a station-level
- * "device.changed" event keeps both), or a negative error. */
+/* A unit seen by detect.  The first sighting fixes chip, flash_id,
+ * flash_size, family, description and revision; later sightings move
+ * last_seen forward, and fill in a family, description or revision the row
+ * does not have yet (e.g. a unit first recorded by `vault import`).
+ * Returns 0, or 1 when the row already existed with a different chip, flash
+ * ID, size or family (e.g. a replaced flash chip: the row keeps the first
+ * values, and a station-level "device.changed" event keeps both), or a
+ * negative error.
+ *
+ * Schema v3 fields; NULL (or "") = unknown / leave as stored, so a caller
+ * that does not fill them keeps working:
+ *   family       "esp8266" (ESP8266EX and ESP8285), "esp32", "esp32c3": a
+ *                row of chip_families (-EINVAL with the known ones).
+ *   description  variant and revision as people read them, e.g.
+ *                "ESP32-D0WD-V3 (revision v3.1)" (1..127 bytes).
+ *   revision     the chip revision alone, e.g. "v3.1"; NULL on an ESP8266.
+ *   security     the security state read from the chip: a comma list of
+ *                "flash_encryption", "secure_boot", "secure_download",
+ *                "dl_encrypt_disabled" (any order; stored in that order,
+ *                db_security_text() writes it from flags), "" = none of
+ *                them, NULL = not read (the ESP8266 has none to read).
+ *                Unlike the rest it may change (a unit's firmware turns on
+ *                flash encryption): the row keeps the latest, and each
+ *                change of a unit seen before is journalled as a
+ *                station-level "device.security" event {"device_id", "mac",
+ *                "from", "to"} ("from" null when it was never read).  A
+ *                change of security is not a changed device (no 1). */
 struct db_device {
 	const char *mac;            /* any form db_mac_normalize() accepts */
-	const char *chip;           /* "ESP8266EX", "ESP8285" */
+	const char *chip;           /* "ESP8266EX", "ESP8285", "ESP32-D0WD-V3", ... */
 	uint32_t flash_id;          /* JEDEC RDID, 24 bits */
 	uint32_t flash_size;        /* bytes; 0 if unknown */
+	const char *family;         /* v3: see above; NULL = unknown */
+	const char *description;    /* v3: NULL = unknown */
+	const char *revision;       /* v3: NULL = none / unknown */
+	const char *security;       /* v3: NULL = not read, "" = none */
 };
 int db_device_seen(struct db *db, const struct db_device *d, int64_t *ret_id) DB_MUST_CHECK;
+
+/* Security features, as bits for db_security_text(). */
+enum db_security_bit {
+	DB_SEC_FLASH_ENCRYPTION = 1 << 0,    /* flash encryption on (odd crypt count) */
+	DB_SEC_SECURE_BOOT = 1 << 1,         /* secure boot enabled */
+	DB_SEC_SECURE_DOWNLOAD = 1 << 2,     /* Secure Download Mode */
+	DB_SEC_DL_ENCRYPT_DISABLED = 1 << 3, /* download-mode encryption disabled */
+};
+/* The canonical security text of flags (bits above; others ignored):
+ * "flash_encryption,secure_boot", "" for none.  Returns buf. */
+const char *db_security_text(unsigned flags, char buf[DB_SECURITY_MAX]);
 
 /* Id of the device with this MAC: 0 or -ENOENT. */
 int db_device_find(struct db *db, const char *mac, int64_t *ret_id) DB_MUST_CHECK;
@@ -345,7 +393,15 @@ int db_job_get(struct db *db, int64_t job_id, struct db_job_row *ret) DB_MUST_CH
  * and exactly (size / 4096 + 7) / 8 * 2 hex digits (any case, stored
  * lower-case), no padding bit set, and a map with no bit set only on a
  * "blank" backup.  imported_by (1..64 bytes) and imported_from (1..1023)
- * printable text: both given for "imported", neither otherwise. */
+ * printable text: both given for "imported", neither otherwise.
+ * ciphertext: 0 or 1 (-EINVAL otherwise).
+ *
+ * Ciphertext (schema v3): a backup read from a unit whose flash encryption
+ * is on holds the flash as stored, encrypted with that chip's own key: it
+ * boots on that chip only.  It is restored onto the same MAC only, never
+ * onto another unit, forced or not (db_backup_check_target, db_restore_add
+ * and the schema refuse it; db_backup_restore_choice_onto passes it over
+ * for another unit). */
 struct db_backup {
 	int64_t device_id;
 	int64_t job_id;             /* 0 = taken outside a station job (CLI) */
@@ -359,6 +415,8 @@ struct db_backup {
 	const char *sector_map;     /* see above; NULL = dense read / not recorded */
 	const char *imported_by;    /* operator who imported the file; NULL otherwise */
 	const char *imported_from;  /* the imported file's original name; NULL otherwise */
+	int ciphertext;             /* v3: 1 = read from a flash-encrypted unit, for
+				     * that MAC only; 0 = plaintext (the default) */
 };
 int db_backup_add(struct db *db, const struct db_backup *b, int64_t *ret_id) DB_MUST_CHECK;
 
@@ -376,6 +434,7 @@ struct db_backup_row {
 	char provenance[16];             /* "original", "ours", "blank", "imported" */
 	char sector_map[DB_SECTOR_MAP_MAX + 1];  /* "" = not recorded (dense read) */
 	char imported_by[65], imported_from[1024];  /* "" unless imported */
+	int ciphertext;                  /* 1: encrypted with its unit's key, that MAC only */
 };
 
 /* The newest backup of this MAC whose file MD5 matched the chip, whatever
@@ -438,10 +497,31 @@ int db_unit_last_written(struct db *db, const char *mac,
 int db_backup_restore_choice(struct db *db, const char *mac, struct db_backup_row *ret,
 			     char *why, size_t cap) DB_MUST_CHECK;
 
+/* The same choice among the backups of donor_mac for writing onto
+ * target_mac (NULL = donor_mac, which is db_backup_restore_choice): for
+ * another unit, ciphertext backups are passed over (they decrypt only on
+ * their own chip) and counted in why ("1 ciphertext (5c:..:01 only)").
+ * Choosing a donor's backup is not permission to clone it: the caller
+ * still needs the operator's force for another unit (db_backup_check_target). */
+int db_backup_restore_choice_onto(struct db *db, const char *donor_mac, const char *target_mac,
+				  struct db_backup_row *ret, char *why, size_t cap) DB_MUST_CHECK;
+
+/* May backup b be written onto the unit target_mac?  0: it is b's own unit,
+ * or another unit with forced set and b not ciphertext.  -EPERM with why
+ * (one line, the cause and what would do): another unit without force; a
+ * ciphertext backup onto another unit, forced or not ("backup 7 of
+ * 5c:..:01 is ciphertext of that chip's flash encryption: it decrypts on
+ * 5c:..:01 only, never on 5c:..:02, forced or not").  -EINVAL for a
+ * malformed target MAC.  The same rule as db_restore_add, checked before
+ * anything is written; needs no database. */
+int db_backup_check_target(const struct db_backup_row *b, const char *target_mac, int forced,
+			   char *why, size_t cap) DB_MUST_CHECK;
+
 /* Records that job_id writes backup_id to the unit target_mac.  The donor
  * MAC is taken from the backup itself.  Unless forced, donor and target
  * must be the same unit: -EPERM otherwise ("never write another unit's
- * backup").  The schema enforces the same rule. */
+ * backup"); a ciphertext backup only ever onto its own unit: -EPERM even
+ * when forced.  The schema enforces the same rules. */
 int db_restore_add(struct db *db, int64_t job_id, int64_t backup_id, const char *target_mac,
 		   int forced, int64_t *ret_id) DB_MUST_CHECK;
 
@@ -459,15 +539,25 @@ struct db_audit_filter {
 	const char *slot;           /* slot name; "" = single-port commands */
 	const char *result;         /* a job result name, e.g. "failed" */
 	int64_t since_ms;           /* jobs started / backups taken at or after */
+	const char *family;         /* v3: chip family of the unit, e.g. "esp32" (a row
+				     * of chip_families, else -EINVAL naming them) */
 };
 
-/* A unit as first seen (the row keeps the first chip, flash ID and size). */
+/* A unit as first seen (the row keeps the first chip, flash ID, size,
+ * family, description and revision) and its latest security state.  A
+ * file before schema v3 reads as family "esp8266", description = chip,
+ * no revision, security not read. */
 struct db_audit_device {
 	int64_t id;
 	char mac[DB_MAC_LEN];
 	char chip[33];
 	uint32_t flash_id, flash_size;
 	int64_t first_seen_ms, last_seen_ms;
+	char family[DB_FAMILY_MAX];             /* "" = unknown */
+	char description[DB_DESCRIPTION_MAX];   /* "" = unknown */
+	char revision[DB_REVISION_MAX];         /* "" = none or unknown */
+	int security_read;                      /* 0: never read (security "") */
+	char security[DB_SECURITY_MAX];         /* canonical list, "" = none */
 };
 /* 0, -EINVAL (malformed MAC) or -ENOENT (never seen). */
 int db_audit_device(struct db *db, const char *mac, struct db_audit_device *ret) DB_MUST_CHECK;
@@ -478,6 +568,7 @@ struct db_audit_job {
 	int64_t id;
 	char station[65], slot[33], port[256], mode[16];
 	char mac[DB_MAC_LEN], chip[33];         /* "" before detect */
+	char family[DB_FAMILY_MAX];             /* the unit's family, "" unknown */
 	char adapter[200];                      /* "10c4:ea60 cp2102 0001" ("" = none) */
 	char image[256], image_sha256[65];      /* "" = none */
 	char written_sha256[65];                /* of the bytes written last ("" = none) */
@@ -492,7 +583,8 @@ struct db_audit_job {
 	int clean_proven;                       /* -1 unknown, 0 failed, 1 proven */
 };
 typedef int db_audit_job_fn(void *user_data, const struct db_audit_job *job);
-/* Jobs matching f (mac, station, slot, result, since), newest first. */
+/* Jobs matching f (mac, station, slot, result, since, family), newest
+ * first. */
 int db_audit_jobs(struct db *db, const struct db_audit_filter *f, db_audit_job_fn *fn,
 		  void *user_data) DB_MUST_CHECK;
 
@@ -509,22 +601,25 @@ typedef int db_audit_stage_fn(void *user_data, const struct db_audit_stage *st);
 int db_audit_stages(struct db *db, int64_t job_id, db_audit_stage_fn *fn,
 		    void *user_data) DB_MUST_CHECK;
 
-/* A backup (with its provenance and sector map) and the station and slot
- * of the job that took it ("" if none). */
+/* A backup (with its provenance, sector map and ciphertext flag), the
+ * station and slot of the job that took it ("" if none) and its unit's
+ * family. */
 struct db_audit_backup {
 	struct db_backup_row b;
 	char station[65], slot[33];
+	char family[DB_FAMILY_MAX];     /* "" = unknown */
 };
 typedef int db_audit_backup_fn(void *user_data, const struct db_audit_backup *row);
-/* Backups matching f (mac, station, slot, since), newest first. */
+/* Backups matching f (mac, station, slot, since, family), newest first. */
 int db_audit_backups(struct db *db, const struct db_audit_filter *f, db_audit_backup_fn *fn,
 		     void *user_data) DB_MUST_CHECK;
 
-/* One group of a summary: a slot, or an adapter (VID:PID plus its USB
- * serial, or its ID_PATH when it has none). */
-enum db_audit_by { DB_AUDIT_BY_SLOT, DB_AUDIT_BY_ADAPTER };
+/* One group of a summary: a slot, an adapter (VID:PID plus its USB
+ * serial, or its ID_PATH when it has none), or a chip family (the unit's;
+ * "" for jobs that found no unit or a unit of unknown family). */
+enum db_audit_by { DB_AUDIT_BY_SLOT, DB_AUDIT_BY_ADAPTER, DB_AUDIT_BY_FAMILY };
 struct db_audit_group {
-	char key[300];                  /* slot name, or "vvvv:pppp SERIAL-or-ID_PATH" */
+	char key[300];                  /* slot name, "vvvv:pppp SERIAL-or-ID_PATH", family */
 	char kind[33];                  /* adapter kind(s) seen ("" by slot) */
 	int64_t jobs, passed, failed;   /* failed = closed and not passed */
 	int64_t open;                   /* still running */
@@ -532,8 +627,9 @@ struct db_audit_group {
 	char causes[512];               /* top 3 failure causes: "ESP_E_NOSYNC 2, ..." */
 };
 typedef int db_audit_group_fn(void *user_data, const struct db_audit_group *g);
-/* Jobs grouped by slot or adapter (station and since of f apply), ordered by
- * key.  A failure's cause is its err_name, else its result. */
+/* Jobs grouped by slot, adapter or family (station, since and family of f
+ * apply), ordered by key.  A failure's cause is its err_name, else its
+ * result. */
 int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_filter *f,
 		     db_audit_group_fn *fn, void *user_data) DB_MUST_CHECK;
 

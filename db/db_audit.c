@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The audit questions (what happened to unit X, where, and how well), asked
- * through the schema's views and tables, read only.  Filters become WHERE
+/* The audit questions (what happened to unit X, where, and how well, per
+ * slot, adapter or chip family), asked through the schema's views and
+ * tables, read only.  Filters become WHERE
  * terms only when given, so every query can use its index; rows go to the
  * caller's callback, newest first. */
 #include <errno.h>
@@ -12,8 +13,8 @@
 /* A WHERE clause built from the filter's fields that are set, with the
  * values to bind in the same order (all text except since). */
 struct where {
-	char sql[512];
-	const char *text[5];
+	char sql[768];
+	const char *text[6];
 	int n_text;
 	int64_t since;
 	int has_since;
@@ -28,12 +29,13 @@ static void where_add(struct where *w, const char *term)
 }
 
 /* cols: the column names of mac, station, slot, result and time in the
- * query (NULL = that filter does not apply). */
+ * query (NULL = that filter does not apply); the family, where it applies,
+ * is the unit's (devices d). */
 static int where_build(struct db *db, const struct db_audit_filter *f, struct where *w,
 		       const char *mac_col, const char *station_col, const char *slot_col,
-		       const char *result_col, const char *time_col)
+		       const char *result_col, const char *time_col, int family)
 {
-	char term[128];
+	char term[160];
 
 	memset(w, 0, sizeof *w);
 	if (!f)
@@ -64,6 +66,15 @@ static int where_build(struct db *db, const struct db_audit_filter *f, struct wh
 		snprintf(term, sizeof term, "%s = ?%d", result_col, w->n_text + 1);
 		where_add(w, term);
 		w->text[w->n_text++] = f->result;
+	}
+	if (f->family && family) {
+		int r = db_check_family(db, f->family, "chip family");
+
+		if (r)
+			return r;
+		snprintf(term, sizeof term, "%s = ?%d", db_family_column(db), w->n_text + 1);
+		where_add(w, term);
+		w->text[w->n_text++] = f->family;
 	}
 	if (f->since_ms && time_col) {
 		snprintf(term, sizeof term, "%s >= ?9", time_col);
@@ -102,7 +113,7 @@ static int each_row(struct db *db, sqlite3_stmt *st, row_fn *row, void *fn, void
 
 int db_audit_device(struct db *db, const char *mac_in, struct db_audit_device *ret)
 {
-	char mac[DB_MAC_LEN];
+	char mac[DB_MAC_LEN], *sql;
 	sqlite3_stmt *st;
 	int r, rc;
 
@@ -110,10 +121,14 @@ int db_audit_device(struct db *db, const char *mac_in, struct db_audit_device *r
 	if (db_mac_normalize(mac_in, mac))
 		return db_fail(db, -EINVAL, "bad MAC \"%.40s\": use aa:bb:cc:dd:ee:ff",
 			       mac_in ? mac_in : "");
-	r = db_prep(db, &st,
-		    "SELECT id, mac, chip, flash_id, flash_size, first_seen_ms, last_seen_ms"
-		    " FROM devices WHERE mac = ?1",
-		    "find device");
+	sql = sqlite3_mprintf("SELECT id, mac, chip, flash_id, flash_size, first_seen_ms,"
+			      " last_seen_ms, %s FROM devices WHERE mac = ?1",
+			      db->version >= 3 ? "family, description, revision, security"
+			      : "'esp8266', chip, NULL, NULL");
+	if (!sql)
+		return db_fail(db, -ENOMEM, "find device: out of memory");
+	r = db_prep(db, &st, sql, "find device");
+	sqlite3_free(sql);
 	if (r)
 		return r;
 	sqlite3_bind_text(st, 1, mac, -1, SQLITE_TRANSIENT);
@@ -126,6 +141,11 @@ int db_audit_device(struct db *db, const char *mac_in, struct db_audit_device *r
 		ret->flash_size = (uint32_t)sqlite3_column_int64(st, 4);
 		ret->first_seen_ms = sqlite3_column_int64(st, 5);
 		ret->last_seen_ms = sqlite3_column_int64(st, 6);
+		db_col_text(st, 7, ret->family, sizeof ret->family);
+		db_col_text(st, 8, ret->description, sizeof ret->description);
+		db_col_text(st, 9, ret->revision, sizeof ret->revision);
+		ret->security_read = sqlite3_column_type(st, 10) != SQLITE_NULL;
+		db_col_text(st, 10, ret->security, sizeof ret->security);
 	} else if (rc == SQLITE_DONE) {
 		r = db_fail(db, -ENOENT, "no unit with MAC %s in the database", mac);
 	} else {
@@ -137,8 +157,8 @@ int db_audit_device(struct db *db, const char *mac_in, struct db_audit_device *r
 
 /* ---- jobs --------------------------------------------------------------- */
 
-/* the columns up to err_msg; then clean_proven (a v1 file has none); then
- * s_jobs_from */
+/* the columns up to err_msg; then clean_proven (a v1 file has none), the
+ * unit's family (before v3: esp8266); then s_jobs_from */
 static const char s_jobs_sql[] =
 	"SELECT j.id, s.name, j.slot, j.port, j.mode, d.mac, d.chip,"
 	" CASE WHEN a.id IS NULL THEN '' ELSE printf('%04x:%04x %s %s', a.vid, a.pid, a.kind,"
@@ -184,6 +204,7 @@ static int job_row(sqlite3_stmt *st, void *fn, void *user_data)
 	db_col_text(st, 21, j.err_name, sizeof j.err_name);
 	db_col_text(st, 22, j.err_msg, sizeof j.err_msg);
 	j.clean_proven = sqlite3_column_int(st, 23);
+	db_col_text(st, 24, j.family, sizeof j.family);
 	return ((db_audit_job_fn *)fn)(user_data, &j);
 }
 
@@ -195,13 +216,13 @@ int db_audit_jobs(struct db *db, const struct db_audit_filter *f, db_audit_job_f
 	sqlite3_stmt *st;
 	int r;
 
-	r = where_build(db, f, &w, "d.mac", "s.name", "j.slot", "j.result", "j.start_ms");
+	r = where_build(db, f, &w, "d.mac", "s.name", "j.slot", "j.result", "j.start_ms", 1);
 	if (r)
 		return r;
-	snprintf(sql, sizeof sql, "%s%s%s%s ORDER BY j.start_ms DESC, j.id DESC", s_jobs_sql,
+	snprintf(sql, sizeof sql, "%s%s, %s%s%s ORDER BY j.start_ms DESC, j.id DESC", s_jobs_sql,
 		 db->version >= 2 ? "coalesce(j.clean_proven, " DB_CLEAN_FROM_EVENTS("j.id") ")"
 				  : DB_CLEAN_FROM_EVENTS("j.id"),
-		 s_jobs_from, w.sql);
+		 db_family_column(db), s_jobs_from, w.sql);
 	r = db_prep(db, &st, sql, "list jobs");
 	if (r)
 		return r;
@@ -243,9 +264,9 @@ int db_audit_stages(struct db *db, int64_t job_id, db_audit_stage_fn *fn, void *
 /* ---- backups ------------------------------------------------------------ */
 
 /* after the backup columns of the connection's schema (a v1 file's
- * provenance comes from its history) */
+ * provenance comes from its history) and the station, slot and family */
 #define AUDIT_BACKUP_FROM                                                                \
-	", s.name, j.slot FROM backups b JOIN devices d ON d.id = b.device_id"              \
+	" FROM backups b JOIN devices d ON d.id = b.device_id"                              \
 	" LEFT JOIN jobs j ON j.id = b.job_id LEFT JOIN stations s ON s.id = j.station_id"
 
 static void backup_read(sqlite3_stmt *st, struct db_audit_backup *row)
@@ -253,6 +274,7 @@ static void backup_read(sqlite3_stmt *st, struct db_audit_backup *row)
 	db_backup_read(st, &row->b);
 	db_col_text(st, DB_BACKUP_NCOLS, row->station, sizeof row->station);
 	db_col_text(st, DB_BACKUP_NCOLS + 1, row->slot, sizeof row->slot);
+	db_col_text(st, DB_BACKUP_NCOLS + 2, row->family, sizeof row->family);
 }
 
 static int backup_row(sqlite3_stmt *st, void *fn, void *user_data)
@@ -272,11 +294,12 @@ int db_audit_backups(struct db *db, const struct db_audit_filter *f, db_audit_ba
 	char *sql;
 	int r;
 
-	r = where_build(db, f, &w, "d.mac", "s.name", "j.slot", NULL, "b.created_ms");
+	r = where_build(db, f, &w, "d.mac", "s.name", "j.slot", NULL, "b.created_ms", 1);
 	if (r)
 		return r;
-	sql = sqlite3_mprintf("SELECT %s" AUDIT_BACKUP_FROM "%s ORDER BY b.id DESC",
-			      db_backup_columns(db), w.sql);
+	sql = sqlite3_mprintf("SELECT %s, s.name, j.slot, %s" AUDIT_BACKUP_FROM "%s"
+			      " ORDER BY b.id DESC",
+			      db_backup_columns(db), db_family_column(db), w.sql);
 	if (!sql)
 		return db_fail(db, -ENOMEM, "list backups: out of memory");
 	r = db_prep(db, &st, sql, "list backups");
@@ -289,8 +312,9 @@ int db_audit_backups(struct db *db, const struct db_audit_filter *f, db_audit_ba
 
 /* ---- summaries ---------------------------------------------------------- */
 
-/* The group key of a job: its slot, or its adapter (VID:PID and serial, or
- * ID_PATH for adapters without a serial). */
+/* The group key of a job: its slot, its adapter (VID:PID and serial, or
+ * ID_PATH for adapters without a serial), or its unit's family ('' when
+ * unknown or no unit was found). */
 #define KEY_SLOT "j.slot"
 #define KEY_ADAPTER                                                  \
 	"printf('%04x:%04x %s', a.vid, a.pid,"                       \
@@ -315,18 +339,25 @@ static int group_row(sqlite3_stmt *st, void *fn, void *user_data)
 int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_filter *f,
 		     db_audit_group_fn *fn, void *user_data)
 {
-	const char *key = by == DB_AUDIT_BY_SLOT ? KEY_SLOT : KEY_ADAPTER;
 	struct db_audit_filter ff = {0};
-	char sql[4096], inner[1024];
+	char sql[4096], inner[1536], family_key[128];
+	const char *key = KEY_SLOT;
 	struct where w;
 	sqlite3_stmt *st;
 	int r;
 
+	if (by == DB_AUDIT_BY_ADAPTER)
+		key = KEY_ADAPTER;
+	if (by == DB_AUDIT_BY_FAMILY) {
+		snprintf(family_key, sizeof family_key, "coalesce(%s, '')", db_family_column(db));
+		key = family_key;
+	}
 	if (f) {
 		ff.station = f->station;
 		ff.since_ms = f->since_ms;
+		ff.family = f->family;
 	}
-	r = where_build(db, &ff, &w, NULL, "s.name", NULL, NULL, "j.start_ms");
+	r = where_build(db, &ff, &w, NULL, "s.name", NULL, NULL, "j.start_ms", 1);
 	if (r)
 		return r;
 	if (by == DB_AUDIT_BY_ADAPTER)
@@ -336,8 +367,9 @@ int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_f
 		 "SELECT %s AS k, %s AS kind, j.result AS result, j.end_ms - j.start_ms AS cycle,"
 		 " coalesce(nullif(j.err_name, ''), j.result) AS cause"
 		 " FROM jobs j JOIN stations s ON s.id = j.station_id"
-		 " LEFT JOIN adapters a ON a.id = j.adapter_id%s",
-		 key, by == DB_AUDIT_BY_SLOT ? "''" : "a.kind", w.sql);
+		 " LEFT JOIN adapters a ON a.id = j.adapter_id"
+		 " LEFT JOIN devices d ON d.id = j.device_id%s",
+		 key, by == DB_AUDIT_BY_ADAPTER ? "a.kind" : "''", w.sql);
 	snprintf(sql, sizeof sql,
 		 "WITH f AS (%s),"
 		 " c AS (SELECT k, cause, count(*) AS n FROM f"

@@ -3,7 +3,7 @@
  * erased) with their provenance, the one reader of a backups row, whether a
  * unit was ever erased or written, the queries a restore needs (its default
  * choice by provenance, by MAC, by path or hash), and restores with donor
- * -> target. */
+ * -> target (a ciphertext backup onto its own unit only). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,6 +255,9 @@ int db_backup_add(struct db *db, const struct db_backup *b, int64_t *ret_id)
 		return r;
 	if ((r = check_extra(db, b, &x)))
 		return r;
+	if (b->ciphertext != 0 && b->ciphertext != 1)
+		return db_fail(db, -EINVAL, "backup %s: ciphertext is 0 or 1, not %d", b->path,
+			       b->ciphertext);
 	/* computed here, never taken on trust; the schema checks it again */
 	verified = b->chip_md5 && strcmp(md5, chip_md5) == 0;
 	r = db_tx_begin(db);
@@ -268,8 +271,8 @@ int db_backup_add(struct db *db, const struct db_backup *b, int64_t *ret_id)
 		r = db_prep(db, &st,
 			    "INSERT INTO backups (device_id, job_id, path, size, flash_id, sha256, md5,"
 			    "                     chip_md5, verified, created_ms, provenance,"
-			    "                     sector_map, imported_by, imported_from)"
-			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+			    "                     sector_map, imported_by, imported_from, ciphertext)"
+			    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
 			    " RETURNING id",
 			    "record backup");
 	if (r == 0) {
@@ -289,6 +292,7 @@ int db_backup_add(struct db *db, const struct db_backup *b, int64_t *ret_id)
 		db_bind_text_or_null(st, 12, x.map);
 		db_bind_text_or_null(st, 13, imported ? b->imported_by : NULL);
 		db_bind_text_or_null(st, 14, imported ? b->imported_from : NULL);
+		sqlite3_bind_int(st, 15, b->ciphertext);
 		r = db_step_id(db, st, ret_id, "record backup");
 	}
 	if (r == 0)
@@ -300,7 +304,7 @@ int db_backup_add(struct db *db, const struct db_backup *b, int64_t *ret_id)
 			       "   'sha256', b.sha256, 'md5', b.md5, 'chip_md5', b.chip_md5,"
 			       "   'verified', b.verified, 'provenance', b.provenance,"
 			       "   'sector_map', b.sector_map, 'imported_by', b.imported_by,"
-			       "   'imported_from', b.imported_from)"
+			       "   'imported_from', b.imported_from, 'ciphertext', b.ciphertext)"
 			       " FROM backups b JOIN devices d ON d.id = b.device_id WHERE b.id = ?1",
 			       *ret_id, "journal backup");
 	return db_tx_end(db, r);
@@ -325,11 +329,14 @@ void db_backup_read(sqlite3_stmt *st, struct db_backup_row *row)
 	db_col_text(st, 13, row->sector_map, sizeof row->sector_map);
 	db_col_text(st, 14, row->imported_by, sizeof row->imported_by);
 	db_col_text(st, 15, row->imported_from, sizeof row->imported_from);
+	row->ciphertext = sqlite3_column_int(st, 16);
 }
 
 const char *db_backup_columns(const struct db *db)
 {
-	return db->version >= 2 ? DB_BACKUP_COLUMNS : DB_BACKUP_COLUMNS_V1;
+	if (db->version >= 3)
+		return DB_BACKUP_COLUMNS;
+	return db->version >= 2 ? DB_BACKUP_COLUMNS_V2 : DB_BACKUP_COLUMNS_V1;
 }
 
 /* Prepares SELECT <columns> FROM backups b JOIN devices d <tail>. */
@@ -438,14 +445,16 @@ enum { PROV_ORIGINAL, PROV_IMPORTED, PROV_OURS, PROV_BLANK, PROV_OTHER, PROV_N }
 static const char *const s_prov_names[PROV_N] = {"original", "imported", "ours", "blank",
 						 "other"};
 
-/* Backups counted by provenance, and how many of them restore may not use
- * (an original not verified, an import its chip disproved). */
+/* Backups counted by provenance, how many of them restore may not use (an
+ * original not verified, an import its chip disproved), and how many were
+ * passed over as ciphertext of another unit than the target. */
 struct prov_count {
-	int n[PROV_N], unusable[PROV_N], total;
+	int n[PROV_N], unusable[PROV_N], cipher[PROV_N], total;
 };
 
 struct choice {
 	struct db_backup_row *ret;
+	int other_unit;             /* the target is not the donor: no ciphertext */
 	int have;                   /* 0 none yet, else PROV_ORIGINAL / PROV_IMPORTED + 1 */
 	struct db_backup_row *imported;  /* newest usable import, while looking on */
 	int64_t imported_id;
@@ -471,16 +480,19 @@ static int usable(int prov, const struct db_backup_row *row)
 	return 0;
 }
 
-static void count(struct prov_count *c, int prov, int ok)
+static void count(struct prov_count *c, int prov, int ok, int cipher)
 {
 	c->n[prov]++;
 	c->total++;
-	if (!ok && (prov == PROV_ORIGINAL || prov == PROV_IMPORTED))
+	if (cipher)
+		c->cipher[prov]++;
+	else if (!ok && (prov == PROV_ORIGINAL || prov == PROV_IMPORTED))
 		c->unusable[prov]++;
 }
 
-/* "2 ours, 1 original (1 not verified)" */
-static void count_text(const struct prov_count *c, char *buf, size_t cap)
+/* "2 ours, 1 original (1 not verified)"; with ciphertext passed over for
+ * another unit: "1 original (1 ciphertext: for DONOR only)" */
+static void count_text(const struct prov_count *c, const char *donor, char *buf, size_t cap)
 {
 	size_t len = 0;
 
@@ -494,6 +506,9 @@ static void count_text(const struct prov_count *c, char *buf, size_t cap)
 			len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, " (%d %s)",
 						c->unusable[i], i == PROV_ORIGINAL ? "not verified"
 						: "disproved by the chip");
+		if (c->cipher[i])
+			len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0,
+						" (%d ciphertext: for %s only)", c->cipher[i], donor);
 		if (len >= cap)
 			break;
 	}
@@ -502,9 +517,12 @@ static void count_text(const struct prov_count *c, char *buf, size_t cap)
 static int choice_row(void *user, const struct db_backup_row *row)
 {
 	struct choice *c = user;
-	int prov = prov_index(row->provenance), ok = usable(prov, row);
+	int prov = prov_index(row->provenance);
+	/* ciphertext decrypts on its own chip only */
+	int cipher = c->other_unit && row->ciphertext && usable(prov, row);
+	int ok = usable(prov, row) && !cipher;
 
-	count(&c->all, prov, ok);
+	count(&c->all, prov, ok, cipher);
 	if (c->have)
 		return 0;
 	if (ok && prov == PROV_ORIGINAL) {
@@ -517,14 +535,20 @@ static int choice_row(void *user, const struct db_backup_row *row)
 		c->imported_id = row->id;
 		c->newer_than_import = c->newer;
 	}
-	count(&c->newer, prov, ok);
+	count(&c->newer, prov, ok, cipher);
 	return 0;
 }
 
 int db_backup_restore_choice(struct db *db, const char *mac_in, struct db_backup_row *ret,
 			     char *why, size_t cap)
 {
-	char mac[DB_MAC_LEN], counts[256], newer[300] = "", msg[768];
+	return db_backup_restore_choice_onto(db, mac_in, NULL, ret, why, cap);
+}
+
+int db_backup_restore_choice_onto(struct db *db, const char *mac_in, const char *target_in,
+				  struct db_backup_row *ret, char *why, size_t cap)
+{
+	char mac[DB_MAC_LEN], target[DB_MAC_LEN], counts[320], newer[360] = "", msg[900];
 	struct db_backup_row *imported;
 	const struct prov_count *skipped;
 	struct choice c;
@@ -537,6 +561,12 @@ int db_backup_restore_choice(struct db *db, const char *mac_in, struct db_backup
 		r = db_fail(db, -EINVAL, "bad MAC \"%.40s\"", mac_in ? mac_in : "");
 		goto out;
 	}
+	if (!target_in)
+		memcpy(target, mac, sizeof target);
+	else if (db_mac_normalize(target_in, target)) {
+		r = db_fail(db, -EINVAL, "bad target MAC \"%.40s\"", target_in);
+		goto out;
+	}
 	imported = calloc(1, sizeof *imported);
 	if (!imported) {
 		r = db_fail(db, -ENOMEM, "restore choice: out of memory");
@@ -545,6 +575,7 @@ int db_backup_restore_choice(struct db *db, const char *mac_in, struct db_backup
 	memset(&c, 0, sizeof c);
 	c.ret = ret;
 	c.imported = imported;
+	c.other_unit = strcmp(mac, target) != 0;
 	r = db_backups_for_mac(db, mac, choice_row, &c);
 	if (r == 0 && !c.have && c.imported_id) {
 		*ret = *imported;
@@ -557,7 +588,7 @@ int db_backup_restore_choice(struct db *db, const char *mac_in, struct db_backup
 	if (r)
 		goto out;
 	if (!c.have) {
-		count_text(&c.all, counts, sizeof counts);
+		count_text(&c.all, mac, counts, sizeof counts);
 		if (c.all.total == 0)
 			r = db_fail(db, -ENOENT, "no backups of %s: nothing to restore", mac);
 		else
@@ -571,17 +602,18 @@ int db_backup_restore_choice(struct db *db, const char *mac_in, struct db_backup
 	}
 	skipped = &c.newer;
 	if (skipped->total) {
-		count_text(skipped, counts, sizeof counts);
+		count_text(skipped, mac, counts, sizeof counts);
 		snprintf(newer, sizeof newer, "; %d newer passed over: %s", skipped->total, counts);
 	}
 	if (c.have == PROV_ORIGINAL + 1)
-		snprintf(msg, sizeof msg, "backup %lld (original, verified, %s): the newest verified"
-			 " original of %s%s", (long long)ret->id, ret->created_utc, mac, newer);
+		snprintf(msg, sizeof msg, "backup %lld (original, verified%s, %s): the newest verified"
+			 " original of %s%s", (long long)ret->id,
+			 ret->ciphertext ? ", ciphertext" : "", ret->created_utc, mac, newer);
 	else
-		snprintf(msg, sizeof msg, "backup %lld (imported by %.64s from %.200s, %s): %s has"
+		snprintf(msg, sizeof msg, "backup %lld (imported by %.64s from %.200s%s, %s): %s has"
 			 " no verified original, this is its newest usable import%s",
-			 (long long)ret->id, ret->imported_by, ret->imported_from, ret->created_utc,
-			 mac, newer);
+			 (long long)ret->id, ret->imported_by, ret->imported_from,
+			 ret->ciphertext ? ", ciphertext" : "", ret->created_utc, mac, newer);
 	if (why && cap)
 		snprintf(why, cap, "%s", msg);
 	return 0;
@@ -591,12 +623,44 @@ out:
 	return r;
 }
 
+int db_backup_check_target(const struct db_backup_row *b, const char *target_in, int forced,
+			   char *why, size_t cap)
+{
+	char target[DB_MAC_LEN];
+	int r = 0;
+
+	if (why && cap)
+		why[0] = '\0';
+	if (db_mac_normalize(target_in, target)) {
+		if (why && cap)
+			snprintf(why, cap, "bad target MAC \"%.40s\"", target_in ? target_in : "");
+		return -EINVAL;
+	}
+	if (strcmp(b->mac, target) == 0)
+		return 0;
+	if (b->ciphertext) {
+		r = -EPERM;
+		if (why && cap)
+			snprintf(why, cap, "backup %lld of %s is ciphertext of that chip's flash"
+				 " encryption: it decrypts on %s only, never on %s, forced or not"
+				 " (restore %s from a backup of its own)", (long long)b->id, b->mac,
+				 b->mac, target, target);
+	} else if (!forced) {
+		r = -EPERM;
+		if (why && cap)
+			snprintf(why, cap, "backup %lld belongs to %s, not to %s: refusing to write"
+				 " another unit's backup (force it to override)", (long long)b->id,
+				 b->mac, target);
+	}
+	return r;
+}
+
 int db_restore_add(struct db *db, int64_t job_id, int64_t backup_id, const char *target_in,
 		   int forced, int64_t *ret_id)
 {
 	char target[DB_MAC_LEN], donor[DB_MAC_LEN] = "", job_mac[DB_MAC_LEN] = "";
 	sqlite3_stmt *st;
-	int r, rc;
+	int ciphertext = 0, r, rc;
 
 	if (db_mac_normalize(target_in, target))
 		return db_fail(db, -EINVAL, "restore: bad target MAC \"%.40s\"",
@@ -610,7 +674,8 @@ int db_restore_add(struct db *db, int64_t job_id, int64_t backup_id, const char 
 			    "SELECT (SELECT d.mac FROM backups b JOIN devices d ON d.id = b.device_id"
 			    "        WHERE b.id = ?1),"
 			    "       (SELECT d.mac FROM jobs j JOIN devices d ON d.id = j.device_id"
-			    "        WHERE j.id = ?2)",
+			    "        WHERE j.id = ?2),"
+			    "       (SELECT ciphertext FROM backups WHERE id = ?1)",
 			    "record restore");
 	if (r == 0) {
 		sqlite3_bind_int64(st, 1, backup_id);
@@ -619,6 +684,7 @@ int db_restore_add(struct db *db, int64_t job_id, int64_t backup_id, const char 
 		if (rc == SQLITE_ROW) {
 			db_col_text(st, 0, donor, sizeof donor);
 			db_col_text(st, 1, job_mac, sizeof job_mac);
+			ciphertext = sqlite3_column_int(st, 2);
 		} else {
 			r = db_fail_sqlite(db, rc, "record restore");
 		}
@@ -629,6 +695,12 @@ int db_restore_add(struct db *db, int64_t job_id, int64_t backup_id, const char 
 	if (r == 0 && job_mac[0] && strcmp(job_mac, target) != 0)
 		r = db_fail(db, -EINVAL, "restore: job %lld is writing %s, not %s",
 			    (long long)job_id, job_mac, target);
+	/* ciphertext decrypts on its own chip only: no force makes it a clone */
+	if (r == 0 && ciphertext && strcmp(donor, target) != 0)
+		r = db_fail(db, -EPERM,
+			    "backup %lld of %s is ciphertext of that chip's flash encryption: it "
+			    "decrypts on %s only, never on %s, forced or not",
+			    (long long)backup_id, donor, donor, target);
 	if (r == 0 && !forced && strcmp(donor, target) != 0)
 		r = db_fail(db, -EPERM,
 			    "backup %lld belongs to %s, not to %s: refusing to write another "

@@ -52,17 +52,19 @@ int db_hex_normalize(struct db *db, const char *in, size_t n, char *out, const c
 
 int db_check_enum(struct db *db, const char *table, const char *value, const char *what)
 {
-	char sql[160];
 	sqlite3_stmt *st;
+	char *sql;
 	int r, rc;
 
 	if (!value || !*value)
 		return db_fail(db, -EINVAL, "%s: missing", what);
-	snprintf(sql, sizeof sql,
-		 "SELECT (SELECT count(*) FROM %s WHERE name = ?1),"
-		 " (SELECT group_concat(name, ', ') FROM %s)",
-		 table, table);
+	sql = sqlite3_mprintf("SELECT (SELECT count(*) FROM %s WHERE name = ?1),"
+			      " (SELECT group_concat(name, ', ') FROM %s)",
+			      table, table);
+	if (!sql)
+		return db_fail(db, -ENOMEM, "%s: out of memory", what);
 	r = db_prep(db, &st, sql, what);
+	sqlite3_free(sql);
 	if (r)
 		return r;
 	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);

@@ -86,7 +86,9 @@ int db_check_text(struct db *db, const char *s, size_t max, int allow_empty, con
  * the message names what. */
 int db_hex_normalize(struct db *db, const char *in, size_t n, char *out, const char *what);
 /* Checks value is a row of an enumeration table (job_modes, job_results,
- * stage_outcomes, backup_provenances); the message lists the known values. */
+ * stage_outcomes, backup_provenances, chip_families, security_features; or
+ * any table expression with a name column); the message lists the known
+ * values. */
 int db_check_enum(struct db *db, const char *table, const char *value, const char *what);
 
 /* ---- db_tx.c: nested transactions --------------------------------------- */
@@ -181,20 +183,55 @@ int db_journal(struct db *db, const char *sql, int64_t id, const char *what);
 	" WHERE ce.job_id = " job " AND ce.type IN ('clean.proven', 'clean.failed')"         \
 	" ORDER BY ce.id LIMIT 1), -1)"
 
+/* The chip families of schema v3, as the rows of chip_families (name,
+ * description).  Part of schema v3: a later family is a row a later
+ * migration inserts, and a file before v3 is read with these. */
+#define DB_CHIP_FAMILY_ROWS                                                              \
+	"('esp8266', 'ESP8266EX and ESP8285'),"                                            \
+	" ('esp32', 'ESP32 (ESP32-D0WD-V3, ESP32-U4WDH, ...)'),"                           \
+	" ('esp32c3', 'ESP32-C3')"
+
+/* The canonical form of a security list x (an SQL text expression): the
+ * security_features it names, in their position order, comma separated,
+ * '' for none.  x is canonical when it equals this (so an unknown name, a
+ * duplicate, a blank or another order are not).  Part of schema v3. */
+#define DB_SECURITY_CANONICAL(x)                                                         \
+	"coalesce((SELECT group_concat(sf.name, ',') FROM (SELECT name FROM"                \
+	" security_features WHERE instr(',' || " x " || ',', ',' || name || ',') > 0"      \
+	" ORDER BY position) sf), '')"
+
+/* A unit's family as the connection's schema knows it (devices d, possibly
+ * a LEFT JOIN's NULL row): a file before v3 held ESP8266 units only. */
+#define DB_FAMILY_V3 "d.family"
+#define DB_FAMILY_BEFORE_V3 "CASE WHEN d.id IS NULL THEN NULL ELSE 'esp8266' END"
+
+/* ---- db_device.c: a unit's chip family ---------------------------------- */
+
+/* The SQL of a unit's family for the connection's schema (above). */
+const char *db_family_column(const struct db *db);
+/* Checks family is a chip family of the connection's file (its
+ * chip_families rows, or DB_CHIP_FAMILY_ROWS before v3): 0, or -EINVAL
+ * naming the known ones. */
+int db_check_family(struct db *db, const char *family, const char *what);
+
 /* ---- db_backup.c: the one reader of a backups row ----------------------- */
 
 /* The columns db_backup_read() takes, from backups b joined to devices d,
  * for the connection's schema (a v1 file's provenance is computed from its
- * history, its other v2 columns are NULL); a query may select more columns
- * after them, from DB_BACKUP_NCOLS on. */
+ * history, its other v2 columns are NULL; before v3 nothing is ciphertext);
+ * a query may select more columns after them, from DB_BACKUP_NCOLS on. */
 #define DB_BACKUP_COLUMNS                                                                \
 	"b.id, b.device_id, b.job_id, d.mac, b.path, b.size, b.flash_id, b.sha256, b.md5,"  \
 	" b.chip_md5, b.verified, b.created_ms, b.provenance, b.sector_map, b.imported_by," \
-	" b.imported_from"
+	" b.imported_from, b.ciphertext"
+#define DB_BACKUP_COLUMNS_V2                                                             \
+	"b.id, b.device_id, b.job_id, d.mac, b.path, b.size, b.flash_id, b.sha256, b.md5,"  \
+	" b.chip_md5, b.verified, b.created_ms, b.provenance, b.sector_map, b.imported_by," \
+	" b.imported_from, 0"
 #define DB_BACKUP_COLUMNS_V1                                                             \
 	"b.id, b.device_id, b.job_id, d.mac, b.path, b.size, b.flash_id, b.sha256, b.md5,"  \
 	" b.chip_md5, b.verified, b.created_ms, " DB_PROVENANCE_FROM_HISTORY ", NULL, NULL," \
-	" NULL"
-#define DB_BACKUP_NCOLS 16
+	" NULL, 0"
+#define DB_BACKUP_NCOLS 17
 const char *db_backup_columns(const struct db *db);
 void db_backup_read(sqlite3_stmt *st, struct db_backup_row *row);

@@ -16,6 +16,15 @@
  *       be known, an 'original' backup only of an untouched unit,
  *       clean_proven set once; views backup_inventory and job_report gain
  *       the new columns.
+ *  v3  devices: family (reference table chip_families: esp8266, esp32,
+ *       esp32c3), description, revision, security (reference table
+ *       security_features: the canonical order of its comma list); v1/v2
+ *       devices get family 'esp8266' (every one was an ESP8266 or ESP8285)
+ *       and description = chip; backups: ciphertext (0/1); triggers:
+ *       family, description and revision are set once, security is a
+ *       canonical list, a ciphertext backup is restored onto its own MAC
+ *       only (forced or not); views job_report and backup_inventory gain
+ *       the new columns.
  *
  * Rules for a migration:
  *  - It only ADDS: tables, columns (ALTER TABLE ... ADD COLUMN, NULL or with
@@ -405,6 +414,98 @@ static const char s_v2[] =
 	"LEFT JOIN adapters a ON a.id = j.adapter_id\n"
 	"LEFT JOIN images i ON i.id = j.image_id;\n";
 
+/* Schema v3: the ESP32 family.  Each unit's chip family, description
+ * (variant and revision), revision and latest security state; ciphertext
+ * backups (read from a flash-encrypted unit), which decrypt on their own
+ * chip only.  Frozen copy: tests/db/fixtures/v3.sql. */
+static const char s_v3[] =
+	"CREATE TABLE chip_families (\n"
+	"  name        TEXT PRIMARY KEY,\n"
+	"  description TEXT NOT NULL\n"
+	") WITHOUT ROWID;\n"
+	"INSERT INTO chip_families (name, description) VALUES " DB_CHIP_FAMILY_ROWS ";\n"
+	NO_DELETE("chip_families") NO_UPDATE("chip_families")
+	/* position: the order of the canonical comma list in devices.security */
+	"CREATE TABLE security_features (\n"
+	"  name        TEXT PRIMARY KEY CHECK (name <> '' AND instr(name, ',') = 0),\n"
+	"  position    INTEGER NOT NULL UNIQUE,\n"
+	"  description TEXT NOT NULL\n"
+	") WITHOUT ROWID;\n"
+	"INSERT INTO security_features (name, position, description) VALUES\n"
+	"  ('flash_encryption', 1, 'flash encryption on: the flash holds ciphertext of the"
+	" chip''s own key'),\n"
+	"  ('secure_boot', 2, 'secure boot on: only signed firmware boots'),\n"
+	"  ('secure_download', 3, 'Secure Download Mode: the ROM takes only a few commands'),\n"
+	"  ('dl_encrypt_disabled', 4, 'download-mode flash encryption disabled');\n"
+	NO_DELETE("security_features") NO_UPDATE("security_features")
+
+	/* NULL: unknown (a default NULL lets ADD COLUMN reference its table) */
+	"ALTER TABLE devices ADD COLUMN family TEXT REFERENCES chip_families(name);\n"
+	/* "ESP32-D0WD-V3 (revision v3.1)"; NULL: unknown */
+	"ALTER TABLE devices ADD COLUMN description TEXT CHECK (description <> '');\n"
+	/* "v3.1"; NULL: none (ESP8266) or unknown */
+	"ALTER TABLE devices ADD COLUMN revision TEXT CHECK (revision <> '');\n"
+	/* the latest state read: a canonical comma list, '' none, NULL not read */
+	"ALTER TABLE devices ADD COLUMN security TEXT;\n"
+	/* the audit's --family: a family's units, then their jobs by device */
+	"CREATE INDEX devices_family ON devices (family);\n"
+	/* read from a flash-encrypted unit: restored onto that MAC only */
+	"ALTER TABLE backups ADD COLUMN ciphertext INTEGER NOT NULL DEFAULT 0\n"
+	"  CHECK (ciphertext IN (0, 1));\n"
+
+	/* the v1/v2 rows: every unit a station before v3 met was an ESP8266 or
+	 * ESP8285; devices has no no-UPDATE trigger (last_seen moves), and
+	 * devices_fixed does not cover the new columns */
+	"UPDATE devices SET family = 'esp8266', description = chip;\n"
+
+	"CREATE TRIGGER devices_identity_once BEFORE UPDATE OF family, description, revision\n"
+	"  ON devices\n"
+	"WHEN (OLD.family IS NOT NULL AND NEW.family IS NOT OLD.family)\n"
+	" OR (OLD.description IS NOT NULL AND NEW.description IS NOT OLD.description)\n"
+	" OR (OLD.revision IS NOT NULL AND NEW.revision IS NOT OLD.revision)\n"
+	"BEGIN SELECT RAISE(ABORT, 'devices: family, description and revision are set once');"
+	" END;\n"
+	"CREATE TRIGGER devices_security_insert BEFORE INSERT ON devices\n"
+	"WHEN NEW.security IS NOT NULL AND NEW.security IS NOT " DB_SECURITY_CANONICAL("NEW.security")
+	"\nBEGIN SELECT RAISE(ABORT, 'devices.security: a comma list of security_features"
+	" names in their order, or empty'); END;\n"
+	/* the latest state read: once read, never "not read" again */
+	"CREATE TRIGGER devices_security_update BEFORE UPDATE OF security ON devices\n"
+	"WHEN (NEW.security IS NULL AND OLD.security IS NOT NULL)\n"
+	" OR (NEW.security IS NOT NULL AND NEW.security IS NOT "
+	DB_SECURITY_CANONICAL("NEW.security") ")\n"
+	"BEGIN SELECT RAISE(ABORT, 'devices.security: a comma list of security_features"
+	" names in their order, or empty; once read, never unset'); END;\n"
+	"CREATE TRIGGER restores_ciphertext_own_unit BEFORE INSERT ON restores\n"
+	"WHEN NEW.donor_mac IS NOT NEW.target_mac\n"
+	" AND (SELECT ciphertext FROM backups WHERE id = NEW.backup_id) = 1\n"
+	"BEGIN SELECT RAISE(ABORT, 'a ciphertext backup decrypts on its own unit only:"
+	" never restored onto another MAC, forced or not'); END;\n"
+
+	"DROP VIEW backup_inventory;\n"
+	"CREATE VIEW backup_inventory AS\n"
+	"SELECT b.id AS backup_id, d.mac, b.path, b.size, b.flash_id, b.sha256, b.md5,\n"
+	"       b.chip_md5, b.verified, b.created_ms, " UTC("b.created_ms") " AS created_utc,\n"
+	"       b.job_id, j.slot, b.provenance, b.sector_map, b.imported_by, b.imported_from,\n"
+	"       b.ciphertext, d.family\n"
+	"FROM backups b JOIN devices d ON d.id = b.device_id\n"
+	"LEFT JOIN jobs j ON j.id = b.job_id;\n"
+	"DROP VIEW job_report;\n"
+	"CREATE VIEW job_report AS\n"
+	"SELECT j.id AS job_id, s.name AS station, j.slot, j.port, j.mode, d.mac, d.chip,\n"
+	"       a.vid, a.pid AS usb_pid, a.usb_serial, a.id_path, a.kind AS adapter_kind,\n"
+	"       i.name AS image, i.sha256 AS image_sha256, j.pid,\n"
+	"       j.start_ms, " UTC("j.start_ms") " AS start_utc,\n"
+	"       j.end_ms, " UTC("j.end_ms") " AS end_utc,\n"
+	"       j.end_ms - j.start_ms AS cycle_ms, j.result, j.stage,\n"
+	"       j.err_code, j.err_name, j.err_msg, j.clean_proven,\n"
+	"       d.family, d.description AS chip_description, d.revision AS chip_revision,\n"
+	"       d.security\n"
+	"FROM jobs j JOIN stations s ON s.id = j.station_id\n"
+	"LEFT JOIN devices d ON d.id = j.device_id\n"
+	"LEFT JOIN adapters a ON a.id = j.adapter_id\n"
+	"LEFT JOIN images i ON i.id = j.image_id;\n";
+
 /* ---- reading the version ------------------------------------------------ */
 
 static int query_int(struct db *db, const char *sql, int64_t *ret, int *ret_null)
@@ -527,9 +628,14 @@ static int migrate_from(struct db *db, int from)
 		if (r)
 			break;
 		DB_FALLTHROUGH;
-	/* v3 goes here:
-	 * case 2:
-	 *	r = schema_step(db, 3, s_v3);
+	case 2:
+		r = schema_step(db, 3, s_v3);
+		if (r)
+			break;
+		DB_FALLTHROUGH;
+	/* v4 goes here:
+	 * case 3:
+	 *	r = schema_step(db, 4, s_v4);
 	 *	if (r)
 	 *		break;
 	 *	DB_FALLTHROUGH;

@@ -6,7 +6,10 @@
  * backups, a CLI backup, an own and a forced restore, a device.changed
  * event; since v2: sector maps, a clean proof, a second refurbish whose
  * backup is ours, a unit unplugged during erase then backed up blank, an
- * imported file).  When schema vN is released:
+ * imported file; since v3: chip families, an ESP32 refurbished, an
+ * ESP32-C3 backed up plain, then again after its firmware turned on flash
+ * encryption (a device.security event, a ciphertext backup) and restored
+ * from that backup).  When schema vN is released:
  *   db_make_fixture /tmp/vN.db
  *   { sed -n 1,4p tests/db/fixtures/v1.sql | sed 's/v1/vN/g'
  *     echo "PRAGMA application_id = $(sqlite3 /tmp/vN.db 'PRAGMA application_id');"
@@ -81,10 +84,22 @@ int main(int argc, char **argv)
 	static const char md5_a[] = "acbd18db4cc2f85cedef654fccc4a4d8";
 	static const char md5_b[] = "37b51d194a7513e45b56f6524f2d51f2";
 	struct db_job_end passed = {.result = "passed"};
-	struct db_device u1 = {"5C:CF:7F:00:00:01", "ESP8266EX", 0x1640ef, 4194304};
-	struct db_device u2 = {"5c-cf-7f-00-00-02", "ESP8285", 0x1440c8, 1048576};
-	struct db_device u3 = {"5ccf7f000003", "ESP8266EX", 0x1440ef, 1048576};
-	struct db_device u3_new_flash = {"5c:cf:7f:00:00:03", "ESP8266EX", 0x1640ef, 4194304};
+	struct db_device u1 = {"5C:CF:7F:00:00:01", "ESP8266EX", 0x1640ef, 4194304, "esp8266",
+			       "ESP8266EX", NULL, NULL};
+	struct db_device u2 = {"5c-cf-7f-00-00-02", "ESP8285", 0x1440c8, 1048576, "esp8266",
+			       "ESP8285", NULL, NULL};
+	struct db_device u3 = {"5ccf7f000003", "ESP8266EX", 0x1440ef, 1048576, "esp8266",
+			       "ESP8266EX", NULL, NULL};
+	struct db_device u3_new_flash = {"5c:cf:7f:00:00:03", "ESP8266EX", 0x1640ef, 4194304,
+					 "esp8266", "ESP8266EX", NULL, NULL};
+	/* v3 */
+	struct db_device u4 = {"24:0A:C4:00:00:04", "ESP32-D0WD-V3", 0x16405e, 4194304, "esp32",
+			       "ESP32-D0WD-V3 (revision v3.1)", "v3.1", ""};
+	struct db_device u5 = {"58:cf:79:00:00:05", "ESP32-C3 (QFN32)", 0x164020, 4194304,
+			       "esp32c3", "ESP32-C3 (QFN32) (revision v0.4)", "v0.4", ""};
+	struct db_device u5_encrypted = {"58:cf:79:00:00:05", "ESP32-C3 (QFN32)", 0x164020,
+					 4194304, "esp32c3", "ESP32-C3 (QFN32) (revision v0.4)",
+					 "v0.4", "flash_encryption,dl_encrypt_disabled"};
 	/* 4 MiB: sectors 0-149 (boot loader, user1), 1020-1023 (config) */
 	static const char map_4m[] =
 		"ffffffffffffffffffffffffffffffffffff3f00000000000000000000000000"
@@ -127,7 +142,7 @@ int main(int argc, char **argv)
 	{
 		char path[128];
 		struct db_backup b = {d1, job, path, 4194304, 0x1640ef, sha_a, md5_a, md5_a,
-				      NULL, map_4m, NULL, NULL};
+				      NULL, map_4m, NULL, NULL, 0};
 		struct db_write w = {0, 612336, img, 0, sha_b, md5_b, 1};
 
 		snprintf(path, sizeof path, "%s/5ccf7f000001/20231114T221320Z.bin", dir);
@@ -150,7 +165,7 @@ int main(int argc, char **argv)
 	{
 		char path[128];
 		struct db_backup b = {d2, job, path, 1048576, 0x1440c8, sha_b, md5_b,
-				      "73feffa4b7f6bb68e44cf984c85f6e88", NULL, NULL, NULL, NULL};
+				      "73feffa4b7f6bb68e44cf984c85f6e88", NULL, NULL, NULL, NULL, 0};
 		struct db_job_end e = {"failed", NULL, 11, "ESP_E_VERIFY",
 				       "backup of 5c:cf:7f:00:00:02 does not match the chip"};
 
@@ -178,7 +193,7 @@ int main(int argc, char **argv)
 	{
 		struct db_backup b = {d3, 0, "/home/op/5ccf7f000003.bin", 1048576, 0x1440ef, sha_c,
 				      "0cc175b9c0f1b6a831c399e269772661",
-				      "0CC175B9C0F1B6A831C399E269772661", NULL, NULL, NULL, NULL};
+				      "0CC175B9C0F1B6A831C399E269772661", NULL, NULL, NULL, NULL, 0};
 
 		CK(db_backup_add(s_db, &b, &b3));
 		CK(db_device_seen(s_db, &u3_new_flash, &d3));
@@ -210,7 +225,7 @@ int main(int argc, char **argv)
 	{
 		char path[128];
 		struct db_backup b = {d1, job, path, 4194304, 0x1640ef, sha_b, md5_b, md5_b,
-				      NULL, map_4m, NULL, NULL};
+				      NULL, map_4m, NULL, NULL, 0};
 
 		snprintf(path, sizeof path, "%s/5ccf7f000001/20231114T221500Z.bin", dir);
 		stage(job, "backup", "ok", 4194304, 0, NULL, NULL);
@@ -237,7 +252,7 @@ int main(int argc, char **argv)
 		static const char md5_ff[] = "b1d6c3b4e4e4f6b0f0b5e3f0e0a8d4c1";
 		char path[128], map[257];
 		struct db_backup b = {d3, job, path, 4194304, 0x1640ef, sha_c, md5_ff, md5_ff,
-				      NULL, map, NULL, NULL};
+				      NULL, map, NULL, NULL, 0};
 
 		memset(map, '0', 256);
 		map[256] = '\0';
@@ -251,10 +266,67 @@ int main(int argc, char **argv)
 	{
 		struct db_backup b = {d2, 0, "/var/lib/espstation/backups/5ccf7f000002/imported.bin",
 				      1048576, 0x1440c8, sha_img, md5_b, NULL, "imported", NULL,
-				      "alice", "image1M.bin"};
+				      "alice", "image1M.bin", 0};
 
 		CK(db_backup_add(s_db, &b, &id));
 	}
+
+	/* v3 -- job 9: an ESP32 refurbished: original backup, clean proof */
+	job = job_on(st, "1", "/dev/ttyUSB0", a1, "refurbish", img, 4109, &u4, &id);
+	{
+		char path[128];
+		struct db_backup b = {id, job, path, 4194304, 0x16405e, sha_a, md5_a, md5_a, NULL,
+				      map_4m, NULL, NULL, 0};
+		int64_t bk;
+
+		snprintf(path, sizeof path, "%s/240ac4000004/20231114T221700Z.bin", dir);
+		stage(job, "backup", "ok", 4194304, 0, NULL, NULL);
+		CK(db_backup_add(s_db, &b, &bk));
+	}
+	stage(job, "erase", "ok", 614400, 0, NULL, NULL);
+	stage(job, "write", "ok", 612336, 0, NULL, NULL);
+	stage(job, "verify", "ok", 4194304, 0, NULL, NULL);
+	CK(db_job_set_clean_proven(s_db, job, 1, NULL));
+	CK(db_job_finish(s_db, job, &passed));
+
+	/* job 10: an ESP32-C3 backed up, security none: a plaintext original */
+	job = job_on(st, "2", "/dev/ttyUSB1", a2, "backup", 0, 4110, &u5, &id);
+	{
+		char path[128];
+		struct db_backup b = {id, job, path, 4194304, 0x164020, sha_b, md5_b, md5_b, NULL,
+				      map_4m, NULL, NULL, 0};
+		int64_t bk;
+
+		snprintf(path, sizeof path, "%s/58cf79000005/20231114T221800Z.bin", dir);
+		stage(job, "backup", "ok", 4194304, 0, NULL, NULL);
+		CK(db_backup_add(s_db, &b, &bk));
+	}
+	CK(db_job_finish(s_db, job, &passed));
+
+	/* job 11: its firmware turned on flash encryption (device.security);
+	 * the backup taken now is ciphertext, for this MAC only */
+	job = job_on(st, "2", "/dev/ttyUSB1", a2, "backup", 0, 4111, &u5_encrypted, &id);
+	{
+		char path[128];
+		struct db_backup b = {id, job, path, 4194304, 0x164020, sha_c, md5_a, md5_a, NULL,
+				      map_4m, NULL, NULL, 1};
+		int64_t bk;
+
+		snprintf(path, sizeof path, "%s/58cf79000005/20231114T221900Z.bin", dir);
+		stage(job, "backup", "ok", 4194304, 0, NULL, NULL);
+		CK(db_backup_add(s_db, &b, &bk));
+		CK(db_job_finish(s_db, job, &passed));
+
+		/* job 12: that ciphertext backup written back onto its own unit */
+		struct db_write w = {0, 4194304, 0, bk, sha_c, md5_a, 0};
+
+		job = job_on(st, "2", "/dev/ttyUSB1", a2, "restore", 0, 4112, &u5_encrypted, &id);
+		CK(db_restore_add(s_db, job, bk, "58:cf:79:00:00:05", 0, &id));
+		CK(db_job_write(s_db, job, &w, &id));
+	}
+	stage(job, "write", "ok", 4194304, 0, NULL, NULL);
+	stage(job, "verify", "ok", 4194304, 0, NULL, NULL);
+	CK(db_job_finish(s_db, job, &passed));
 	(void)b2;
 	(void)b3;
 	db_close(s_db);

@@ -26,6 +26,13 @@ static void populate(struct db *db)
 	int64_t img_id, job, backup, id;
 
 	t_rig_make(db, &rig, "5c:cf:7f:00:00:01");
+	{
+		/* schema v3: the unit's family, description and revision filled in */
+		struct db_device d = {"5c:cf:7f:00:00:01", "ESP8266EX", 0x1640ef, 4u << 20,
+				      "esp8266", "ESP8266EX", "v1", ""};
+
+		T_REQUIRE(db_device_seen(db, &d, &id) == 0);
+	}
 	img.sha256 = t_hex(sha, 64, 1);
 	T_REQUIRE(db_image_upsert(db, &img, &img_id) == 0);
 	js.station_id = rig.station;
@@ -81,7 +88,7 @@ static void check_delete_refused(sqlite3 *h)
 	}
 	sqlite3_finalize(st);
 	t_set_case("tables");
-	T_EQ_INT(tables, 15);
+	T_EQ_INT(tables, 17);
 }
 
 static void check_update_refused(sqlite3 *h)
@@ -102,6 +109,9 @@ static void check_update_refused(sqlite3 *h)
 		{"backups", "provenance = 'original'"},
 		{"backups", "provenance = 'blank'"},
 		{"backups", "sector_map = NULL"},
+		{"backups", "ciphertext = 1"},
+		{"chip_families", "description = 'x'"},
+		{"security_features", "position = 9"},
 		{"restores", "forced = 1"},
 		{"events", "data = NULL"},
 		{"adapters", "slot = '9'"},
@@ -110,6 +120,14 @@ static void check_update_refused(sqlite3 *h)
 		{"devices", "mac = '00:00:00:00:00:00'"},
 		{"devices", "flash_id = 0"},
 		{"devices", "last_seen_ms = 0"},
+		{"devices", "family = 'esp32'"},
+		{"devices", "family = NULL"},
+		{"devices", "family = 'esp99'"},
+		{"devices", "description = 'ESP8285'"},
+		{"devices", "revision = NULL"},
+		{"devices", "security = 'secure_boot,flash_encryption'"},
+		{"devices", "security = 'flash_encryption,flash_encryption'"},
+		{"devices", "security = 'tamper_proof'"},
 		{"jobs", "mode = 'flash'"},
 		{"jobs", "start_ms = 0"},
 		{"jobs", "clean_proven = 0 WHERE end_ms IS NOT NULL"},
@@ -133,6 +151,15 @@ static void check_update_refused(sqlite3 *h)
 		 SQLITE_OK);
 	T_EQ_INT(t_exec(h, msg, sizeof msg, "UPDATE adapters SET last_seen_ms = last_seen_ms + 10"),
 		 SQLITE_OK);
+	/* a unit's security state follows the unit, in its canonical form */
+	t_set_case("security is the latest");
+	T_EQ_INT(t_exec(h, msg, sizeof msg,
+			"UPDATE devices SET security = 'flash_encryption,secure_boot'"),
+		 SQLITE_OK);
+	T_EQ_INT(t_exec(h, msg, sizeof msg, "UPDATE devices SET security = ''"), SQLITE_OK);
+	T_EQ_INT(t_exec(h, msg, sizeof msg, "UPDATE devices SET security = NULL"),
+		 SQLITE_CONSTRAINT);
+	T_HAS_STR(msg, "never unset");
 	/* an open job still gains facts; its clean proof once */
 	T_EQ_INT(t_exec(h, msg, sizeof msg, "UPDATE jobs SET stage = 'detect' WHERE end_ms IS NULL"),
 		 SQLITE_OK);

@@ -2,8 +2,10 @@
 /* The audit questions, asked in SQL against a known day of work: backups of
  * a MAC newest first, backup inventory since T, a slot's jobs with stage
  * timings and causes, per-slot and per-adapter summaries (pass/fail, mean
- * cycle time, top failure causes).  The answers must be exact and the
- * plans must use the indexes (no full scan of jobs, backups or events). */
+ * cycle time, top failure causes), a chip family's jobs.  The answers must
+ * be exact and the plans must use the indexes (no full scan of jobs,
+ * backups or events).  Then the same day through db_audit_*: the family
+ * filter and the per-family summary (schema v3). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,7 +26,8 @@ struct plan_job {
 	int backup;                 /* 1 verified, 2 unverified, 0 none */
 };
 
-/* A day: slot 1 (CP2102) good, slot 2 (CH340) flaky, slot 3 one job. */
+/* A day: slot 1 (CP2102) good, slot 2 (CH340) flaky, slot 3 one job.
+ * Unit 04 is an ESP32, unit 05 an ESP32-C3, the rest ESP8266s. */
 static const struct plan_job s_day[] = {
 	{"1", "5c:cf:7f:00:00:01", "passed", NULL, 1 * HOUR, 40000, 1},
 	{"2", "5c:cf:7f:00:00:02", "failed", "ESP_E_NOSYNC", 1 * HOUR + 1000, 12000, 0},
@@ -56,11 +59,22 @@ static void make_day(struct db *db, int64_t *clock)
 		int slot = p->slot[0] - '1';
 		struct db_job_start js = {.station_id = station, .slot = p->slot,
 					  .adapter_id = adapter[slot], .mode = "refurbish"};
-		struct db_device d = {p->mac, "ESP8266EX", 0x1640ef, 4u << 20};
+		int unit = p->mac[16] - '0';
+		struct db_device d = {p->mac, "ESP8266EX", 0x1640ef, 4u << 20, "esp8266",
+				      NULL, NULL, NULL};
 		struct db_job_end e = {p->result, NULL, p->err ? 7 : 0, p->err, p->err ? "cause" : NULL};
 		struct db_stage st = {"detect", "ok", 0, 0, 0, 0, NULL, NULL};
 		int64_t job, dev, id;
 
+		if (unit == 4) {
+			d.chip = "ESP32-D0WD-V3";
+			d.family = "esp32";
+			d.security = "";
+		} else if (unit == 5) {
+			d.chip = "ESP32-C3 (QFN32)";
+			d.family = "esp32c3";
+			d.security = "flash_encryption";
+		}
 		*clock = T0 + p->start;
 		T_REQUIRE(db_job_begin(db, &js, &job) == 0);
 		T_REQUIRE(db_device_seen(db, &d, &dev) >= 0);
@@ -143,6 +157,9 @@ static const char s_q_adapter_summary[] =
 static const char s_q_mac_jobs[] =
 	"SELECT j.id, j.result FROM devices d JOIN jobs j ON j.device_id = d.id"
 	" WHERE d.mac = '5c:cf:7f:00:00:02' ORDER BY j.start_ms DESC";
+static const char s_q_family_jobs[] =
+	"SELECT j.id FROM devices d JOIN jobs j ON j.device_id = d.id"
+	" WHERE d.family = 'esp32' ORDER BY j.start_ms DESC";
 static const char s_q_job_journal[] =
 	"SELECT type FROM events WHERE job_id = 4 ORDER BY id";
 
@@ -198,6 +215,121 @@ static void check_answers(sqlite3 *h)
 	got = t_q_dump(h, s_q_job_journal);
 	T_EQ_STR(got, "job.begin\njob.device\nstage.end\nbackup\njob.end\n");
 	free(got);
+
+	t_set_case("a family's jobs");
+	got = t_q_dump(h, s_q_family_jobs);
+	T_EQ_STR(got, "6\n");
+	free(got);
+}
+
+/* ---- the same day through db_audit_* ----------------------------------- */
+
+struct ids {
+	char text[256];
+	char family[64];
+};
+
+static int job_ids(void *user, const struct db_audit_job *j)
+{
+	struct ids *c = user;
+	size_t len = strlen(c->text);
+
+	snprintf(c->text + len, sizeof c->text - len, "%s%lld", len ? "," : "", (long long)j->id);
+	len = strlen(c->family);
+	snprintf(c->family + len, sizeof c->family - len, "%s%s", len ? "," : "",
+		 j->family[0] ? j->family : "-");
+	return 0;
+}
+
+static int backup_ids(void *user, const struct db_audit_backup *b)
+{
+	struct ids *c = user;
+	size_t len = strlen(c->text);
+
+	snprintf(c->text + len, sizeof c->text - len, "%s%lld:%s", len ? "," : "",
+		 (long long)b->b.id, b->family);
+	return 0;
+}
+
+static int group_text(void *user, const struct db_audit_group *g)
+{
+	struct ids *c = user;
+	size_t len = strlen(c->text);
+
+	snprintf(c->text + len, sizeof c->text - len, "%s|%lld|%lld|%lld|%lld|%s\n", g->key,
+		 (long long)g->jobs, (long long)g->passed, (long long)g->failed,
+		 (long long)g->mean_cycle_ms, g->causes);
+	return 0;
+}
+
+static void check_family_api(struct db *db)
+{
+	struct db_audit_filter f = {0};
+	struct db_audit_device dev;
+	struct ids c;
+
+	t_set_case("api: jobs of a family");
+	f.family = "esp8266";
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_jobs(db, &f, job_ids, &c), 0);
+	T_EQ_STR(c.text, "8,5,4,3,2,1");
+	f.family = "esp32";
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_jobs(db, &f, job_ids, &c), 0);
+	T_EQ_STR(c.text, "6");
+	T_EQ_STR(c.family, "esp32");
+	f.family = "esp32c3";
+	f.slot = "2";
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_jobs(db, &f, job_ids, &c), 0);
+	T_EQ_STR(c.text, "7");
+	f.slot = "1";
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_jobs(db, &f, job_ids, &c), 0);
+	T_EQ_STR(c.text, "");
+	f.slot = NULL;
+	f.family = "ESP32";
+	T_EQ_INT(db_audit_jobs(db, &f, job_ids, &c), -EINVAL);
+	T_HAS_STR(db_errmsg(db), "chip family: unknown value \"ESP32\" (known: esp32, esp32c3,"
+		  " esp8266)");
+	/* every job names its unit's family */
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_jobs(db, NULL, job_ids, &c), 0);
+	T_EQ_STR(c.family, "esp8266,esp32c3,esp32,esp8266,esp8266,esp8266,esp8266,esp8266");
+
+	t_set_case("api: backups of a family");
+	f.family = "esp8266";
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_backups(db, &f, backup_ids, &c), 0);
+	T_EQ_STR(c.text, "5:esp8266,4:esp8266,3:esp8266,2:esp8266,1:esp8266");
+	f.family = "esp32";
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_backups(db, &f, backup_ids, &c), 0);
+	T_EQ_STR(c.text, "");
+
+	t_set_case("api: summary by family");
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_FAMILY, NULL, group_text, &c), 0);
+	T_EQ_STR(c.text, "esp32|1|0|1|-1|ESP_E_NODEV 1\n"
+			 "esp32c3|1|0|1|-1|ESP_E_NOSYNC 1\n"
+			 "esp8266|6|4|2|42500|ESP_E_NOSYNC 1, ESP_E_VERIFY 1\n");
+	f.family = "esp32";
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_SLOT, &f, group_text, &c), 0);
+	T_EQ_STR(c.text, "3|1|0|1|-1|ESP_E_NODEV 1\n");
+
+	t_set_case("api: a unit's family and security");
+	T_EQ_INT(db_audit_device(db, "5c:cf:7f:00:00:05", &dev), 0);
+	T_EQ_STR(dev.family, "esp32c3");
+	T_EQ_STR(dev.chip, "ESP32-C3 (QFN32)");
+	T_EQ_INT(dev.security_read, 1);
+	T_EQ_STR(dev.security, "flash_encryption");
+	T_EQ_INT(db_audit_device(db, "5c:cf:7f:00:00:04", &dev), 0);
+	T_EQ_INT(dev.security_read, 1);
+	T_EQ_STR(dev.security, "");
+	T_EQ_INT(db_audit_device(db, "5c:cf:7f:00:00:01", &dev), 0);
+	T_EQ_STR(dev.family, "esp8266");
+	T_EQ_INT(dev.security_read, 0);
 }
 
 int main(void)
@@ -212,6 +344,7 @@ int main(void)
 	db = t_open(path);
 	db_set_clock(db, t_clock_step, &clock);
 	make_day(db, &clock);
+	check_family_api(db);
 	db_close(db);
 	h = t_raw_open(path);
 	check_answers(h);
@@ -222,6 +355,7 @@ int main(void)
 	check_plan(h, "top causes", s_q_top_causes);
 	check_plan(h, "a unit's jobs", s_q_mac_jobs);
 	check_plan(h, "a job's journal", s_q_job_journal);
+	check_plan(h, "a family's jobs", s_q_family_jobs);
 	check_plan(h, "latest verified",
 		   "SELECT b.id FROM devices d JOIN backups b ON b.device_id = d.id"
 		   " WHERE d.mac = '5c:cf:7f:00:00:01' AND b.verified = 1 ORDER BY b.id DESC LIMIT 1");

@@ -6,7 +6,9 @@
  * import fields are checked and read back; a unit is touched once a job
  * began to erase or write it, and its backups are then ours (or blank),
  * never original; the restore chooser takes the newest verified original,
- * else the newest usable import, never ours or blank, and says why. */
+ * else the newest usable import, never ours or blank, and says why.
+ * Schema v3: a ciphertext backup is restored onto its own unit only, never
+ * cloned, forced or not. */
 #include <stdio.h>
 
 #include "dbtest.h"
@@ -41,7 +43,8 @@ static void start_job(struct db *db, const struct t_rig *rig, struct unit *u, co
 {
 	struct db_job_start js = {.station_id = rig->station, .slot = "1",
 				  .adapter_id = rig->adapter, .mode = mode};
-	struct db_device d = {u->mac, "ESP8266EX", 0x1440c8, 1u << 20};
+	struct db_device d = {u->mac, "ESP8266EX", 0x1440c8, 1u << 20, "esp8266", NULL, NULL,
+			      NULL};
 
 	T_REQUIRE(db_device_seen(db, &d, &u->device) >= 0);
 	T_REQUIRE(db_job_begin(db, &js, &u->job) == 0);
@@ -647,7 +650,8 @@ static void check_choice(struct db *db, const struct t_rig *rig)
 		snprintf(mac, sizeof mac, "5c:cf:7f:00:06:%02zx", i);
 		t_set_case("restore choice: %s", c->name);
 		{
-			struct db_device d = {mac, "ESP8266EX", 0x1440c8, 1u << 20};
+			struct db_device d = {mac, "ESP8266EX", 0x1440c8, 1u << 20, "esp8266",
+					      NULL, NULL, NULL};
 
 			T_REQUIRE(db_device_seen(db, &d, &u.device) >= 0);
 		}
@@ -664,7 +668,7 @@ static void check_choice(struct db *db, const struct t_rig *rig)
 				struct db_backup b = {u.device, u.job, path, 1u << 20, 0x1440c8,
 						      t_hex(sha, 64, 600 + (unsigned)k),
 						      t_hex(md5, 32, 600), NULL, prov, NULL, NULL,
-						      NULL};
+						      NULL, 0};
 
 				snprintf(path, sizeof path, "/%s-%d.bin", mac, k);
 				T_EQ_INT(db_backup_add(db, &b, &ids[k]), 0);
@@ -710,6 +714,124 @@ static void check_choice(struct db *db, const struct t_rig *rig)
 	}
 }
 
+/* ---- schema v3: ciphertext --------------------------------------------- */
+
+static int64_t add_cipher(struct db *db, const struct t_rig *rig, struct unit *u, unsigned seed,
+			  int ciphertext)
+{
+	char sha[65], md5[33], path[128];
+	struct db_backup b = {0};
+	int64_t id = 0;
+
+	start_job(db, rig, u, "backup");
+	snprintf(path, sizeof path, "/var/lib/espstation/backups/%s-v3-%u.bin", u->mac, seed);
+	b.device_id = u->device;
+	b.job_id = u->job;
+	b.path = path;
+	b.size = 1u << 20;
+	b.flash_id = 0x1440c8;
+	b.sha256 = t_hex(sha, 64, seed);
+	b.md5 = b.chip_md5 = t_hex(md5, 32, seed + 1000);
+	b.ciphertext = ciphertext;
+	T_EQ_INT(db_backup_add(db, &b, &id), 0);
+	end_job(db, u);
+	return id;
+}
+
+/* A unit whose firmware turned on flash encryption: its older backup is
+ * plaintext, its newer one ciphertext.  Its own restore takes the newest;
+ * another unit gets only the plaintext one, and a ciphertext backup is
+ * refused onto any other MAC by every check, forced or not. */
+static void check_ciphertext(struct db *db, sqlite3 *h, const struct t_rig *rig)
+{
+	struct unit c = {"58:cf:79:00:07:0c", 0, 0}, t = {"58:cf:79:00:07:0d", 0, 0};
+	struct unit e = {"58:cf:79:00:07:0e", 0, 0};
+	struct db_backup_row row, cc_row;
+	int64_t plain, cipher, only, id;
+	char why[512], buf[300];
+
+	t_set_case("ciphertext: recorded");
+	plain = add_cipher(db, rig, &c, 700, 0);
+	cipher = add_cipher(db, rig, &c, 701, 1);
+	only = add_cipher(db, rig, &e, 702, 1);
+	{
+		struct db_backup b = {.device_id = c.device, .path = "/x.bin", .size = 4096,
+				      .sha256 = t_hex(buf, 64, 1), .md5 = t_hex(why, 32, 2),
+				      .ciphertext = 2};
+
+		T_EQ_INT(db_backup_add(db, &b, &id), -EINVAL);
+		T_HAS_STR(db_errmsg(db), "ciphertext is 0 or 1");
+	}
+	T_EQ_INT(db_backup_lookup(db, NULL, t_hex(buf, 64, 701), &cc_row), 0);
+	T_EQ_INT(cc_row.id, cipher);
+	T_EQ_INT(cc_row.ciphertext, 1);
+	T_EQ_INT(db_backup_lookup(db, NULL, t_hex(buf, 64, 700), &row), 0);
+	T_EQ_INT(row.ciphertext, 0);
+	T_EQ_INT(t_q_int(h, "SELECT json_extract(data, '$.ciphertext') FROM events"
+			    " WHERE type = 'backup' AND json_extract(data, '$.backup_id') = %lld",
+			    (long long)cipher),
+		 1);
+
+	t_set_case("ciphertext: the own unit's restore takes it");
+	T_EQ_INT(db_backup_restore_choice(db, c.mac, &row, why, sizeof why), 0);
+	T_EQ_INT(row.id, cipher);
+	T_HAS_STR(why, "(original, verified, ciphertext, ");
+	T_EQ_INT(db_backup_restore_choice_onto(db, c.mac, "58-CF-79-00-07-0C", &row, why,
+					       sizeof why), 0);
+	T_EQ_INT(row.id, cipher);
+	T_EQ_INT(db_backup_check_target(&cc_row, "58cf7900070c", 0, why, sizeof why), 0);
+
+	t_set_case("ciphertext: another unit's choice passes it over");
+	T_EQ_INT(db_backup_restore_choice_onto(db, c.mac, t.mac, &row, why, sizeof why), 0);
+	T_EQ_INT(row.id, plain);
+	T_HAS_STR(why, "; 1 newer passed over: 1 original (1 ciphertext: for 58:cf:79:00:07:0c"
+		       " only)");
+	T_EQ_INT(db_backup_restore_choice_onto(db, e.mac, t.mac, &row, why, sizeof why), -ENOENT);
+	T_EQ_INT(row.id, 0);
+	T_EQ_STR(why, "1 backup of 58:cf:79:00:07:0e: 1 original (1 ciphertext: for"
+		      " 58:cf:79:00:07:0e only); no verified original and no usable imported one:"
+		      " restore needs --backup FILE to write one of those");
+	T_EQ_INT(db_backup_restore_choice(db, e.mac, &row, why, sizeof why), 0);
+	T_EQ_INT(row.id, only);
+	T_EQ_INT(db_backup_restore_choice_onto(db, e.mac, "58:cf", &row, why, sizeof why),
+		 -EINVAL);
+
+	t_set_case("ciphertext: never a clone, forced or not");
+	T_EQ_INT(db_backup_check_target(&cc_row, t.mac, 1, why, sizeof why), -EPERM);
+	T_HAS_STR(why, "is ciphertext of that chip's flash encryption: it decrypts on"
+		       " 58:cf:79:00:07:0c only, never on 58:cf:79:00:07:0d, forced or not"
+		       " (restore 58:cf:79:00:07:0d from a backup of its own)");
+	T_EQ_INT(db_backup_check_target(&cc_row, t.mac, 0, why, sizeof why), -EPERM);
+	T_HAS_STR(why, "ciphertext");
+	T_EQ_INT(db_backup_check_target(&cc_row, "nonsense", 1, why, sizeof why), -EINVAL);
+	T_EQ_INT(db_backup_lookup(db, NULL, t_hex(buf, 64, 700), &row), 0);
+	T_EQ_INT(db_backup_check_target(&row, t.mac, 1, why, sizeof why), 0);
+	T_EQ_INT(db_backup_check_target(&row, t.mac, 0, why, sizeof why), -EPERM);
+	T_HAS_STR(why, "belongs to 58:cf:79:00:07:0c, not to 58:cf:79:00:07:0d");
+
+	start_job(db, rig, &t, "restore");
+	T_EQ_INT(db_restore_add(db, t.job, cipher, t.mac, 1, &id), -EPERM);
+	T_HAS_STR(db_errmsg(db), "decrypts on 58:cf:79:00:07:0c only, never on"
+				 " 58:cf:79:00:07:0d, forced or not");
+	T_EQ_INT(db_restore_add(db, t.job, cipher, t.mac, 0, &id), -EPERM);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM restores WHERE job_id = %lld", (long long)t.job),
+		 0);
+	/* the schema holds the line against writers that skip the API */
+	T_EQ_INT(t_exec(h, buf, sizeof buf,
+			"INSERT INTO restores (job_id, backup_id, donor_mac, target_mac, forced,"
+			" created_ms) VALUES (%lld, %lld, '%s', '%s', 1, 0)",
+			(long long)t.job, (long long)cipher, c.mac, t.mac),
+		 SQLITE_CONSTRAINT);
+	T_HAS_STR(buf, "a ciphertext backup decrypts on its own unit only");
+	/* the plaintext one, forced, is a recorded clone */
+	T_EQ_INT(db_restore_add(db, t.job, plain, t.mac, 1, &id), 0);
+	end_job(db, &t);
+	/* and the ciphertext one goes back onto its own unit */
+	start_job(db, rig, &c, "restore");
+	T_EQ_INT(db_restore_add(db, c.job, cipher, c.mac, 0, &id), 0);
+	end_job(db, &c);
+}
+
 int main(void)
 {
 	char path[300];
@@ -729,6 +851,7 @@ int main(void)
 	check_touched(db, h, &rig);
 	check_decided(db, h, &rig);
 	check_choice(db, &rig);
+	check_ciphertext(db, h, &rig);
 	sqlite3_close(h);
 	db_close(db);
 	t_rmtree(s_dir);

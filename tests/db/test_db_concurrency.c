@@ -87,7 +87,8 @@ static void writer(const char *path, int n, int go)
 					  .adapter_id = adapter, .mode = "backup"};
 		struct db_stage st = {"detect", "ok", 0, 0, 0, 0, NULL, NULL};
 		char mac[DB_MAC_LEN], sha[65], md5[33], path_b[96], json[96];
-		struct db_device d = {mac, "ESP8266EX", 0x1640ef, 4u << 20};
+		struct db_device d = {mac, "ESP8266EX", 0x1640ef, 4u << 20, "esp8266", NULL, NULL,
+				      NULL};
 		struct db_backup b = {0};
 		int64_t job, dev, id;
 

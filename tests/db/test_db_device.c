@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Stations, adapters, devices and images: inserted once, found again by
- * their identity, and afterwards only last_seen moves (forward). */
+ * their identity, and afterwards only last_seen moves (forward); a unit's
+ * family, description and revision are filled in once, its security state
+ * is the latest, each change journalled (schema v3). */
 #include <stdio.h>
 
 #include "dbtest.h"
@@ -93,7 +95,8 @@ static void check_adapters(struct db *db, sqlite3 *h, int64_t *clock)
 
 static void check_devices(struct db *db, sqlite3 *h, int64_t *clock)
 {
-	struct db_device d = {"5C:CF:7F:AA:00:01", "ESP8266EX", 0x1640ef, 4u << 20};
+	struct db_device d = {"5C:CF:7F:AA:00:01", "ESP8266EX", 0x1640ef, 4u << 20, "esp8266",
+			      "ESP8266EX", NULL, NULL};
 	int64_t id1, id2, id3;
 	char buf[256];
 
@@ -135,6 +138,137 @@ static void check_devices(struct db *db, sqlite3 *h, int64_t *clock)
 	d.mac = "5c:cf:7f:aa:00:02";
 	d.chip = "";
 	T_EQ_INT(db_device_seen(db, &d, &id2), -EINVAL);
+}
+
+static int64_t count_events(sqlite3 *h, const char *type, int64_t device)
+{
+	return t_q_int(h, "SELECT count(*) FROM events WHERE type = '%s'"
+			  " AND json_extract(data, '$.device_id') = %lld", type, (long long)device);
+}
+
+/* An ESP32 and an ESP32-C3: family, description, revision and security as
+ * first seen; security follows the unit, journalled; another family under
+ * the same MAC is a changed device. */
+static void check_families(struct db *db, sqlite3 *h)
+{
+	struct db_device d = {"24:0a:c4:00:00:01", "ESP32-D0WD-V3", 0x16405e, 4u << 20, "esp32",
+			      "ESP32-D0WD-V3 (revision v3.1)", "v3.1", ""};
+	int64_t id, id2;
+	char buf[256];
+
+	t_set_case("families: first sighting");
+	T_EQ_INT(db_device_seen(db, &d, &id), 0);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT family || '|' || description || '|' ||"
+			  " revision || '|' || quote(security) FROM devices WHERE id = %lld",
+			  (long long)id),
+		 "esp32|ESP32-D0WD-V3 (revision v3.1)|v3.1|''");
+	T_EQ_INT(count_events(h, "device.security", id), 0);
+
+	t_set_case("families: security changes, journalled");
+	d.security = " secure_boot,flash_encryption ";
+	T_EQ_INT(db_device_seen(db, &d, &id2), 0);
+	T_EQ_INT(id2, id);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT security FROM devices WHERE id = %lld",
+			  (long long)id),
+		 "flash_encryption,secure_boot");
+	T_EQ_INT(count_events(h, "device.security", id), 1);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT json_extract(data, '$.from') || '>' ||"
+			  " json_extract(data, '$.to') FROM events WHERE type = 'device.security'"
+			  " AND json_extract(data, '$.device_id') = %lld", (long long)id),
+		 ">flash_encryption,secure_boot");
+	/* the same state again, or not read: nothing new */
+	d.security = "flash_encryption,secure_boot";
+	T_EQ_INT(db_device_seen(db, &d, &id2), 0);
+	d.security = NULL;
+	d.family = d.description = d.revision = NULL;
+	T_EQ_INT(db_device_seen(db, &d, &id2), 0);
+	T_EQ_INT(count_events(h, "device.security", id), 1);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT family || '|' || security FROM devices"
+			  " WHERE id = %lld", (long long)id),
+		 "esp32|flash_encryption,secure_boot");
+
+	t_set_case("families: another family under the same MAC");
+	d.family = "esp32c3";
+	d.description = "ESP32-C3 (QFN32) (revision v0.4)";
+	d.revision = "v0.4";
+	T_EQ_INT(db_device_seen(db, &d, &id2), 1);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT family || '|' || description || '|' ||"
+			  " revision FROM devices WHERE id = %lld", (long long)id),
+		 "esp32|ESP32-D0WD-V3 (revision v3.1)|v3.1");
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT json_extract(data, '$.first.family') || '>'"
+			  " || json_extract(data, '$.now.family') FROM events"
+			  " WHERE type = 'device.changed' AND json_extract(data, '$.device_id') = %lld",
+			  (long long)id),
+		 "esp32>esp32c3");
+
+	t_set_case("families: refused");
+	d.family = "esp32s3";
+	T_EQ_INT(db_device_seen(db, &d, &id2), -EINVAL);
+	T_HAS_STR(db_errmsg(db), "device family: unknown value \"esp32s3\" (known: esp32, esp32c3,"
+		  " esp8266)");
+	d.family = "esp32";
+	d.security = "secure_boot,bogus";
+	T_EQ_INT(db_device_seen(db, &d, &id2), -EINVAL);
+	T_HAS_STR(db_errmsg(db), "device security: unknown value \"bogus\"");
+	d.security = "flash_encryption,,secure_boot";
+	T_EQ_INT(db_device_seen(db, &d, &id2), -EINVAL);
+	T_HAS_STR(db_errmsg(db), "an empty name");
+	d.security = NULL;
+	d.description = "x123456789x123456789x123456789x123456789x123456789x123456789"
+			"x123456789x123456789x123456789x123456789x123456789x123456789x1234567";
+	T_EQ_INT(db_device_seen(db, &d, &id2), -EINVAL);
+	T_HAS_STR(db_errmsg(db), "device description");
+	T_EQ_INT(count_events(h, "device.security", id), 1);
+
+	/* a unit first recorded without them (vault import): the first
+	 * sighting that knows them fills them in; its first security read is
+	 * journalled from null */
+	t_set_case("families: filled in once");
+	d.mac = "58:cf:79:00:00:02";
+	d.chip = "unknown";
+	d.family = d.description = d.revision = d.security = NULL;
+	T_EQ_INT(db_device_seen(db, &d, &id), 0);
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM devices WHERE id = %lld AND family IS NULL"
+			    " AND description IS NULL AND revision IS NULL AND security IS NULL",
+			    (long long)id),
+		 1);
+	d.chip = "ESP32-C3 (QFN32)";
+	d.family = "esp32c3";
+	d.description = "ESP32-C3 (QFN32) (revision v0.4)";
+	d.revision = "v0.4";
+	d.security = "";
+	T_EQ_INT(db_device_seen(db, &d, &id2), 1);     /* the chip: "unknown" at first */
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT family || '|' || description || '|' ||"
+			  " revision || '|' || quote(security) FROM devices WHERE id = %lld",
+			  (long long)id),
+		 "esp32c3|ESP32-C3 (QFN32) (revision v0.4)|v0.4|''");
+	T_EQ_INT(t_q_int(h, "SELECT count(*) FROM events WHERE type = 'device.security'"
+			    " AND json_extract(data, '$.device_id') = %lld"
+			    " AND json_type(data, '$.from') = 'null' AND json_extract(data, '$.to') = ''",
+			    (long long)id),
+		 1);
+	/* filled once: another value is a changed device, the row keeps its own */
+	d.family = "esp32";
+	T_EQ_INT(db_device_seen(db, &d, &id2), 1);
+	T_EQ_STR(t_q_text(h, buf, sizeof buf, "SELECT family FROM devices WHERE id = %lld",
+			  (long long)id),
+		 "esp32c3");
+
+	t_set_case("families: db_security_text");
+	T_EQ_STR(db_security_text(0, buf), "");
+	T_EQ_STR(db_security_text(DB_SEC_DL_ENCRYPT_DISABLED | DB_SEC_FLASH_ENCRYPTION, buf),
+		 "flash_encryption,dl_encrypt_disabled");
+	T_EQ_STR(db_security_text(DB_SEC_SECURE_BOOT | 0x100, buf), "secure_boot");
+	/* the same names, in the same order, as the schema's own list */
+	db_security_text(DB_SEC_FLASH_ENCRYPTION | DB_SEC_SECURE_BOOT | DB_SEC_SECURE_DOWNLOAD |
+			 DB_SEC_DL_ENCRYPT_DISABLED, buf);
+	{
+		char table[256];
+
+		T_EQ_STR(t_q_text(h, table, sizeof table, "SELECT group_concat(name, ',') FROM"
+				  " (SELECT name FROM security_features ORDER BY position)"),
+			 buf);
+	}
 }
 
 static void check_images(struct db *db, sqlite3 *h)
@@ -194,6 +328,7 @@ int main(void)
 	check_stations(db);
 	check_adapters(db, h, &clock);
 	check_devices(db, h, &clock);
+	check_families(db, h);
 	check_images(db, h);
 	sqlite3_close(h);
 	db_close(db);

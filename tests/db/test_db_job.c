@@ -144,7 +144,8 @@ static void check_open_job_rules(struct db *db, sqlite3 *h, const struct t_rig *
 	struct db_job_start js = {.station_id = rig->station, .slot = "1", .mode = "backup"};
 	struct db_stage st = {"detect", "ok", 0, 1, 0, 0, NULL, NULL};
 	struct db_job_end end = {"passed", NULL, 0, NULL, NULL};
-	struct db_device d = {"5c:cf:7f:00:00:99", "ESP8285", 0x1440c8, 1u << 20};
+	struct db_device d = {"5c:cf:7f:00:00:99", "ESP8285", 0x1440c8, 1u << 20, "esp8266", NULL,
+			      NULL, NULL};
 	int64_t id, other, ev;
 	char buf[300];
 

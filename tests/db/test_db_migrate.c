@@ -22,18 +22,39 @@ struct fixture {
 	const char *provenance;     /* "id|provenance" of every backup, after migrating */
 	int64_t choice[3];          /* restore's choice for 5c:cf:7f:00:00:0N, 0 = none */
 	const char *clean;          /* "id|clean_proven" of the jobs, as db_job_get reads them */
+	/* v3: "id|family|description|revision|security" of the devices (quoted
+	 * where NULL and '' differ), the ciphertext backups, and the jobs per
+	 * family (esp8266, esp32, esp32c3) through the audit's filter */
+	const char *devices;
+	const char *ciphertext;
+	int family_jobs[3];
 };
+
+#define V2_DEVICES                                                                       \
+	"1|esp8266|ESP8266EX|NULL|NULL\n2|esp8266|ESP8285|NULL|NULL\n"                      \
+	"3|esp8266|ESP8266EX|NULL|NULL\n"
 
 /* v1 has no content flag and no import: its backups are original unless an
  * erase or write of the unit began before them, which none of the fixture's
  * did (job 1 erased unit 1 after backing it up).  Unit 2's only backup is
- * unverified: restore finds nothing for it. */
+ * unverified: restore finds nothing for it.  Every unit before v3 is an
+ * ESP8266 (family esp8266, description its chip, no revision, security
+ * never read) and no backup is ciphertext. */
 static const struct fixture s_fixtures[] = {
 	{1, "v1.sql", "5C:CF:7F:00:00:01", 1, 5, "1|original\n2|original\n3|original\n",
-	 {1, 0, 3}, "1|-1\n2|-1\n3|-1\n4|-1\n5|-1\n"},
+	 {1, 0, 3}, "1|-1\n2|-1\n3|-1\n4|-1\n5|-1\n", V2_DEVICES, "", {5, 0, 0}},
 	{2, "v2.sql", "5C:CF:7F:00:00:01", 4, 8,
 	 "1|original\n2|original\n3|original\n4|ours\n5|blank\n6|imported\n",
-	 {1, 6, 3}, "1|1\n2|-1\n3|-1\n4|-1\n5|-1\n6|1\n7|-1\n8|-1\n"},
+	 {1, 6, 3}, "1|1\n2|-1\n3|-1\n4|-1\n5|-1\n6|1\n7|-1\n8|-1\n", V2_DEVICES, "",
+	 {8, 0, 0}},
+	{3, "v3.sql", "5C:CF:7F:00:00:01", 4, 12,
+	 "1|original\n2|original\n3|original\n4|ours\n5|blank\n6|imported\n7|original\n"
+	 "8|original\n9|original\n",
+	 {1, 6, 3},
+	 "1|1\n2|-1\n3|-1\n4|-1\n5|-1\n6|1\n7|-1\n8|-1\n9|1\n10|-1\n11|-1\n12|-1\n",
+	 V2_DEVICES "4|esp32|ESP32-D0WD-V3 (revision v3.1)|'v3.1'|''\n"
+	 "5|esp32c3|ESP32-C3 (QFN32) (revision v0.4)|'v0.4'|'flash_encryption,dl_encrypt_disabled'\n",
+	 "9", {8, 1, 3}},
 };
 
 static const char *s_fixture_dir;
@@ -179,6 +200,17 @@ static int count_job(void *user, const struct db_audit_job *job)
 	return 0;
 }
 
+/* db_audit_backups callback: the ids of the ciphertext backups */
+static int cipher_fn(void *user, const struct db_audit_backup *row)
+{
+	char *buf = user;
+	size_t len = strlen(buf);
+
+	if (row->b.ciphertext)
+		snprintf(buf + len, 64 - len, "%s%lld", len ? "," : "", (long long)row->b.id);
+	return 0;
+}
+
 /* db_audit_backups callback: "id|provenance" lines, newest first */
 static int prov_fn(void *user, const struct db_audit_backup *row)
 {
@@ -237,6 +269,37 @@ static void check_v2_reads(struct db *db, const struct fixture *fx)
 		len += (size_t)snprintf(got + len, sizeof got - len, "%lld|%d\n", (long long)id,
 					job.clean_proven);
 	T_EQ_STR(got, fx->clean);
+}
+
+static const char *const s_families[3] = {"esp8266", "esp32", "esp32c3"};
+
+/* What schema v3 adds, read through the API (from the file as it is, read
+ * only, or migrated): each unit's family and state, the family filter. */
+static void check_v3_reads(struct db *db, const struct fixture *fx)
+{
+	struct db_audit_device dev;
+	struct db_audit_filter f = {0};
+	char got[64] = "";
+
+	t_set_case("fixture %s (read at v%d): families", fx->file,
+		   db_schema_version_at_open(db));
+	T_EQ_INT(db_audit_device(db, "5c:cf:7f:00:00:02", &dev), 0);
+	T_EQ_STR(dev.family, "esp8266");
+	T_EQ_STR(dev.description, "ESP8285");
+	T_EQ_STR(dev.revision, "");
+	T_EQ_INT(dev.security_read, 0);
+	for (int i = 0; i < 3; i++) {
+		int n = 0;
+
+		f.family = s_families[i];
+		T_EQ_INT(db_audit_jobs(db, &f, count_job, &n), 0);
+		T_EQ_INT(n, fx->family_jobs[i]);
+	}
+	f.family = "esp3";
+	T_EQ_INT(db_audit_jobs(db, &f, count_job, NULL), -EINVAL);
+	T_HAS_STR(db_errmsg(db), "(known: esp32, esp32c3, esp8266)");
+	T_EQ_INT(db_audit_backups(db, NULL, cipher_fn, got), 0);
+	T_EQ_STR(got, fx->ciphertext);
 }
 
 /* v1 history the fixture lacks, in v1's own SQL (as a v1 station wrote
@@ -424,6 +487,17 @@ static void check_fixture(const struct fixture *fx, const char *fresh_schema)
 	snapshot_take(h, &snap);
 	sqlite3_close(h);
 
+	/* the read-only audit reads it as it is */
+	{
+		char err[512];
+
+		db = NULL;
+		T_REQUIRE(db_open_readonly(path, &db, err, sizeof err) == 0);
+		check_v2_reads(db, fx);
+		check_v3_reads(db, fx);
+		db_close(db);
+	}
+
 	db = t_open(path);
 	T_EQ_INT(db_schema_version_at_open(db), fx->version);
 	/* the API reads the old rows */
@@ -433,6 +507,7 @@ static void check_fixture(const struct fixture *fx, const char *fresh_schema)
 	T_EQ_INT(db_job_get(db, 1, &job), 0);
 	T_CHECK(job.end_ms != 0);
 	check_v2_reads(db, fx);
+	check_v3_reads(db, fx);
 	db_close(db);
 
 	h = t_raw_open(path);
@@ -454,6 +529,21 @@ static void check_fixture(const struct fixture *fx, const char *fresh_schema)
 		 SQLITE_CONSTRAINT);
 	T_EQ_INT(t_exec(h, buf, sizeof buf, "UPDATE events SET data = NULL"), SQLITE_CONSTRAINT);
 	T_EQ_INT(t_exec(h, buf, sizeof buf, "DELETE FROM backups"), SQLITE_CONSTRAINT);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "UPDATE backups SET ciphertext = 1 - ciphertext"),
+		 SQLITE_CONSTRAINT);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "UPDATE devices SET family = 'esp32c3'"),
+		 SQLITE_CONSTRAINT);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "UPDATE devices SET description = 'other'"),
+		 SQLITE_CONSTRAINT);
+	T_EQ_INT(t_exec(h, buf, sizeof buf, "UPDATE devices SET security = 'secure_boot,"
+					  "flash_encryption'"),
+		 SQLITE_CONSTRAINT);
+	/* what a v1/v2 row became: an ESP8266, nothing ciphertext */
+	t_set_case("fixture %s: v3 columns", fx->file);
+	sql = t_q_dump(h, "SELECT id, family, description, quote(revision), quote(security)"
+			  " FROM devices ORDER BY id");
+	T_EQ_STR(sql, fx->devices);
+	free(sql);
 	sqlite3_close(h);
 	snapshot_free(&snap);
 

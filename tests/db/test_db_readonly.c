@@ -187,7 +187,8 @@ static int ro_child(const char *dir, void *arg)
 /* A writer killed with its last commit only in the log (-wal and -shm). */
 static void crash_after_commit(const char *path)
 {
-	struct db_device d = {MAC_LOG, "ESP8266EX", 0x1640ef, 1u << 20};
+	struct db_device d = {MAC_LOG, "ESP8266EX", 0x1640ef, 1u << 20, "esp8266", NULL, NULL,
+			      NULL};
 	int64_t id;
 	int status = -1;
 	pid_t pid;
