@@ -4,7 +4,9 @@
  * the ESP8266's one-line banner (BASE §21.1) and the ESP32 / ESP32-C3 boot
  * logs (esp32-family.md §8.4).  Download vs flash boot follows the strap;
  * a flash boot lists the boot loader's segments as the ROM loads them, or
- * "invalid header" when there is no image at the boot loader offset.
+ * "invalid header" when there is no image at the boot loader offset.  With
+ * flash encryption on, the ROM reads through the decryption (so a
+ * plaintext image written by a host reads as garbage, as on a real unit).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,13 +53,20 @@ static unsigned clock_div(uint8_t freq)
 	}
 }
 
+void emu_cpu_flash_read(struct emu *e, uint32_t addr, uint8_t *p, uint32_t n)
+{
+	emu_flash_read(&e->flash, addr, p, n);
+	if (e->cfg.security.flash_encrypted)
+		emu_fe_crypt(emu_fe_key(&e->cfg), addr, p, n);
+}
+
 /* The flash-boot part: mode line, then "load:" per segment and "entry". */
 static void flash_boot(struct emu *e, struct out *o, int esp32)
 {
 	uint8_t h[24];
 	uint32_t at = e->def->boot_offset;
 
-	emu_flash_read(&e->flash, at, h, sizeof h);
+	emu_cpu_flash_read(e, at, h, sizeof h);
 	if (h[0] != 0xE9) {
 		put(o, "invalid header: 0x%08x\r\n", emu_le32(h));
 		return;
@@ -71,7 +80,7 @@ static void flash_boot(struct emu *e, struct out *o, int esp32)
 	uint32_t pos = at + 24;
 	for (unsigned i = 0; i < h[1] && i < MAX_SEGMENTS; i++) {
 		uint8_t sh[8];
-		emu_flash_read(&e->flash, pos, sh, sizeof sh);
+		emu_cpu_flash_read(e, pos, sh, sizeof sh);
 		uint32_t len = emu_le32(sh + 4);
 		if (len > e->flash.size)
 			break;

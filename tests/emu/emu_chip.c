@@ -368,7 +368,7 @@ static void app_tick(struct emu *e, int64_t now)
 	if (e->app_ticks == 0) {
 		uint8_t magic;
 		uint32_t at = e->def->boot_offset;
-		emu_flash_read(&e->flash, at, &magic, 1);
+		emu_cpu_flash_read(e, at, &magic, 1);
 		const uint8_t *m = e->cfg.mac;
 		n = snprintf(text, sizeof text,
 			     "\r\n[emu-app] booted: mac %02x:%02x:%02x:%02x:%02x:%02x, image at 0x%x %s\r\n",

@@ -30,6 +30,7 @@
 #include <zlib.h>
 
 #include "emu_flash.h"
+#include "emu_image32.h"
 #include "emu_priv.h"
 #include "emu_rng.h"
 
@@ -122,17 +123,6 @@ static void put32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Machine-code-like bytes: mostly random, a quarter from a few common
- * opcode bytes; zlib gets them to ~94 % (incompressible-ish). */
-static void code_bytes(struct emu_rng *r, uint8_t *p, uint32_t n)
-{
-	static const uint8_t ops[8] = { 0x00, 0x06, 0x0c, 0x1d, 0x21, 0x41, 0x82, 0xc0 };
-
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t v = emu_rng_next(r);
-		p[i] = (v & 3) ? (uint8_t)(v >> 8) : ops[(v >> 8) & 7];
-	}
-}
 
 /* Writes `len` segment bytes at p (header included), returns bytes used. */
 static uint32_t segment(struct emu_rng *r, uint8_t *p, uint32_t addr, uint32_t len, uint8_t *chk,
@@ -140,7 +130,7 @@ static uint32_t segment(struct emu_rng *r, uint8_t *p, uint32_t addr, uint32_t l
 {
 	put32(p, addr);
 	put32(p + 4, len);
-	code_bytes(r, p + 8, len);
+	emu_code_bytes(r, p + 8, len);
 	if (text) {
 		/* strings at the end of a data segment, as rodata has them */
 		size_t tl = strlen(text) + 1;
@@ -258,7 +248,7 @@ static uint32_t stock_wifi(struct emu_rng *r, uint8_t *p, const uint8_t mac[6])
 					    "NETGEAR42", "Livebox-7C10" };
 	char pw[24];
 
-	code_bytes(r, p, 1024);
+	emu_code_bytes(r, p, 1024);
 	memset(p, 0, 32 + 64 + 32);
 	snprintf((char *)p, 32, "%s", nets[emu_rng_below(r, 6)]);
 	for (int i = 0; i < 12; i++)
@@ -306,11 +296,11 @@ static void stock(uint8_t *mem, uint32_t size, uint64_t seed, const uint8_t mac[
 	region(rs, "user2", u2, u2end - u2, 0);
 
 	uint32_t end = size - 5 * EMU_SECTOR;
-	code_bytes(&id, mem + end, 1024);
+	emu_code_bytes(&id, mem + end, 1024);
 	region(rs, "rf_cal", end, EMU_SECTOR, 1024);
 	static const uint8_t init[16] = { 0x05, 0x00, 0x04, 0x02, 0x05, 0x05, 0x05, 0x02,
 					  0x05, 0x00, 0x04, 0x05, 0x05, 0x04, 0x05, 0x05 };
-	code_bytes(&fw, mem + end + EMU_SECTOR, 128);
+	emu_code_bytes(&fw, mem + end + EMU_SECTOR, 128);
 	memcpy(mem + end + EMU_SECTOR, init, sizeof init);
 	region(rs, "init_data", end + EMU_SECTOR, EMU_SECTOR, 128);
 	n = stock_wifi(&id, mem + end + 2 * EMU_SECTOR, mac);
@@ -320,17 +310,19 @@ static void stock(uint8_t *mem, uint32_t size, uint64_t seed, const uint8_t mac[
 	region(rs, "wifi_flag", end + 4 * EMU_SECTOR, EMU_SECTOR, 16);
 }
 
-unsigned emu_layout_fill(uint8_t *mem, uint32_t size, enum emu_layout l, uint64_t seed,
-			 const uint8_t mac[6], struct emu_region *regions, unsigned cap)
+unsigned emu_layout_fill(uint8_t *mem, const struct emu_config *c, struct emu_region *regions,
+			 unsigned cap)
 {
 	struct regions rs = { regions, 0, cap };
 
-	switch (l) {
+	switch (c->layout) {
 	case EMU_LAYOUT_SIMPLE:
-		simple_pattern(mem, size, mac, &rs);
+		simple_pattern(mem, c->flash_size, c->mac, &rs);
 		break;
 	case EMU_LAYOUT_STOCK:
-		stock(mem, size, seed, mac, &rs);
+		if (emu_chipdef(c->chip)->esp32_class)
+			return emu_layout32_stock(mem, c, regions, cap);
+		stock(mem, c->flash_size, c->faults.seed, c->mac, &rs);
 		break;
 	case EMU_LAYOUT_BLANK:
 		break;

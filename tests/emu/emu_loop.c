@@ -231,8 +231,7 @@ struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
 		if (load_image(e, c->flash_image, err, errlen) < 0)
 			goto fail;
 	} else {
-		e->nregions = emu_layout_fill(e->flash.mem, e->flash.size, c->layout, c->faults.seed,
-					      c->mac, e->regions, EMU_MAX_REGIONS);
+		e->nregions = emu_layout_fill(e->flash.mem, c, e->regions, EMU_MAX_REGIONS);
 	}
 	emu_flash_set_stuck(&e->flash, c->faults.stuck_sectors, c->faults.n_stuck);
 	emu_regs_init(&e->regs, c);

@@ -224,12 +224,22 @@ void emu_log_erase(struct emu *e, int64_t now, uint8_t op, uint64_t off, uint64_
 		   const struct emu_erase_mark *m, int64_t busy);
 uint8_t emu_data_checksum(const uint8_t *p, size_t n);
 
-/* emu_layout.c: fills mem (size bytes, already 0xFF) and describes it */
-unsigned emu_layout_fill(uint8_t *mem, uint32_t size, enum emu_layout l, uint64_t seed,
-			 const uint8_t mac[6], struct emu_region *regions, unsigned cap);
+/* emu_layout.c: fills mem (c->flash_size bytes, already 0xFF) with c's
+ * layout and describes it */
+unsigned emu_layout_fill(uint8_t *mem, const struct emu_config *c, struct emu_region *regions,
+			 unsigned cap);
+/* emu_layout32.c: the ESP32 / ESP32-C3 "stock" layout */
+unsigned emu_layout32_stock(uint8_t *mem, const struct emu_config *c, struct emu_region *out,
+			    unsigned cap);
+/* Flash encryption model: an address-keyed XOR stream (its own inverse);
+ * the key comes from the unit's seed and MAC. */
+uint64_t emu_fe_key(const struct emu_config *c);
+void emu_fe_crypt(uint64_t key, uint32_t addr, uint8_t *p, uint32_t n);
 
 /* emu_bootlog.c: what the ROM prints after a reset (BASE §21.1, family §8.4) */
 size_t emu_bootlog(struct emu *e, const char *cause, int download, char *buf, size_t cap);
+/* Flash as the CPU reads it: decrypted when flash encryption is on. */
+void emu_cpu_flash_read(struct emu *e, uint32_t addr, uint8_t *p, uint32_t n);
 
 /* emu_rom.c / emu_rom32.c / emu_stub*.c */
 void emu_rom_frame(struct emu *e, int64_t now, const uint8_t *f, size_t n);

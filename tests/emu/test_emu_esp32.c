@@ -261,10 +261,11 @@ static void rom_baud(struct th *t, uint32_t value, unsigned expect)
 }
 
 /* The ROM divides its clock estimate (cali x 15625 x CK8M / 40) by the value. */
-static void test_rom_baud(void)
+static int test_rom_baud(void)
 {
 	struct emu_config c;
 	struct th t;
+	int rc = 0;
 
 	th_config(&c);
 	emu_config_chip(&c, EMU_ESP32);
@@ -276,15 +277,15 @@ static void test_rom_baud(void)
 		rom_baud(&t, 460800, 484952);           /* a client without the CK8M fix */
 		th_close(&t);
 	}
-	th_finish(&t, "test_emu_esp32 (rom baud, uncorrected)");
+	rc |= th_finish(&t, "test_emu_esp32 (rom baud, uncorrected)");
 	if (th_open(&t, &c, 115200, "esp32-baud2") < 0 || th_sync(&t, NULL) != 8) {
 		t.failures++;
-		return;
+	} else {
+		/* esptool's correction: new x rom_freq / 40 MHz */
+		rom_baud(&t, (uint32_t)(460800ull * (973ull * 15625 * 100 / 40) / 40000000ull), 460800);
+		th_close(&t);
 	}
-	/* esptool's correction: new x rom_freq / 40 MHz */
-	rom_baud(&t, (uint32_t)(460800ull * (973ull * 15625 * 100 / 40) / 40000000ull), 460800);
-	th_close(&t);
-	th_finish(&t, "test_emu_esp32 (rom baud, corrected)");
+	return rc | th_finish(&t, "test_emu_esp32 (rom baud, corrected)");
 }
 
 static int stub_cmd(struct th *t, uint8_t op, const uint8_t *d, size_t n, struct th_resp *r)
@@ -324,7 +325,7 @@ static void test_stub(struct th *t)
 }
 
 /* The entry tells which stub runs; another chip's stub crashes the CPU. */
-static void test_stub_entries(void)
+static int test_stub_entries(void)
 {
 	static const struct {
 		uint32_t entry;
@@ -335,6 +336,8 @@ static void test_stub_entries(void)
 		{ 0x400BE658u, "\"flavour\":\"legacy\",\"entry\":1074521688,\"by\":\"entry\"" },
 		{ 0x4010C504u, "\"ev\":\"stub_crash\"" },
 	};
+	int rc = 0;
+
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct emu_config c;
 		struct th t;
@@ -343,7 +346,7 @@ static void test_stub_entries(void)
 		c.fast_flash = 1;
 		if (th_open(&t, &c, 115200, "esp32-entry") < 0 || th_sync(&t, NULL) != 8) {
 			t.failures++;
-			th_finish(&t, "test_emu_esp32 (entries)");
+			rc |= th_finish(&t, "test_emu_esp32 (entries)");
 			continue;
 		}
 		int ohai = th_load_stub(&t, cases[i].entry) == 0;
@@ -354,11 +357,12 @@ static void test_stub_entries(void)
 		if (i == 3)             /* back in the ROM after the crash */
 			TH_CHECK(&t, th_sync(&t, NULL) == 8 && !emu_in_stub(t.e), "ROM after the crash");
 		th_close(&t);
-		th_finish(&t, "test_emu_esp32 (entries)");
+		rc |= th_finish(&t, "test_emu_esp32 (entries)");
 	}
+	return rc;
 }
 
-static void test_security(void)
+static int test_security(void)
 {
 	struct emu_config c;
 	struct th t;
@@ -379,13 +383,58 @@ static void test_security(void)
 		TH_CHECK(&t, (w6 & (1u << 5)) && (w6 & (1u << 7)), "ABS_DONE_1 / DISABLE_DL_ENCRYPT %08x", w6);
 		th_close(&t);
 	}
-	th_finish(&t, "test_emu_esp32 (security)");
+	int rc = th_finish(&t, "test_emu_esp32 (security)");
 	char err[256];
 	c.security.secure_download = 1;
 	struct emu *e = emu_new(&c, err, sizeof err);
 	TH_CHECK(&t, e == NULL && strstr(err, "Secure Download"), "ESP32 with SDM accepted: %s", err);
 	emu_free(e);
-	th_finish(&t, "test_emu_esp32 (no SDM on ESP32)");
+	return rc | th_finish(&t, "test_emu_esp32 (no SDM on ESP32)");
+}
+
+/* Real timing: the ROM's exact erase costs blocks and sectors as on the
+ * ESP8266 and answers when done; a stuck sector keeps its content. */
+static int test_stuck_timing(void)
+{
+	struct emu_config c;
+	struct th t;
+	struct th_resp r;
+	uint8_t d[16] = { 0 }, *all = malloc(4u << 20);
+	char line[1024];
+	double busy = 0;
+
+	th_config(&c);
+	emu_config_chip(&c, EMU_ESP32);
+	c.fast_flash = 0;
+	c.faults.stuck_sectors[0] = 0x21000;
+	c.faults.n_stuck = 1;
+	if (th_open(&t, &c, 115200, "esp32-stuck") < 0 || th_sync(&t, NULL) != 8) {
+		t.failures++;
+		free(all);
+		return th_finish(&t, "test_emu_esp32 (stuck, timing)");
+	}
+	memset(all, 0x00, 4u << 20);
+	emu_set_flash(t.e, 0, all, 4u << 20);
+	th_cmd(&t, 0x0D, d, 8, 0, &r, 500);
+	th_put32(d, 0x12000);       /* 0x1F000 .. 0x31000: sector, block, sector */
+	th_put32(d + 4, 72);
+	th_put32(d + 8, 0x400);
+	th_put32(d + 12, 0x1F000);
+	double t0 = th_now();
+	TH_CHECK(&t, th_cmd(&t, 0x02, d, 16, 0, &r, 3000) == 0 && r.st[0] == 0, "FLASH_BEGIN");
+	double took = th_now() - t0;
+	TH_CHECK(&t, took >= 0.235, "FLASH_BEGIN answered after %.3f s, before the erase was done", took);
+	emu_get_flash(t.e, all, 4u << 20);
+	TH_CHECK(&t, all[0x1F000] == 0xFF && all[0x20FFF] == 0xFF && all[0x21000] == 0x00 &&
+		 all[0x22000] == 0xFF && all[0x30FFF] == 0xFF && all[0x31000] == 0x00,
+		 "exact erase with a stuck sector: %02x %02x %02x %02x", all[0x1F000], all[0x21000],
+		 all[0x30FFF], all[0x31000]);
+	TH_CHECK(&t, th_log_line(&t, "\"ev\":\"erase\"", -1, line, sizeof line) == 0 &&
+		 th_json_num(line, "busy_ms", &busy) == 0 && busy == 45 + 150 + 45 &&
+		 strstr(line, "\"stuck\":[135168]"), "erase event: %s", line);
+	th_close(&t);
+	free(all);
+	return th_finish(&t, "test_emu_esp32 (stuck, timing)");
 }
 
 int main(void)
@@ -408,8 +457,9 @@ int main(void)
 	test_stub(&t);
 	th_close(&t);
 	rc |= th_finish(&t, "test_emu_esp32");
-	test_rom_baud();
-	test_stub_entries();
-	test_security();
+	rc |= test_rom_baud();
+	rc |= test_stub_entries();
+	rc |= test_security();
+	rc |= test_stuck_timing();
 	return rc;
 }
