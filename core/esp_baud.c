@@ -24,7 +24,7 @@ static enum esp_err esp32_rom_rate(struct esp_session *s, unsigned baud, uint32_
 		return ESP_OK;
 	}
 	uint64_t xtal_hz = rom_hz > ESP32_ROM_MHZ_SPLIT ? 40000000u : 26000000u;
-	*ret = (uint32_t)((uint64_t)baud * rom_hz / xtal_hz);
+	*ret = (uint32_t)(((uint64_t)baud * rom_hz + xtal_hz / 2) / xtal_hz);
 	return ESP_OK;
 }
 

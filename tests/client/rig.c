@@ -16,6 +16,27 @@ void rig_defaults(struct emu_config *cfg)
 	cfg->faults.seed = 1;
 }
 
+void rig_defaults_chip(struct emu_config *cfg, enum emu_chip chip)
+{
+	emu_config_defaults(cfg);
+	emu_config_chip(cfg, chip);
+	cfg->fast_flash = 1;
+	cfg->flash_size = 1u << 20;
+	cfg->boot_download_at_start = 0;
+	cfg->faults.seed = 1;
+}
+
+enum esp_chip rig_esp_chip(enum emu_chip chip)
+{
+	switch (chip) {
+	case EMU_ESP8266EX: return ESP_CHIP_ESP8266EX;
+	case EMU_ESP8285: return ESP_CHIP_ESP8285;
+	case EMU_ESP32: return ESP_CHIP_ESP32;
+	case EMU_ESP32C3: return ESP_CHIP_ESP32C3;
+	}
+	return ESP_CHIP_UNKNOWN;
+}
+
 static enum esp_err route_lines(void *user_data, int dtr, int rts)
 {
 	struct rig *r = user_data;
@@ -63,7 +84,7 @@ void rig_open_ex(struct rig *r, const struct emu_config *cfg, unsigned rom_baud,
 	struct esp_session_cfg sc = {.rom_baud = rom_baud, .stub_baud = stub_baud, .connect_ms = 8000,
 				      .no_compress = no_compress};
 	CHECK(esp_session_open(x, &sc, &r->s) == ESP_OK);
-	CHECK(esp_stub_builtin(&r->stub, NULL) == ESP_OK);
+	CHECK(esp_stub_builtin_for(rig_esp_chip(cfg->chip), &r->stub, NULL) == ESP_OK);
 }
 
 void rig_close(struct rig *r)

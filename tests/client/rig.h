@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Test rig: one emulated ESP8266 on a pty, and a core session talking to it
+/* Test rig: one emulated chip (ESP8266, ESP32, ESP32-C3) on a pty, and a core session talking to it
  * through the fd transport (DTR/RTS routed to the emulator, since a pty has
  * no modem lines). */
 #pragma once
@@ -24,7 +24,14 @@ struct rig {
 
 /* Fills cfg with quick-test defaults (fast flash, 1 MiB, MAC 5c:cf:7f:01:02:03). */
 void rig_defaults(struct emu_config *cfg);
-/* Starts the emulator and opens a session at rom_baud; stub_baud after stub start. */
+/* The same quick-test settings for another chip (emu_config_chip's identity:
+ * ESP32 24:0a:c4:12:34:56 "ESP32-D0WD-V3 (revision v3.1)", ESP32-C3
+ * 58:cf:79:12:34:56 "ESP32-C3 (QFN32) (revision v0.4)"), 1 MiB flash. */
+void rig_defaults_chip(struct emu_config *cfg, enum emu_chip chip);
+/* The core chip an emulated one is. */
+enum esp_chip rig_esp_chip(enum emu_chip chip);
+/* Starts the emulator and opens a session at rom_baud; stub_baud after stub
+ * start.  r->stub is the built-in stub for cfg->chip. */
 void rig_open(struct rig *r, const struct emu_config *cfg, unsigned rom_baud, unsigned stub_baud);
 void rig_open_ex(struct rig *r, const struct emu_config *cfg, unsigned rom_baud, unsigned stub_baud,
 		 int no_compress);
