@@ -104,6 +104,8 @@ void emu_config_chip(struct emu_config *c, enum emu_chip chip);
  * "esp32-c3") <-> enum emu_chip; parse returns 0 or -1. */
 const char *emu_chip_name(enum emu_chip chip);
 int emu_chip_parse(const char *s, enum emu_chip *ret);
+/* ESP32 or ESP32-C3: 4-status-byte ROM, security eFuses, 4 MB default. */
+int emu_chip_esp32_class(enum emu_chip chip);
 /* What esptool would print for c: "ESP32-D0WD-V3 (revision v3.1)",
  * "ESP32-C3 (QFN32) (revision v0.4)", "ESP8266EX", "ESP8285". */
 void emu_chip_description(const struct emu_config *c, char *buf, size_t cap);

@@ -71,6 +71,11 @@ enum emu_stub_kind emu_chipdef_stub_kind(const struct emu_chipdef *d, uint32_t e
 	return EMU_STUBK_UNKNOWN;
 }
 
+int emu_chip_esp32_class(enum emu_chip chip)
+{
+	return emu_chipdef(chip)->esp32_class;
+}
+
 static const struct {
 	const char *name;
 	enum emu_chip chip;

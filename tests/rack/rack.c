@@ -159,9 +159,17 @@ static FILE *open_lines(struct rack *r, const struct rack_slot *s)
 	return f;
 }
 
-static const char *chip_name(enum emu_chip c)
+const char *rack_unit_chip_str(const struct emu_config *c, char *buf, size_t cap)
 {
-	return c == EMU_ESP8285 ? "ESP8285" : "ESP8266EX";
+	const struct emu_security *s = &c->security;
+
+	emu_chip_description(c, buf, cap);
+	size_t n = strlen(buf);
+	snprintf(buf + n, cap - n, "%s%s%s%s", s->flash_encrypted ? ", flash encrypted" : "",
+		 s->secure_boot ? ", secure boot" : "",
+		 s->dl_encrypt_disabled ? ", download encryption disabled" : "",
+		 s->secure_download ? ", Secure Download Mode" : "");
+	return buf;
 }
 
 int rack_plug(struct rack *r, unsigned n)
@@ -176,7 +184,8 @@ int rack_plug(struct rack *r, unsigned n)
 	 * over the old one's leftovers if the new adapter got the same pty
 	 * before that unplug is done (see rack_sysfs_unplug). */
 	(void)rack_tick(r);
-	struct rack_port *p = rack_port_new(r, n, r->next_tty++);
+	int acm = s->kind->acm;
+	struct rack_port *p = rack_port_new(r, n, acm ? r->next_acm++ : r->next_tty++, acm);
 	p->next = r->ports;
 	r->ports = p;
 	p->max_baud = r->opts->baud_fast ? 0 : s->kind->max_baud;
@@ -239,7 +248,7 @@ int rack_plug(struct rack *r, unsigned n)
 	}
 	s->port = p;
 	s->plugs++;
-	char mac[18], id_path[64], flash[48], stuck[EMU_MAX_STUCK * 10 + 32] = "";
+	char mac[18], id_path[64], flash[48], stuck[EMU_MAX_STUCK * 10 + 32] = "", chip[160];
 	rack_sysfs_id_path(n, id_path, sizeof id_path);
 	snprintf(flash, sizeof flash, "%s", s->flash ? "flash as unplugged" :
 		 s->unit.image ? "flash from image" : "flash layout ");
@@ -250,11 +259,11 @@ int rack_plug(struct rack *r, unsigned n)
 		snprintf(stuck + strlen(stuck), sizeof stuck - strlen(stuck), "%s0x%X",
 			 i ? "," : ", stuck sectors ", c.faults.stuck_sectors[i]);
 	rack_logf(r,
-		  "slot %u: plug %s (%s %s:%s, serial %s, ID_PATH %s) unit MAC %s %s %uKB "
+		  "slot %u: plug %s (%s %s:%s, serial %s, ID_PATH %s) unit MAC %s %s, %uKB "
 		  "wiring %s, %s, timing %s%s%s%s, log %s (its t=0 at %.4f)",
 		  n, p->devnode, s->kind->name, s->kind->vid, s->kind->pid,
 		  s->serial[0] ? s->serial : "(none)", id_path, rack_mac_str(c.mac, mac),
-		  chip_name(c.chip), c.flash_size / 1024, p->wired ? "auto" : "none", flash,
+		  rack_unit_chip_str(&c, chip, sizeof chip), c.flash_size / 1024, p->wired ? "auto" : "none", flash,
 		  c.fast_flash ? "fast" : "real",
 		  c.faults.never_boot ? ", never boots the loader" : "",
 		  c.faults.unplug_after ? ", hangs up after unplug_after bytes" : "", stuck,

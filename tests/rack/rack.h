@@ -37,8 +37,9 @@ struct rack_kind {
 	const char *bcd_device;
 	const char *dev_class;  /* bDeviceClass */
 	int has_serial;         /* CH340: no iSerial, slots differ only by ID_PATH */
-	unsigned max_baud;      /* the Linux driver clamps higher rates to this */
+	unsigned max_baud;      /* the Linux driver (or the chip) clamps higher rates to this */
 	enum emu_wiring wiring; /* how boards with this adapter are usually wired */
+	int acm;                /* CDC-ACM class device: cdc_acm, /dev/ttyACMn, no usb-serial node */
 };
 
 /* The unit (the Sonoff) clipped onto a slot's adapter. */
@@ -50,11 +51,15 @@ struct rack_unit {
 	int mac_given;
 };
 
+/* "ESP32-D0WD-V3 (revision v3.1), flash encrypted, secure boot": the
+ * unit's chip as esptool names it, then its security eFuses if any. */
+const char *rack_unit_chip_str(const struct emu_config *c, char *buf, size_t cap);
+
 struct rack_slot {
 	int defined;
 	unsigned index;
 	const struct rack_kind *kind;
-	char serial[32]; /* USB serial; "" = none */
+	char serial[40]; /* USB serial; "" = none */
 	struct rack_unit unit;
 	unsigned generation; /* units swapped in so far (0 = the first) */
 	uint8_t *flash;      /* the unit's flash while unplugged; NULL = factory */
@@ -119,7 +124,7 @@ struct rack_opts {
 	char **argv;      /* the command */
 };
 
-/* One plug of one adapter: a fresh /dev/ttyUSBk.  Owned by its ioctl handler
+/* One plug of one adapter: a fresh /dev/ttyUSBk (or /dev/ttyACMk).  Owned by its ioctl handler
  * object (umockdev may keep that alive in its worker thread after vrack has
  * let go), so the handler can never see freed memory. */
 struct rack_port {
@@ -129,6 +134,7 @@ struct rack_port {
 	unsigned slot, tty;
 	char devnode[32]; /* "/dev/ttyUSB3" */
 	char name[16];    /* "ttyUSB3" */
+	/* sys_serial: the usb-serial port, or a CDC-ACM adapter's data interface */
 	char sys_usb[256], sys_intf[256], sys_serial[256], sys_tty[256];
 	char pts[32];      /* the pty behind it, "/dev/pts/7" */
 	int master;        /* pty master, -1 once the emulator closed it */
@@ -155,7 +161,7 @@ struct rack {
 	int64_t tl0; /* the timeline clock's zero, 0 = not started */
 	struct rack_slot slots[RACK_MAX_SLOTS];
 	struct rack_port *ports;
-	unsigned next_tty, next_devnum;
+	unsigned next_tty, next_acm, next_devnum;  /* ttyUSBn, ttyACMn, USB devnum */
 	uint64_t hubs;        /* bit h: hub h+1 exists */
 	char shadows[32][16]; /* real /dev tty names hidden behind placeholders */
 	unsigned nshadows;
@@ -203,8 +209,9 @@ void rack_sysfs_unshadow(struct rack *r, const char *name);
 
 /* ---- rack_ioctl.c --------------------------------------------------------- */
 
-/* A new port and the handler that owns it (one reference, the caller's). */
-struct rack_port *rack_port_new(struct rack *r, unsigned slot, unsigned tty);
+/* A new port and the handler that owns it (one reference, the caller's):
+ * /dev/ttyUSB<tty>, or /dev/ttyACM<tty> for a CDC-ACM adapter. */
+struct rack_port *rack_port_new(struct rack *r, unsigned slot, unsigned tty, int acm);
 /* Drops the caller's reference; the port lives on while umockdev uses it. */
 void rack_port_unref(struct rack_port *p);
 /* Appends "TIME NAME what" to the slot's lines file (any thread). */

@@ -297,7 +297,7 @@ static void rack_ioctl_init(RackIoctl *self)
 	pthread_mutex_init(&p->lock, NULL);
 }
 
-struct rack_port *rack_port_new(struct rack *r, unsigned slot, unsigned tty)
+struct rack_port *rack_port_new(struct rack *r, unsigned slot, unsigned tty, int acm)
 {
 	RackIoctl *h = g_object_new(rack_ioctl_get_type(), NULL);
 	struct rack_port *p = &h->port;
@@ -306,8 +306,8 @@ struct rack_port *rack_port_new(struct rack *r, unsigned slot, unsigned tty)
 	p->slot = slot;
 	p->tty = tty;
 	p->t0 = r->t0;
-	snprintf(p->name, sizeof p->name, "ttyUSB%u", tty);
-	snprintf(p->devnode, sizeof p->devnode, "/dev/ttyUSB%u", tty);
+	snprintf(p->name, sizeof p->name, "%s%u", acm ? "ttyACM" : "ttyUSB", tty);
+	snprintf(p->devnode, sizeof p->devnode, "/dev/%s", p->name);
 	return p;
 }
 

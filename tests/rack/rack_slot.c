@@ -12,23 +12,33 @@
 #include "rack.h"
 
 /* The adapters refurbishers use.  Strings are what the chips report; the
- * baud limits are the Linux drivers' (cp210x: 1 Mbaud for CP2102, ch341:
- * 2 Mbaud, ftdi_sio: 3 Mbaud for FT232R), which clamp higher requests. */
+ * baud limits are the Linux drivers' (cp210x: 1 Mbaud for CP2102, 3 Mbaud
+ * for CP2102N; ch341: 2 Mbaud; ftdi_sio: 3 Mbaud for FT232R), which clamp
+ * higher requests.  The CH9102 is a CDC-ACM device: Debian 12's kernel
+ * (6.1) has no ch341 entry for 1a86:55d4, so cdc_acm takes it (/dev/ttyACMn)
+ * and passes any rate on; the chip's own limit is 4 Mbaud. */
 static const struct rack_kind s_kinds[] = {
 	{"cp2102", "10c4", "ea60", "cp210x", "Silicon Labs", "CP2102 USB to UART Bridge Controller",
-	 "0100", "00", 1, 1000000, EMU_WIRING_AUTO},
+	 "0100", "00", 1, 1000000, EMU_WIRING_AUTO, 0},
+	{"cp2102n", "10c4", "ea60", "cp210x", "Silicon Labs",
+	 "CP2102N USB to UART Bridge Controller", "0100", "00", 1, 3000000, EMU_WIRING_AUTO, 0},
+	{"ch9102", "1a86", "55d4", "cdc_acm", NULL, "USB Single Serial", "0442", "02", 1, 4000000,
+	 EMU_WIRING_AUTO, 1},
 	{"ch340", "1a86", "7523", "ch341", NULL, "USB Serial", "0264", "ff", 0, 2000000,
-	 EMU_WIRING_AUTO},
+	 EMU_WIRING_AUTO, 0},
 	{"ft232r", "0403", "6001", "ftdi_sio", "FTDI", "FT232R USB UART", "0600", "00", 1, 3000000,
-	 EMU_WIRING_AUTO},
+	 EMU_WIRING_AUTO, 0},
 	/* a bare FT232R breakout: TX/RX/GND only, the operator holds the button */
 	{"noreset", "0403", "6001", "ftdi_sio", "FTDI", "FT232R USB UART", "0600", "00", 1, 3000000,
-	 EMU_WIRING_NONE},
+	 EMU_WIRING_NONE, 0},
 };
+#define KIND_NAMES "cp2102, cp2102n, ch340, ch9102, ft232r, noreset"
 
 #define SLOT_KEYS                                                                      \
-	"kind, serial, mac, chip, flash, manuf, crystal, stub, wiring, boot, timing, " \
-	"banner, image, layout, button, seed, faults"
+	"kind, serial, mac, chip, pkg, revision, rtc_cali, security, flash, manuf, crystal, " \
+	"stub, wiring, boot, timing, banner, image, layout, button, seed, faults"
+#define SECURITY_KEYS "fe (flash encrypted), sb (secure boot), dldis (download encryption " \
+	"disabled), sdm (Secure Download Mode, esp32c3), none"
 #define FAULT_KEYS                                                           \
 	"never_boot, drop_ppm=N, flip_ppm=N, rx_drop_ppm=N, rx_flip_ppm=N, " \
 	"brownout_reads=N, lie_writes=N, unplug_after=BYTES, stuck_sector=ADDR"
@@ -99,22 +109,44 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* What changes with the chip: MAC (24:0a:c4:c0:NN:00 ESP32,
+ * 58:cf:79:c0:NN:00 C3, else 5c:cf:7f:c0:NN:00), 1 MB (ESP8266) or 4 MB,
+ * crystal, package, revision. */
+static void chip_defaults(struct rack_slot *s, unsigned index, enum emu_chip chip)
+{
+	struct emu_config *c = &s->unit.emu;
+	uint8_t oui[3] = {0x5c, 0xcf, 0x7f};
+
+	emu_config_chip(c, chip);
+	if (chip == EMU_ESP32)
+		memcpy(oui, (const uint8_t[]){0x24, 0x0a, 0xc4}, 3);
+	else if (chip == EMU_ESP32C3)
+		memcpy(oui, (const uint8_t[]){0x58, 0xcf, 0x79}, 3);
+	const uint8_t mac[6] = {oui[0], oui[1], oui[2], 0xc0, (uint8_t)index, 0x00};
+	memcpy(c->mac, mac, sizeof mac);
+	if (!emu_chip_esp32_class(chip))
+		c->flash_size = 1u << 20;
+}
+
 static void slot_defaults(struct rack_slot *s, unsigned index, const struct rack_kind *k)
 {
 	memset(s, 0, sizeof *s);
 	s->defined = 1;
 	s->index = index;
 	s->kind = k;
-	if (k->has_serial && !strcmp(k->driver, "cp210x"))
+	if (k->has_serial && !strcmp(k->name, "cp2102n")) /* unique, programmed at the factory */
+		snprintf(s->serial, sizeof s->serial, "%08x%08x%08x%08x", 0x7a3c91e4u + index,
+			 0x1bd2ec11u, 0x9f4a0b5eu ^ index, 0x54c3d2a1u);
+	else if (k->has_serial && !strcmp(k->driver, "cp210x"))
 		snprintf(s->serial, sizeof s->serial,
 			 "0001"); /* every CP2102 leaves the factory so */
+	else if (k->has_serial && k->acm)
+		snprintf(s->serial, sizeof s->serial, "54%08u", 34004711u + index);
 	else if (k->has_serial)
 		snprintf(s->serial, sizeof s->serial, "A%07X", 0x50285B0u + index);
 	struct emu_config *c = &s->unit.emu;
 	emu_config_defaults(c);
-	const uint8_t mac[6] = {0x5c, 0xcf, 0x7f, 0xc0, (uint8_t)index, 0x00};
-	memcpy(c->mac, mac, sizeof mac);
-	c->flash_size = 1u << 20;
+	chip_defaults(s, index, EMU_ESP8266EX);
 	c->wiring = k->wiring;
 	c->boot_download_at_start = 0; /* a unit on power-up runs its firmware */
 	c->faults.seed = index + 1;
@@ -172,6 +204,30 @@ static int apply_fault(struct emu_faults *f, const char *item, char *err, size_t
 	return fail(err, errlen, "unknown fault '%s' (faults: %s)", item, FAULT_KEYS);
 }
 
+/* security=fe,sb,dldis,sdm (or none) */
+static int apply_security(struct emu_security *sec, const char *list, char *err, size_t errlen)
+{
+	char buf[128];
+	if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
+		return fail(err, errlen, "security list too long");
+	memset(sec, 0, sizeof *sec);
+	char *save = NULL;
+	for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(it, "fe"))
+			sec->flash_encrypted = 1;
+		else if (!strcmp(it, "sb"))
+			sec->secure_boot = 1;
+		else if (!strcmp(it, "dldis"))
+			sec->dl_encrypt_disabled = 1;
+		else if (!strcmp(it, "sdm"))
+			sec->secure_download = 1;
+		else if (strcmp(it, "none"))
+			return fail(err, errlen, "unknown security item '%s' (security: %s)", it,
+				    SECURITY_KEYS);
+	}
+	return 0;
+}
+
 static int apply_faults(struct emu_faults *f, const char *list, char *err, size_t errlen)
 {
 	char buf[512];
@@ -203,12 +259,31 @@ static int apply_key(struct rack_slot *s, const char *key, const char *val, char
 			return fail(err, errlen, "mac wants aa:bb:cc:dd:ee:ff, not '%s'", val);
 		s->unit.mac_given = 1;
 	} else if (!strcmp(key, "chip")) {
-		if (!strcmp(val, "esp8266ex") || !strcmp(val, "esp8266"))
-			c->chip = EMU_ESP8266EX;
-		else if (!strcmp(val, "esp8285"))
-			c->chip = EMU_ESP8285;
-		else
-			return fail(err, errlen, "chip wants esp8266ex or esp8285, not '%s'", val);
+		return 0; /* applied first, by the caller */
+	} else if (!strcmp(key, "pkg")) {
+		unsigned v;
+		if (parse_u32(val, &v) < 0 || v > 7)
+			return fail(err, errlen, "pkg wants the eFuse package number 0..7, not '%s'", val);
+		c->pkg = v;
+	} else if (!strcmp(key, "revision")) {
+		unsigned major, minor;
+		char tail;
+		if (sscanf(val, "v%u.%u%c", &major, &minor, &tail) != 2 &&
+		    sscanf(val, "%u.%u%c", &major, &minor, &tail) != 2)
+			return fail(err, errlen, "revision wants vMAJOR.MINOR (e.g. v3.1), not '%s'",
+				    val);
+		c->rev_major = major;
+		c->rev_minor = minor;
+	} else if (!strcmp(key, "rtc_cali")) {
+		unsigned v;
+		if (parse_u32(val, &v) < 0 || v == 0 || v >= (1u << 25))
+			return fail(err, errlen,
+				    "rtc_cali wants the RTCCALICFG1 calibration (1024 = exact), "
+				    "not '%s'",
+				    val);
+		c->rtc_cali = v;
+	} else if (!strcmp(key, "security")) {
+		return apply_security(&c->security, val, err, errlen);
 	} else if (!strcmp(key, "flash")) {
 		if (parse_u64(val, &u) < 0 || u < 256 * 1024 || u > 16 * 1024 * 1024 ||
 		    (u & (u - 1)))
@@ -287,6 +362,30 @@ static int apply_key(struct rack_slot *s, const char *key, const char *val, char
 	return 0;
 }
 
+/* Identity and security keys that do not fit the chip, refused by name. */
+static int check_chip_keys(const struct emu_config *c, char *err, size_t errlen)
+{
+	const struct emu_security *s = &c->security;
+	int any = s->flash_encrypted || s->secure_boot || s->dl_encrypt_disabled || s->secure_download;
+
+	if (!emu_chip_esp32_class(c->chip)) {
+		if (any)
+			return fail(err, errlen, "security is for chip=esp32 or esp32c3 (an ESP8266 "
+					       "has no security eFuses)");
+		return 0;
+	}
+	if (c->crystal_mhz != 40)
+		return fail(err, errlen, "crystal: ESP32-class units run on 40 MHz here");
+	if (s->secure_download && c->chip != EMU_ESP32C3)
+		return fail(err, errlen, "security=sdm needs chip=esp32c3 (the ESP32 has no Secure "
+				       "Download Mode)");
+	unsigned max_minor = c->chip == EMU_ESP32 ? 3 : 15;
+	if (c->rev_major > 3 || c->rev_minor > max_minor)
+		return fail(err, errlen, "revision v%u.%u does not exist on this chip (major 0..3, "
+				       "minor 0..%u)", c->rev_major, c->rev_minor, max_minor);
+	return 0;
+}
+
 int rack_slot_parse(const char *spec, struct rack_slot *slots, char *err, size_t errlen)
 {
 	char buf[1024];
@@ -316,13 +415,22 @@ int rack_slot_parse(const char *spec, struct rack_slot *slots, char *err, size_t
 			continue;
 		k = rack_kind_find(toks[i] + 5);
 		if (!k)
+			return fail(err, errlen, "unknown adapter kind '%s' (kinds: " KIND_NAMES ")",
+				    toks[i] + 5);
+	}
+	/* the chip first too: its defaults must not override explicit keys */
+	enum emu_chip chip = EMU_ESP8266EX;
+	for (size_t i = 1; i < n; i++) {
+		if (strncmp(toks[i], "chip=", 5))
+			continue;
+		if (emu_chip_parse(toks[i] + 5, &chip) < 0)
 			return fail(err, errlen,
-				    "unknown adapter kind '%s' (kinds: cp2102, ch340, ft232r, "
-				    "noreset)",
+				    "chip wants esp8266ex, esp8285, esp32 or esp32c3, not '%s'",
 				    toks[i] + 5);
 	}
 	struct rack_slot tmp;
 	slot_defaults(&tmp, (unsigned)idx, k);
+	chip_defaults(&tmp, (unsigned)idx, chip);
 	for (size_t i = 1; i < n; i++) {
 		char *eq = strchr(toks[i], '=');
 		if (!eq || eq == toks[i] || !eq[1]) {
@@ -340,6 +448,10 @@ int rack_slot_parse(const char *spec, struct rack_slot *slots, char *err, size_t
 		rack_slot_free(&tmp);
 		return fail(err, errlen,
 			    "an ESP8285 has 1MB or 2MB of flash in the package, not more");
+	}
+	if (check_chip_keys(&tmp.unit.emu, err, errlen) < 0) {
+		rack_slot_free(&tmp);
+		return -1;
 	}
 	if (tmp.unit.image && tmp.unit.layout_given) {
 		rack_slot_free(&tmp);

@@ -17,6 +17,7 @@
 #define PCI_CTRL     "/devices/pci0000:00/0000:00:14.0"
 #define ROOT_HUB     PCI_CTRL "/usb1"
 #define TTYUSB_MAJOR 188
+#define TTYACM_MAJOR 166
 
 void rack_sysfs_id_path(unsigned slot, char *buf, size_t cap)
 {
@@ -54,6 +55,30 @@ static int add(struct rack *r, const char *desc, char *err, size_t errlen)
 	snprintf(err, errlen, "umockdev refused a device description: %s", gerr->message);
 	g_error_free(gerr);
 	return -1;
+}
+
+/* A CDC-ACM adapter (cdc_acm): communication interface 1.0 with the tty
+ * right under it, data interface 1.1, no usb-serial node. */
+static char *acm_chain(const struct rack_port *p, const struct rack_kind *k, unsigned devnum,
+		       unsigned hub, unsigned port, const char *manuf, const char *serial)
+{
+	return g_strdup_printf(
+		"P: %1$s\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
+		"E: BUSNUM=001\nE: DEVNUM=%2$03u\nE: PRODUCT=%3$s/%4$s/%5$s\n"
+		"A: idVendor=%3$s\nA: idProduct=%4$s\nA: bcdDevice=%5$s\n%6$sA: product=%7$s\n%8$s"
+		"A: busnum=1\nA: devnum=%2$u\nA: devpath=%9$u.%10$u\nA: bDeviceClass=%11$s\n"
+		"A: bNumInterfaces= 2\nA: bNumConfigurations=1\nA: bConfigurationValue=1\n"
+		"A: bMaxPower=100mA\nA: maxchild=0\nA: speed=12\nA: version= 1.10\n\n"
+		"P: %12$s\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\nE: DRIVER=cdc_acm\n"
+		"E: INTERFACE=2/2/1\nE: PRODUCT=%3$s/%4$s/%5$s\n"
+		"A: bInterfaceNumber=00\nA: bAlternateSetting= 0\nA: bInterfaceClass=02\n"
+		"A: bInterfaceSubClass=02\nA: bInterfaceProtocol=01\nA: bNumEndpoints=01\n\n"
+		"P: %13$s\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\nE: DRIVER=cdc_acm\n"
+		"E: INTERFACE=10/0/0\nE: PRODUCT=%3$s/%4$s/%5$s\n"
+		"A: bInterfaceNumber=01\nA: bAlternateSetting= 0\nA: bInterfaceClass=0a\n"
+		"A: bInterfaceSubClass=00\nA: bInterfaceProtocol=00\nA: bNumEndpoints=02\n\n",
+		p->sys_usb, devnum, k->vid, k->pid, k->bcd_device, manuf, k->product, serial, hub,
+		port, k->dev_class, p->sys_intf, p->sys_serial);
 }
 
 /* The xHCI root hub and hub h (1-based), once each: never unplugged. */
@@ -101,7 +126,7 @@ int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot 
 	if (ensure_hub(r, hub, err, errlen) < 0)
 		return -1;
 	unsigned devnum = r->next_devnum++; /* the kernel numbers every enumeration anew */
-	char id_path[64], tag[64], vendor[64], model[96], idser[192];
+	char id_path[64], tag[64], vendor[64], model[96], idser[224];
 	rack_sysfs_id_path(s->index, id_path, sizeof id_path);
 	path_tag(id_path, tag, sizeof tag);
 	/* udev's usb_id: no manufacturer string → the vendor id stands in */
@@ -112,12 +137,17 @@ int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot 
 	else
 		snprintf(idser, sizeof idser, "%s_%s", vendor, model);
 
-	/* about 100 characters at most: the buffers hold 256 */
+	/* about 100 characters at most: the buffers hold 256.  usb-serial:
+	 * intf/ttyUSBn/tty/ttyUSBn; CDC-ACM: intf/tty/ttyACMn, data intf 1.1 */
 	if (snprintf(p->sys_usb, sizeof p->sys_usb, ROOT_HUB "/1-%u/1-%u.%u", hub, hub, port) < 0 ||
 	    snprintf(p->sys_intf, sizeof p->sys_intf, "%s/1-%u.%u:1.0", p->sys_usb, hub, port) <
 		    0 ||
-	    snprintf(p->sys_serial, sizeof p->sys_serial, "%s/%s", p->sys_intf, p->name) < 0 ||
-	    snprintf(p->sys_tty, sizeof p->sys_tty, "%s/tty/%s", p->sys_serial, p->name) < 0) {
+	    (k->acm ? snprintf(p->sys_serial, sizeof p->sys_serial, "%s/1-%u.%u:1.1", p->sys_usb,
+			       hub, port)
+		    : snprintf(p->sys_serial, sizeof p->sys_serial, "%s/%s", p->sys_intf,
+			       p->name)) < 0 ||
+	    snprintf(p->sys_tty, sizeof p->sys_tty, "%s/tty/%s", k->acm ? p->sys_intf : p->sys_serial,
+		     p->name) < 0) {
 		snprintf(err, errlen, "cannot format the sysfs paths");
 		return -1;
 	}
@@ -129,7 +159,7 @@ int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot 
 		snprintf(serial, sizeof serial, "A: serial=%s\n", s->serial);
 		snprintf(serial_prop, sizeof serial_prop, "E: ID_SERIAL_SHORT=%s\n", s->serial);
 	}
-	char *d = g_strdup_printf(
+	char *d = k->acm ? acm_chain(p, k, devnum, hub, port, manuf, serial) : g_strdup_printf(
 		/* USB device */
 		"P: %1$s\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: DRIVER=usb\n"
 		"E: BUSNUM=001\nE: DEVNUM=%2$03u\nE: PRODUCT=%3$s/%4$s/%5$s\n"
@@ -151,11 +181,13 @@ int rack_sysfs_plug(struct rack *r, struct rack_port *p, const struct rack_slot 
 		"E: SUBSYSTEM=tty\nE: ID_BUS=usb\nE: ID_VENDOR=%5$s\nE: ID_VENDOR_ID=%6$s\n"
 		"E: ID_MODEL=%7$s\nE: ID_MODEL_ID=%8$s\nE: ID_REVISION=%9$s\n"
 		"E: ID_SERIAL=%10$s\n%11$s"
-		"E: ID_TYPE=generic\nE: ID_USB_INTERFACES=:ff0000:\nE: ID_USB_INTERFACE_NUM=00\n"
+		"E: ID_TYPE=generic\nE: ID_USB_INTERFACES=%15$s\nE: ID_USB_INTERFACE_NUM=00\n"
 		"E: ID_USB_DRIVER=%12$s\nE: ID_PATH=%13$s\nE: ID_PATH_TAG=%14$s\n"
-		"A: dev=%3$d:%4$u\nL: device=../../../%2$s\n\n",
-		p->sys_tty, p->name, TTYUSB_MAJOR, p->tty, vendor, k->vid, model, k->pid,
-		k->bcd_device, idser, serial_prop, k->driver, id_path, tag);
+		"A: dev=%3$d:%4$u\nL: device=../../../%16$s\n\n",
+		p->sys_tty, p->name, k->acm ? TTYACM_MAJOR : TTYUSB_MAJOR, p->tty, vendor, k->vid,
+		model, k->pid, k->bcd_device, idser, serial_prop, k->driver, id_path, tag,
+		k->acm ? ":020201:0a0000:" : ":ff0000:",
+		k->acm ? strrchr(p->sys_intf, '/') + 1 : p->name);
 	char *all = g_strconcat(d, t, NULL);
 	int rc = add(r, all, err, errlen);
 	g_free(all);

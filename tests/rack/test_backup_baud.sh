@@ -4,7 +4,7 @@
 # with a stock-like firmware.  The file must equal the unit's flash (dumped
 # by vrack), the unit must have seen the host switch to 921600 and switched
 # itself with CHANGE_BAUDRATE, and its command log must follow the job:
-# SYNC, chip/flash detect (READ_REG...), stub upload (MEM_*), baud switch,
+# SYNC, chip/flash detect ([GET_SECURITY_INFO,] READ_REG...), stub upload (MEM_*), baud switch,
 # READ_FLASH, SPI_FLASH_MD5.  The test log shows all three for the record.
 CASE=backup_baud
 . "$(dirname "$0")/rack_lib.sh"
@@ -34,7 +34,7 @@ grep -q '"ev":"baud","who":"device","baud":921600' "$W/slot0.emu.log" ||
 
 seq=$(emu_cmds "$W/slot0.emu.log")
 say "the unit's command log: $seq"
-echo "$seq" | grep -Eq '^SYNC READ_REG.* MEM_BEGIN .*MEM_END .*CHANGE_BAUDRATE .*READ_FLASH[*0-9]* SPI_FLASH_MD5$' ||
+echo "$seq" | grep -Eq '^SYNC (GET_SECURITY_INFO )?READ_REG.* MEM_BEGIN .*MEM_END .*CHANGE_BAUDRATE .*READ_FLASH[*0-9]* SPI_FLASH_MD5$' ||
 	fail "the command log does not follow detect, stub, baud, read, MD5"
 md5=$(sed -n 's/.*"name":"SPI_FLASH_MD5".*"md5":"\([0-9a-f]*\)".*/\1/p' "$W/slot0.emu.log")
 grep -q "$md5" "$T/out" || fail "espstation did not report the chip's MD5 $md5"

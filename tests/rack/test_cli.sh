@@ -16,13 +16,34 @@ run --help
 expect_rc 0
 for w in 'kind=cp2102\|ch340\|ft232r\|noreset' 'unplug_after=BYTES' 'stuck_sector=ADDR' \
 	'layout=simple\|stock\|blank' 'TIME plug\|unplug\|swap\|power-cycle SLOT' \
-	'ID_PATH' 'slotN.lines' 'VRACK_READY_FD' 'Exit status'; do
+	'ID_PATH' 'slotN.lines' 'VRACK_READY_FD' 'Exit status' 'chip=esp8266ex|esp8285|esp32|esp32c3' \
+	'security=LIST' 'sdm (Secure Download Mode' 'ch9102   1a86:55d4' 'cp2102n  10c4:ea60'; do
 	grep -q -- "$w" "$T/out" || fail "--help does not mention '$w'"
 done
 
 run --slot '0 kind=cp2101' -- true
 expect_rc 125
-expect_msg "unknown adapter kind 'cp2101' \(kinds: cp2102, ch340, ft232r, noreset\)"
+expect_msg "unknown adapter kind 'cp2101' \(kinds: cp2102, cp2102n, ch340, ch9102, ft232r, noreset\)"
+
+run --slot '0 chip=esp31' -- true
+expect_rc 125
+expect_msg "chip wants esp8266ex, esp8285, esp32 or esp32c3, not 'esp31'"
+
+run --slot '0 chip=esp32 security=fe,sdm' -- true
+expect_rc 125
+expect_msg "security=sdm needs chip=esp32c3"
+
+run --slot '0 security=fe' -- true
+expect_rc 125
+expect_msg "security is for chip=esp32 or esp32c3"
+
+run --slot '0 chip=esp32c3 security=fe,xx' -- true
+expect_rc 125
+expect_msg "unknown security item 'xx'"
+
+run --slot '0 chip=esp32 revision=v3.7' -- true
+expect_rc 125
+expect_msg "revision v3.7 does not exist on this chip"
 
 run --slot '0 flsh=1MB' -- true
 expect_rc 125
