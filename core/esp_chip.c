@@ -182,7 +182,8 @@ enum esp_err esp_detect(struct esp_session *s, struct esp_chip_info *ret)
 	enum esp_err e = get_security_info(s, &si, &have_si);
 	if (e)
 		return e;
-	if (have_si && si.has_chip_id) {
+	/* chip id 0 would be an ESP32, which esptool names by its magic word */
+	if (have_si && si.has_chip_id && si.chip_id != ESP_CHIP_ID_ESP32) {
 		if (si.chip_id == ESP_CHIP_ID_ESP32C3)
 			e = esp_detect_esp32c3(s, &si, &ci);
 		else

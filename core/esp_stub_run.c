@@ -97,9 +97,9 @@ enum esp_err esp_stub_start(struct esp_session *s, const struct esp_stub_image *
 		return esp_fail(s, ESP_E_SECURITY, "cannot start the flasher stub: the unit is in "
 				"Secure Download Mode, which refuses it; set the unit aside");
 	if (!s->stub && s->chip == ESP_CHIP_ESP32C3 && s->sec.secure_boot) {
-		/* esptool skips the stub here too: the ROM runs no unsigned code */
-		esp_log(s, ESP_LOG_WARNING, "secure boot is on: the ESP32-C3 runs no flasher stub, "
-			"working through its ROM (slower reads)");
+		/* esptool disables the stub on a C3 with secure boot (esp32-family.md §6.5) */
+		esp_log(s, ESP_LOG_WARNING, "secure boot is on: as esptool, no flasher stub on this "
+			"ESP32-C3; working through its ROM (slower reads)");
 	} else if (!s->stub) {
 		if ((e = check_stub_fits(s, stub)) || (e = upload(s, stub)))
 			return e;

@@ -351,6 +351,35 @@ static void t_rom_only_c3(void)
 	rom_only(EMU_ESP32C3, 0);
 }
 
+/* ROM only, uncompressed: FLASH_BEGIN (20 bytes on the C3 ROM) and 1 KiB
+ * FLASH_DATA blocks; then the chip erase the ROM lacks, as one FLASH_BEGIN. */
+static void t_rom_write_plain_c3(void)
+{
+	struct emu_config c;
+	rig_defaults_chip(&c, EMU_ESP32C3);
+	struct rig r;
+	rig_open_ex(&r, &c, 115200, 115200, 1);
+	struct esp_chip_info ci;
+	connect_detect(&r, &ci);
+	uint32_t len = 10000, n;
+	uint8_t *img = rig_random(len, 23);
+	CHECK_OK(&r, esp_flash_write(r.s, 0x30000, img, len));
+	CHECK_OK(&r, esp_flash_verify(r.s, 0x30000, img, len));
+	uint8_t *now = rig_flash(&r, &n);
+	CHECK(memcmp(now + 0x30000, img, len) == 0);
+	CHECK(rig_log_count(&r, "\"FLASH_DATA\"") == (int)((len + 1023) / 1024));
+	CHECK(rig_log_count(&r, "FLASH_DEFL") == 0);
+	CHECK(rig_log_count(&r, "\"FLASH_END\"") == 0); /* it would end the ROM session */
+	free(now);
+	CHECK_ERR(&r, esp_flash_write(r.s, 0x30004, img, 16), ESP_E_UNSUPPORTED);
+	CHECK_OK(&r, esp_flash_erase_chip(r.s, 0));
+	now = rig_flash(&r, &n);
+	check_all_ff(now, n);
+	free(now);
+	free(img);
+	rig_close(&r);
+}
+
 /* ---- security ------------------------------------------------------- */
 
 /* Flash encryption: detect says so; backup refused unless ciphertext is
@@ -493,6 +522,7 @@ static const struct scenario s_scenarios[] = {
 	{"wrong_stub", t_wrong_stub},
 	{"rom_only_esp32", t_rom_only_esp32},
 	{"rom_only_c3", t_rom_only_c3},
+	{"rom_write_plain_c3", t_rom_write_plain_c3},
 	{"fe_esp32", t_fe_esp32},
 	{"fe_c3", t_fe_c3},
 	{"secure_boot_c3", t_secure_boot_c3},
