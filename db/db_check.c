@@ -56,8 +56,6 @@ int db_check_enum(struct db *db, const char *table, const char *value, const cha
 	char *sql;
 	int r, rc;
 
-	if (!value || !*value)
-		return db_fail(db, -EINVAL, "%s: missing", what);
 	sql = sqlite3_mprintf("SELECT (SELECT count(*) FROM %s WHERE name = ?1),"
 			      " (SELECT group_concat(name, ', ') FROM %s)",
 			      table, table);
@@ -67,10 +65,13 @@ int db_check_enum(struct db *db, const char *table, const char *value, const cha
 	sqlite3_free(sql);
 	if (r)
 		return r;
-	sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, value ? value : "", -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		r = db_fail_sqlite(db, rc, what);
+	else if (!value || !*value)
+		r = db_fail(db, -EINVAL, "%s: missing (known: %s)", what,
+			    (const char *)sqlite3_column_text(st, 1));
 	else if (sqlite3_column_int(st, 0) == 0)
 		r = db_fail(db, -EINVAL, "%s: unknown value \"%.40s\" (known: %s)", what, value,
 			    (const char *)sqlite3_column_text(st, 1));

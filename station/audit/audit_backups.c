@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* audit backups: the backup inventory - which unit, when, where the file
- * is, its hashes, whether the chip proved it, and whether the file is
- * still there. */
+/* audit backups: the backup inventory - which unit (and its chip family),
+ * when, where the file is, its hashes, whether the chip proved it, whether
+ * it is ciphertext (restored onto its own unit only), and whether the file
+ * is still there. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,7 +24,13 @@ static const struct out_col s_cols[] = {
 	{"md5", "MD5", OUT_HASH},
 	{"file", "FILE", OUT_TEXT},
 	{"path", "PATH", OUT_TEXT},
+	/* schema v3; new columns go last, so that CSV read by position still works */
+	{"family", "FAMILY", OUT_TEXT},
+	{"ciphertext", "CIPHERTEXT", OUT_BOOL},
 };
+
+/* people read the family next to the MAC, ciphertext next to verified */
+static const struct out_move s_moves[] = {{"family", "mac"}, {"ciphertext", "verified"}};
 
 struct backups_walk {
 	struct out_table *t;
@@ -43,7 +50,8 @@ static int backup_row(void *user, const struct db_audit_backup *row)
 	(void)audit_file_check(b, w->hash, why, sizeof why);
 	const char *cells[] = {
 		id, b->created_utc, b->mac, row->station, row->slot, job, size, fid,
-		b->verified ? "1" : "0", b->sha256, b->md5, why, b->path,
+		b->verified ? "1" : "0", b->sha256, b->md5, why, b->path, row->family,
+		b->ciphertext ? "1" : "0",
 	};
 	return out_row(w->t, cells) ? -ENOMEM : 0;
 }
@@ -53,6 +61,7 @@ int audit_backups_table(struct audit_ctx *a, const struct db_audit_filter *f, in
 {
 	struct backups_walk w = {t, hash};
 	out_init(t, stdout, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
+	out_table_moves(t, s_moves, sizeof s_moves / sizeof s_moves[0]);
 	int r = db_audit_backups(a->db, f, backup_row, &w);
 	if (r == -ENOMEM)
 		return cli_fail(CLI_EXIT_FILE, "audit: out of memory");

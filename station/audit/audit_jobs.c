@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* audit jobs: what happened where - each job with its unit, adapter, stage
- * timings, what it wrote or restored, whether the unit was proven clean,
- * and the cause of a failure. */
+/* audit jobs: what happened where - each job with its unit and the unit's
+ * chip family, adapter, stage timings, what it wrote or restored, whether
+ * the unit was proven clean, and the cause of a failure. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -29,7 +29,12 @@ static const struct out_col s_cols[] = {
 	{"backup_id", "BACKUP", OUT_INT},
 	{"restore", "RESTORE", OUT_TEXT},
 	{"cause", "CAUSE", OUT_TEXT},
+	/* schema v3; new columns go last, so that CSV read by position still works */
+	{"family", "FAMILY", OUT_TEXT},
 };
+
+/* people read the family next to the MAC */
+static const struct out_move s_moves[] = {{"family", "mac"}};
 
 struct stages_text {
 	char buf[512];
@@ -80,7 +85,7 @@ static int job_row(void *user, const struct db_audit_job *j)
 	const char *cells[] = {
 		id, audit_time(j->start_ms, start), j->station, j->slot, j->port, j->adapter,
 		j->mode, j->mac, j->result[0] ? j->result : "open", j->stage, cycle, st.buf,
-		j->image, j->written_sha256, clean, backup, restore, cause,
+		j->image, j->written_sha256, clean, backup, restore, cause, j->family,
 	};
 	return out_row(w->t, cells) ? -ENOMEM : 0;
 }
@@ -89,6 +94,7 @@ int audit_jobs_table(struct audit_ctx *a, const struct db_audit_filter *f, struc
 {
 	struct jobs_walk w = {a, t};
 	out_init(t, stdout, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
+	out_table_moves(t, s_moves, sizeof s_moves / sizeof s_moves[0]);
 	int r = db_audit_jobs(a->db, f, job_row, &w);
 	if (r == -ENOMEM)
 		return cli_fail(CLI_EXIT_FILE, "audit: out of memory");

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* audit mac MAC: one unit - as first seen, every job that touched it and
+/* audit mac MAC: one unit - as first seen (chip family, variant and
+ * revision) with its latest security state, every job that touched it and
  * every backup of it, newest first, each backup file re-hashed, with its
- * provenance, and the backup a restore would write, and why. */
+ * provenance and whether it is ciphertext, and the backup a restore would
+ * write, and why. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +16,10 @@
 static const struct out_col s_dev_cols[] = {
 	{"mac", "MAC", OUT_TEXT},
 	{"chip", "CHIP", OUT_TEXT},
+	{"family", "FAMILY", OUT_TEXT},
+	{"description", "DESCRIPTION", OUT_TEXT},
+	{"revision", "REVISION", OUT_TEXT},
+	{"security", "SECURITY", OUT_TEXT},
 	{"flash_id", "FLASH_ID", OUT_TEXT},
 	{"flash_size", "FLASH_SIZE", OUT_INT},
 	{"first_seen", "FIRST_SEEN", OUT_TEXT},
@@ -41,12 +47,26 @@ static const struct out_col s_backup_cols[] = {
 	{"md5", "MD5", OUT_HASH},
 	{"file", "FILE", OUT_TEXT},
 	{"path", "PATH", OUT_TEXT},
+	/* schema v3: restored onto this unit only */
+	{"ciphertext", "CIPHERTEXT", OUT_BOOL},
 };
+
+static const struct out_move s_backup_moves[] = {{"ciphertext", "verified"}};
 
 static const struct out_col s_restore_cols[] = {
 	{"backup_id", "BACKUP", OUT_INT},
 	{"why", "WHY", OUT_TEXT},
 };
+
+/* The unit's security state as shown: its features ("flash_encryption,
+ * secure_boot"), "none" when read and none is on, "" when never read (the
+ * ESP8266 has none to read). */
+static const char *security_text(const struct db_audit_device *d)
+{
+	if (!d->security_read)
+		return "";
+	return d->security[0] ? d->security : "none";
+}
 
 /* "150/1024": sectors the backup read of all; "" for a dense read. */
 static const char *sectors_read(const struct db_backup_row *b, char *buf, size_t cap)
@@ -74,7 +94,7 @@ static int mac_backup_row(void *user, const struct db_audit_backup *row)
 	const char *cells[] = {
 		id, b->created_utc, b->provenance, b->mac, row->station, row->slot, job, size, fid,
 		b->verified ? "1" : "0", sectors_read(b, sectors, sizeof sectors), b->imported_by,
-		b->imported_from, b->sha256, b->md5, why, b->path,
+		b->imported_from, b->sha256, b->md5, why, b->path, b->ciphertext ? "1" : "0",
 	};
 	return out_row(user, cells) ? -ENOMEM : 0;
 }
@@ -85,6 +105,7 @@ static int mac_backups(struct audit_ctx *a, const struct db_audit_filter *f,
 		       struct out_table *t, struct out_table *restore)
 {
 	out_init(t, stdout, a->fmt, s_backup_cols, sizeof s_backup_cols / sizeof s_backup_cols[0]);
+	out_table_moves(t, s_backup_moves, sizeof s_backup_moves / sizeof s_backup_moves[0]);
 	out_init(restore, stdout, a->fmt, s_restore_cols,
 		 sizeof s_restore_cols / sizeof s_restore_cols[0]);
 	int r = db_audit_backups(a->db, f, mac_backup_row, t);
@@ -125,7 +146,8 @@ int audit_mac(struct audit_ctx *a)
 	char fid[16], size[24], first[32], last[32];
 	snprintf(fid, sizeof fid, "0x%06x", (unsigned)d.flash_id);
 	snprintf(size, sizeof size, "%" PRIu32, d.flash_size);
-	const char *cells[] = {d.mac, d.chip, fid, size, audit_time(d.first_seen_ms, first),
+	const char *cells[] = {d.mac, d.chip, d.family, d.description, d.revision,
+			       security_text(&d), fid, size, audit_time(d.first_seen_ms, first),
 			       audit_time(d.last_seen_ms, last)};
 	out_init(&dev, stdout, a->fmt, s_dev_cols, sizeof s_dev_cols / sizeof s_dev_cols[0]);
 	int rc = out_row(&dev, cells) ? cli_fail(CLI_EXIT_FILE, "audit: out of memory") : 0;
@@ -153,8 +175,11 @@ int audit_mac(struct audit_ctx *a)
 			rc = cli_fail(CLI_EXIT_FILE, "audit mac: cannot write the output");
 	} else if (rc == 0) {
 		char name[16];
-		printf("Unit %s: %s, flash 0x%06x, %s\n\n", d.mac, d.chip, (unsigned)d.flash_id,
-		       d.flash_size ? esp_flash_size_name(d.flash_size, name, sizeof name) : "size unknown");
+		printf("Unit %s: %s (%s), flash 0x%06x, %s, security: %s\n\n", d.mac,
+		       d.description[0] ? d.description : d.chip, d.family[0] ? d.family
+		       : "family unknown", (unsigned)d.flash_id, d.flash_size
+		       ? esp_flash_size_name(d.flash_size, name, sizeof name) : "size unknown",
+		       d.security_read ? security_text(&d) : "not read");
 		rc = audit_print(&dev);
 		printf("\nJobs, newest first:\n");
 		if (rc == 0)

@@ -18,6 +18,49 @@ void out_init(struct out_table *t, FILE *f, enum out_fmt fmt, const struct out_c
 	t->ncols = ncols;
 }
 
+void out_table_moves(struct out_table *t, const struct out_move *moves, size_t nmoves)
+{
+	t->moves = moves;
+	t->nmoves = nmoves;
+}
+
+/* The column moved after another one in the table form, or NULL. */
+static const char *moved_after(const struct out_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->nmoves; i++)
+		if (!strcmp(t->moves[i].name, name))
+			return t->moves[i].after;
+	return NULL;
+}
+
+/* The table form's column order: each column in its place, except that a
+ * moved one follows the column it names, which must not be moved itself
+ * (order: ncols entries). */
+static void table_order(const struct out_table *t, size_t *order)
+{
+	size_t n = 0;
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		const char *after = moved_after(t, t->cols[c].name);
+		int known = 0;
+
+		for (size_t k = 0; after && k < t->ncols; k++)
+			known |= !strcmp(t->cols[k].name, after);
+		if (after && known)
+			continue;
+		order[n++] = c;
+		for (size_t m = 0; m < t->ncols; m++) {
+			after = moved_after(t, t->cols[m].name);
+			if (after && !strcmp(after, t->cols[c].name))
+				order[n++] = m;
+		}
+	}
+	/* a move after a moved column would drop columns: keep the plain order */
+	if (n != t->ncols)
+		for (size_t c = 0; c < t->ncols; c++)
+			order[c] = c;
+}
+
 int out_row(struct out_table *t, const char *const *cells)
 {
 	if (t->nrows == t->cap) {
@@ -81,12 +124,15 @@ static const char *table_text(const struct out_col *c, const char *v, char *buf,
 
 static void print_table(struct out_table *t)
 {
-	size_t *w = calloc(t->ncols, sizeof *w);
+	size_t *w = calloc(t->ncols, sizeof *w), *order = calloc(t->ncols, sizeof *order);
 	char buf[1024];
-	if (!w) {
+	if (!w || !order) {
+		free(w);
+		free(order);
 		t->oom = 1;
 		return;
 	}
+	table_order(t, order);
 	for (size_t c = 0; c < t->ncols; c++) {
 		w[c] = strlen(t->cols[c].title);
 		for (size_t r = 0; r < t->nrows; r++) {
@@ -97,11 +143,12 @@ static void print_table(struct out_table *t)
 		}
 	}
 	for (size_t r = 0; r <= t->nrows; r++) {
-		for (size_t c = 0; c < t->ncols; c++) {
+		for (size_t i = 0; i < t->ncols; i++) {
+			size_t c = order[i];
 			const char *v = r == 0 ? t->cols[c].title
 					       : table_text(&t->cols[c], t->cells[(r - 1) * t->ncols + c],
 							    buf, sizeof buf);
-			if (c + 1 == t->ncols)
+			if (i + 1 == t->ncols)
 				fprintf(t->f, "%s\n", v);   /* no trailing blanks */
 			else
 				fprintf(t->f, "%-*s  ", (int)w[c], v);
@@ -110,6 +157,7 @@ static void print_table(struct out_table *t)
 	if (t->nrows == 0)
 		fputs("(none)\n", t->f);
 	free(w);
+	free(order);
 }
 
 static void json_object(struct out_table *t, size_t r)

@@ -24,11 +24,20 @@ struct out_col {
 	enum out_type type;
 };
 
+/* In the table form only: show column `name` right after column `after`.
+ * Columns added later go last, so that CSV read by position keeps working,
+ * yet a person reads them next to what they describe. */
+struct out_move {
+	const char *name, *after;
+};
+
 struct out_table {
 	FILE *f;
 	enum out_fmt fmt;
 	const struct out_col *cols;
 	size_t ncols;
+	const struct out_move *moves; /* table form only; NULL = none */
+	size_t nmoves;
 	char **cells;               /* nrows * ncols, malloc'ed */
 	size_t nrows, cap;
 	int oom;
@@ -36,6 +45,8 @@ struct out_table {
 
 void out_init(struct out_table *t, FILE *f, enum out_fmt fmt, const struct out_col *cols,
 	      size_t ncols);
+/* Where the table form shows some columns (moves stays the caller's). */
+void out_table_moves(struct out_table *t, const struct out_move *moves, size_t nmoves);
 /* Adds a row of ncols strings (NULL = empty).  0, or -1 out of memory. */
 int out_row(struct out_table *t, const char *const *cells);
 /* Prints the table: the table form with a header line (or "(none)" when

@@ -19,7 +19,7 @@
 
 enum {
 	OPT_DB = 0x100, OPT_CONFIG, OPT_JSON, OPT_CSV, OPT_SINCE, OPT_STATION, OPT_SLOT,
-	OPT_RESULT, OPT_MAC, OPT_ALL,
+	OPT_RESULT, OPT_MAC, OPT_ALL, OPT_FAMILY,
 };
 
 /* Which filters each sub-command takes (the rest are refused, not ignored). */
@@ -29,6 +29,7 @@ enum {
 #define F_RESULT (1u << 3)
 #define F_MAC (1u << 4)
 #define F_ALL (1u << 5)
+#define F_FAMILY (1u << 6)
 
 struct audit_sub {
 	const char *name;
@@ -40,9 +41,9 @@ struct audit_sub {
 
 static const struct audit_sub s_subs[] = {
 	{"mac", audit_mac, 0, 1, 0},
-	{"backups", audit_backups, F_SINCE | F_STATION | F_SLOT | F_MAC, 0, 1},
-	{"jobs", audit_jobs, F_SINCE | F_STATION | F_SLOT | F_RESULT | F_MAC, 0, 1},
-	{"summary", audit_summary, F_SINCE | F_STATION, 0, 1},
+	{"backups", audit_backups, F_SINCE | F_STATION | F_SLOT | F_MAC | F_FAMILY, 0, 1},
+	{"jobs", audit_jobs, F_SINCE | F_STATION | F_SLOT | F_RESULT | F_MAC | F_FAMILY, 0, 1},
+	{"summary", audit_summary, F_SINCE | F_STATION | F_FAMILY, 0, 1},
 	{"verify-vault", audit_verify_vault, F_STATION | F_MAC | F_ALL, 0, 1},
 };
 
@@ -124,6 +125,18 @@ static int both_formats(const struct audit_sub *sub)
 			sub->name);
 }
 
+/* A typo in --result or --family is a usage error, not an empty table: the
+ * filter alone is tried on no rows, and the database names the values it
+ * knows.  0 or the exit code after reporting. */
+static int probe_filter(struct audit_ctx *a, const struct audit_sub *sub, const char *opt,
+			struct db_audit_filter probe)
+{
+	probe.since_ms = INT64_MAX;
+	if (db_audit_jobs(a->db, &probe, NULL, NULL) != -EINVAL)
+		return 0;
+	return cli_fail(CLI_EXIT_USAGE, "audit %s: %s: %s", sub->name, opt, db_errmsg(a->db));
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -137,6 +150,7 @@ int cmd_audit(int argc, char **argv)
 		{"result", required_argument, NULL, OPT_RESULT},
 		{"mac", required_argument, NULL, OPT_MAC},
 		{"all", no_argument, NULL, OPT_ALL},
+		{"family", required_argument, NULL, OPT_FAMILY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -208,6 +222,11 @@ int cmd_audit(int argc, char **argv)
 				return bad_filter(sub, "--mac");
 			a.f.mac = optarg;
 			break;
+		case OPT_FAMILY:
+			if (!(sub->filters & F_FAMILY))
+				return bad_filter(sub, "--family");
+			a.f.family = optarg;
+			break;
 		case OPT_ALL:
 			if (!(sub->filters & F_ALL))
 				return bad_filter(sub, "--all");
@@ -253,15 +272,13 @@ int cmd_audit(int argc, char **argv)
 	if (rc)
 		return rc;
 	a.db_path = db_path ? db_path : cfg.database;
-	if (a.f.result) {
-		/* a typo in --result is a usage error, not an empty table */
-		struct db_audit_filter probe = {.result = a.f.result, .since_ms = INT64_MAX};
-		if (db_audit_jobs(a.db, &probe, NULL, NULL) == -EINVAL) {
-			rc = cli_fail(CLI_EXIT_USAGE, "audit %s: --result: %s", sub->name,
-				      db_errmsg(a.db));
-			db_close(a.db);
-			return rc;
-		}
+	if (a.f.result)
+		rc = probe_filter(&a, sub, "--result", (struct db_audit_filter){.result = a.f.result});
+	if (rc == 0 && a.f.family)
+		rc = probe_filter(&a, sub, "--family", (struct db_audit_filter){.family = a.f.family});
+	if (rc) {
+		db_close(a.db);
+		return rc;
 	}
 	rc = sub->run(&a);
 	db_close(a.db);

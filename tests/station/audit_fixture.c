@@ -7,8 +7,11 @@
  *
  * Slot 1 (CP2102) refurbishes 5c:cf:7f:00:00:01 twice; slot 2 (CH340) fails
  * 5c:cf:7f:00:00:02 twice (no sync, verify) and then passes it; slot 2 loses
- * 5c:cf:7f:00:00:03 mid-backup; a single-port restore clones unit 01's newest
- * backup onto unit 03 (forced).  Unit 03 has a 4 MB flash. */
+ * 5c:cf:7f:00:00:03 mid-backup; slot 1 refurbishes an ESP32
+ * (24:0a:c4:00:00:04) and slot 2 backs up an ESP32-C3 whose flash
+ * encryption is on (58:cf:79:00:00:05: a ciphertext backup); a single-port
+ * restore clones unit 01's newest backup onto unit 03 (forced).  Units 01
+ * and 02 are ESP8285s, 03 an ESP8266EX with a 4 MB flash. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,43 @@ static void check(int r, struct db *db, const char *what)
 	}
 }
 
+/* What detect reports of each unit. */
+struct unit {
+	const char *mac, *chip;
+	uint32_t flash_id, flash_size;
+	const char *family, *description, *revision, *security;
+};
+
+static const struct unit s_units[] = {
+	{"5c:cf:7f:00:00:01", "ESP8285", 0x14405e, 1u << 20, "esp8266", "ESP8285", NULL, NULL},
+	{"5c:cf:7f:00:00:02", "ESP8285", 0x14405e, 1u << 20, "esp8266", "ESP8285", NULL, NULL},
+	{"5c:cf:7f:00:00:03", "ESP8266EX", 0x1640ef, 4u << 20, "esp8266", "ESP8266EX", NULL, NULL},
+	{"24:0a:c4:00:00:04", "ESP32-D0WD-V3", 0x16405e, 4u << 20, "esp32",
+	 "ESP32-D0WD-V3 (revision v3.1)", "v3.1", ""},
+	{"58:cf:79:00:00:05", "ESP32-C3 (QFN32)", 0x164020, 4u << 20, "esp32c3",
+	 "ESP32-C3 (QFN32) (revision v0.4)", "v0.4", "flash_encryption"},
+};
+
+/* The unit with this MAC (any spelling) as detect reports it. */
+static struct db_device unit_device(const char *mac)
+{
+	char want[DB_MAC_LEN], have[DB_MAC_LEN];
+
+	if (db_mac_normalize(mac, want) == 0)
+		for (size_t i = 0; i < sizeof s_units / sizeof s_units[0]; i++) {
+			const struct unit *u = &s_units[i];
+
+			if (db_mac_normalize(u->mac, have) == 0 && strcmp(have, want) == 0)
+				return (struct db_device){
+					.mac = mac, .chip = u->chip, .flash_id = u->flash_id,
+					.flash_size = u->flash_size, .family = u->family,
+					.description = u->description, .revision = u->revision,
+					.security = u->security};
+		}
+	fprintf(stderr, "audit_fixture: no unit %s\n", mac);
+	exit(1);
+}
+
 struct plan {
 	const char *slot;           /* "" = single-port command */
 	int adapter;                /* index, -1 none */
@@ -63,6 +103,8 @@ static const struct plan s_plan[] = {
 	{"2", 1, "refurbish", "5c:cf:7f:00:00:03", 4u << 20, "unplugged", "ESP_E_NODEV", 4,
 	 "serial port vanished (unplugged)", 12 * HOUR, 2, 0},
 	{"1", 0, "refurbish", "5c:cf:7f:00:00:01", 1u << 20, "passed", NULL, 0, NULL, 33 * HOUR, 5, 1},
+	{"1", 0, "refurbish", "24:0a:c4:00:00:04", 4u << 20, "passed", NULL, 0, NULL, 13 * HOUR, 5, 1},
+	{"2", 1, "backup", "58:cf:79:00:00:05", 4u << 20, "passed", NULL, 0, NULL, 14 * HOUR, 2, 1},
 };
 
 static void write_file(const char *path, const uint8_t *data, size_t len)
@@ -107,8 +149,7 @@ int main(int argc, char **argv)
 		struct db_job_start js = {.station_id = station, .slot = p->slot,
 					  .adapter_id = adapter[p->adapter], .mode = p->mode,
 					  .pid = 1000 + (int)i, .port = "/dev/ttyUSB0"};
-		struct db_device d = {p->mac, p->flash == (4u << 20) ? "ESP8266EX" : "ESP8285",
-				      p->flash == (4u << 20) ? 0x1640ef : 0x14405e, p->flash};
+		struct db_device d = unit_device(p->mac);
 		int64_t job, dev, id, t = T0 + p->start;
 
 		s_clock = t;
@@ -139,9 +180,11 @@ int main(int argc, char **argv)
 				snprintf(path, sizeof path, "%s/job%zu.bin", dir, i + 1);
 				write_file(path, buf, p->flash);
 				free(buf);
+				/* read from an encrypted unit: for that unit only */
+				int cipher = d.security && strstr(d.security, "flash_encryption");
 				struct db_backup b = {dev, job, path, p->flash, (uint32_t)d.flash_id,
 						      esp_hex(sha, 32, shahex), esp_hex(md5, 16, md5hex),
-						      md5hex, NULL, NULL, NULL, NULL};
+						      md5hex, NULL, NULL, NULL, NULL, cipher};
 				check(db_backup_add(db, &b, &id), db, "backup");
 				if (!strcmp(p->mac, "5c:cf:7f:00:00:01"))
 					last_backup_01 = id;
@@ -155,7 +198,7 @@ int main(int argc, char **argv)
 	{
 		struct db_job_start js = {.station_id = station, .slot = "", .mode = "restore",
 					  .pid = 2000, .port = "/dev/ttyUSB7"};
-		struct db_device d = {"5C-CF-7F-00-00-03", "ESP8266EX", 0x1640ef, 4u << 20};
+		struct db_device d = unit_device("5C-CF-7F-00-00-03");
 		struct db_write w = {0, 1u << 20, 0, last_backup_01,
 				     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
 				     "00112233445566778899aabbccddeeff", 0};

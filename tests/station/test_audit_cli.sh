@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # espstation audit on a known day (audit_fixture: fixed clock, real backup
 # files): every sub-command's table, JSON and CSV against golden files (only
-# the scratch directory masked), MAC spellings, filters, usage errors with
-# their exit codes, and verify-vault catching a deleted and an altered file.
+# the scratch directory masked), MAC spellings, filters (the chip family
+# among them), usage errors with their exit codes, and verify-vault catching
+# a deleted and an altered file.
 # usage: test_audit_cli.sh ESPSTATION AUDIT_FIXTURE GOLDEN_DIR
 # UPDATE_GOLDEN=1 rewrites the golden files (check them by hand).
 set -u
@@ -43,6 +44,7 @@ DB="--db $T/station.db"
 # ---- the golden tables ----------------------------------------------------
 run mac 5c:cf:7f:00:00:01 $DB; expect_rc 0; golden audit_mac.txt
 run mac 5c:cf:7f:00:00:03 $DB --json; expect_rc 0; golden audit_mac_03.json
+run mac 58:cf:79:00:00:05 $DB; expect_rc 0; golden audit_mac_c3.txt
 run jobs $DB; expect_rc 0; golden audit_jobs.txt
 run jobs $DB --json; expect_rc 0; golden audit_jobs.json
 run jobs $DB --slot 2 --result failed --csv; expect_rc 0; golden audit_jobs_slot2_failed.csv
@@ -55,13 +57,49 @@ run verify-vault $DB --all; expect_rc 0; golden audit_vault_all.txt
 # ---- the JSON is JSON, the CSV is RFC 4180 --------------------------------
 if command -v python3 >/dev/null 2>&1; then
 	run jobs $DB --json
-	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert len(a) == 7 and a[0]["job_id"] == 7 and a[0]["cycle_ms"] == 4100, a[0]' \
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert len(a) == 9 and a[0]["job_id"] == 9 and a[0]["cycle_ms"] == 4100 and a[0]["family"] == "esp8266", a[0]' \
 		"$T/out" || fail "audit jobs --json is not the expected JSON"
 	run jobs $DB --csv
-	python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); assert len(r) == 8 and r[0][0] == "job_id" and all(len(x) == len(r[0]) for x in r), r' \
+	python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); assert len(r) == 10 and r[0][0] == "job_id" and "family" in r[0] and all(len(x) == len(r[0]) for x in r), r' \
 		"$T/out" || fail "audit jobs --csv is not rectangular CSV"
+	# the family and the ciphertext mark, as JSON and as CSV columns
+	run backups $DB --family esp32c3 --json
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert [(b["backup_id"], b["family"], b["ciphertext"]) for b in a] == [(6, "esp32c3", True)], a' \
+		"$T/out" || fail "audit backups --family esp32c3 --json: $(cat "$T/out")"
+	run backups $DB --family esp8266 --csv
+	python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline=""))); assert len(r) == 4 and {(x["family"], x["ciphertext"]) for x in r} == {("esp8266", "0")}, r' \
+		"$T/out" || fail "audit backups --family esp8266 --csv: $(cat "$T/out")"
+	run mac 58cf79000005 $DB --json
+	python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); d=o["device"]; assert (d["family"], d["description"], d["revision"], d["security"]) == ("esp32c3", "ESP32-C3 (QFN32) (revision v0.4)", "v0.4", "flash_encryption") and o["backups"][0]["ciphertext"] is True, o' \
+		"$T/out" || fail "audit mac --json of the ESP32-C3: $(cat "$T/out")"
+	run mac 5ccf7f000001 $DB --json
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["device"]; assert (d["family"], d["security"]) == ("esp8266", ""), d' \
+		"$T/out" || fail "audit mac --json of an ESP8285: $(cat "$T/out")"
 	say "JSON and CSV parse"
 fi
+
+# ---- the chip family --------------------------------------------------------
+run jobs $DB --family esp32 --csv; expect_rc 0
+[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" = "7 " ] || fail "--family esp32: $(cat "$T/out")"
+run jobs $DB --family esp8266 --slot 1 --csv; expect_rc 0
+[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" = "6 1 " ] || fail "--family esp8266 --slot 1: $(cat "$T/out")"
+run jobs $DB --family esp32c3 --result failed --csv; expect_rc 0
+[ "$(wc -l <"$T/out")" = 1 ] || fail "--family esp32c3 --result failed: $(cat "$T/out")"
+run backups $DB --family esp32; expect_rc 0
+grep -Eq '^5 .* 24:0a:c4:00:00:04  esp32 .* no  ' "$T/out" || fail "audit backups --family esp32: $(cat "$T/out")"
+[ "$(wc -l <"$T/out")" = 2 ] || fail "audit backups --family esp32: $(cat "$T/out")"
+run summary $DB --family esp32c3 --csv; expect_rc 0
+[ "$(tail -n +2 "$T/out" | cut -d, -f1,2,4 | tr -d '\r' | tr '\n' ' ')" = "slot,2,1 adapter,1a86:7523 pci-0000:00:14.0-usb-0:1.2:1.0,1 family,esp32c3,1 " ] ||
+	fail "audit summary --family esp32c3: $(cat "$T/out")"
+for bad in esp3 ESP32 esp32-c3 ''; do
+	run jobs $DB --family "$bad"; expect_rc 1
+	expect_err "audit jobs: --family: chip family: (unknown value \"$bad\"|missing) \(known: esp32, esp32c3, esp8266\)"
+	[ "$(wc -l <"$T/err")" = 1 ] || fail "--family '$bad': not one line: $(cat "$T/err")"
+done
+run backups $DB --family esp99 --csv; expect_rc 1; expect_err "audit backups: --family: .*known: esp32, esp32c3, esp8266"
+run verify-vault $DB --family esp32; expect_rc 1; expect_err "--family does not apply"
+run mac 58:cf:79:00:00:05 $DB --family esp32c3; expect_rc 1; expect_err "--family does not apply"
+say "--family filters jobs, backups and summaries; a bad family is a usage error naming the known ones"
 
 # ---- MAC spellings ----------------------------------------------------------
 run mac 5c:cf:7f:00:00:01 $DB; cp "$T/out" "$T/canon"
@@ -78,11 +116,11 @@ run mac 5c:cf:7f:00:00:99 $DB; expect_rc 5; expect_err "no unit with MAC 5c:cf:7
 
 # ---- filters and usage errors ------------------------------------------------
 run jobs $DB --since 2024-05-02T17:30 --csv; expect_rc 0
-[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" = "7 " ] || fail "--since: $(cat "$T/out")"
+[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" = "9 " ] || fail "--since: $(cat "$T/out")"
 run jobs $DB --since 1h --csv; expect_rc 0
 [ "$(wc -l <"$T/out")" = 1 ] || fail "--since 1h should leave only the header (the fixture is in 2024-05)"
 run jobs $DB --slot '' --csv; expect_rc 0
-[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r')" = 7 ] || fail "--slot '': $(cat "$T/out")"
+[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r')" = 9 ] || fail "--slot '': $(cat "$T/out")"
 run jobs $DB --result passd; expect_rc 1; expect_err "--result"
 run jobs $DB --since yesterday; expect_rc 1; expect_err "use a UTC date"
 run summary $DB --slot 1; expect_rc 1; expect_err "--slot does not apply"
@@ -102,7 +140,7 @@ say "filters and usage errors"
 
 # ---- verify-vault ------------------------------------------------------------
 run verify-vault $DB; expect_rc 0
-grep -q '^4 backup files checked: 4 intact, 0 missing, 0 altered' "$T/out" || fail "clean vault: $(cat "$T/out")"
+grep -q '^6 backup files checked: 6 intact, 0 missing, 0 altered' "$T/out" || fail "clean vault: $(cat "$T/out")"
 rm "$T/backups/5ccf7f000002/job3.bin"
 # same size, one byte changed: only the hash can tell
 printf 'X' | dd of="$T/backups/5ccf7f000001/job1.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
@@ -110,7 +148,7 @@ truncate -s 1000 "$T/backups/5ccf7f000002/job4.bin"
 run verify-vault $DB; expect_rc 5; golden audit_vault_damaged.txt
 run verify-vault $DB --json; expect_rc 5
 grep -q '"status": "missing"' "$T/out" || fail "verify-vault --json: $(cat "$T/out")"
-expect_err "4 backup files checked: 1 intact, 1 missing, 2 altered"
+expect_err "6 backup files checked: 3 intact, 1 missing, 2 altered"
 run mac 5ccf7f000001 $DB; expect_rc 0
 grep -q 'altered: SHA-256' "$T/out" || fail "audit mac does not report the altered file"
 run backups $DB --mac 5ccf7f000002 --csv; expect_rc 0
