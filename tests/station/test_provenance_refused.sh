@@ -35,6 +35,7 @@ rack --baud-fast --dump-flash --slot "0 kind=cp2102 timing=fast mac=$MAC layout=
 show_station
 sed 's/^/    /' "$T/out"
 say "jobs: $(q "select group_concat(coalesce(slot, '-') || ':' || mode || ':' || result || ':' || stage, ' ') from jobs")"
+[ "$(grep -c '^\(refurbish\|restore\) exit 0$' "$T/out")" = 3 ] || fail "a station run did not stop cleanly"
 [ "$(q "select group_concat(result, ' ') from jobs where mode = 'refurbish'")" = "passed passed" ] ||
 	fail "the refurbishes did not pass"
 q "select b.id || ' ' || b.provenance || ' ' || b.path from backups b join devices d on d.id = b.device_id

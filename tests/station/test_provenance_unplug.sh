@@ -72,6 +72,8 @@ sed 's/^/    /' "$T/out"
 say "jobs: $(q "select group_concat(coalesce(slot, '-') || ':' || mode || ':' || result || ':' || stage, ' ') from jobs")"
 say "rack run ${SECS}s; stages (ms): $(q "select group_concat(j.id || ': ' || (select group_concat(s.stage || ' ' || (s.end_ms - s.start_ms), ', ')
 	from job_stages s where s.job_id = j.id), '; ') from jobs j")"
+runs=$([ "$STAGE" = write ] && echo 2 || echo 3)
+[ "$(grep -c '^\(refurbish\|restore\) exit 0$' "$T/out")" = "$runs" ] || fail "a station run did not stop cleanly"
 grep -q '^pulled$' "$T/out" || fail "the unit never reached the point to pull it ($PULL_RE)"
 
 # --- pulled in the middle of the stage: the station's record and the unit's log
