@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* espstation core: a client for the serial ROM loader and flasher stub of
- * the ESP8266, ESP32 and ESP32-C3.  One struct esp_session per port; no global state, no threads, no
- * printing.  Everything is reported through return codes, the session's
- * error record, and the log/progress callbacks.
+ * the ESP8266, ESP32 and ESP32-C3.  One struct esp_session per port; no
+ * global state, no threads, no printing.  Everything is reported through
+ * return codes, the session's error record, and the log/progress callbacks.
  *
  * Typical use:
  *   esp_session_open(xport, &cfg, &s);
