@@ -54,7 +54,7 @@ int cli_image_start(struct cli_run *r, struct job_image *img, const char *path,
 		    const struct job_image_opts *io)
 {
 	struct esp_error err = {0};
-	enum esp_err e = job_image_load(img, path, io, &err);
+	enum esp_err e = job_image_load_file(img, path, io, &err);
 	if (e)
 		return image_fail(e, &err);
 	cli_run_init(r);
@@ -62,7 +62,7 @@ int cli_image_start(struct cli_run *r, struct job_image *img, const char *path,
 	if (rc)
 		return rc;
 	/* refused before the stub goes up, and long before anything is erased */
-	e = job_image_prepare(img, io, r->chip.flash_size, r->chip.flash_id, &err);
+	e = job_image_prepare(img, io, &r->chip, &err);
 	if (e)
 		return image_fail(e, &err);
 	if (img->patched)

@@ -34,6 +34,19 @@ static void print_json(const struct cli_run *r)
 	printf(",\"chip\":");
 	st_json_string(stdout, ci->name);
 	printf(",\"mac\":\"%s\"", esp_mac_str(ci->mac, mac));
+	const char *family = esp_chip_family_name(ci->chip);
+	printf(",\"family\":");
+	st_json_string(stdout, family ? family : "");
+	printf(",\"description\":");
+	st_json_string(stdout, ci->description[0] ? ci->description : ci->name);
+	if (ci->security.known) {
+		const struct esp_security *sec = &ci->security;
+		printf(",\"revision\":\"v%u.%u\",\"security\":{\"flash_encryption\":%s,"
+		       "\"secure_boot\":%s,\"secure_download\":%s,\"dl_encrypt_disabled\":%s}",
+		       ci->rev_major, ci->rev_minor, sec->flash_encrypted ? "true" : "false",
+		       sec->secure_boot ? "true" : "false", sec->secure_download ? "true" : "false",
+		       sec->dl_encrypt_disabled ? "true" : "false");
+	}
 	if (ci->crystal_mhz)
 		printf(",\"crystal_mhz\":%u", ci->crystal_mhz);
 	else
@@ -52,8 +65,17 @@ static void print_text(const struct cli_run *r)
 	const struct esp_chip_info *ci = &r->chip;
 	char mac[18], size_name[16];
 	printf("Port:        %s\n", r->opts.port);
-	printf("Chip:        %s\n", ci->name);
+	printf("Chip:        %s\n", ci->description[0] ? ci->description : ci->name);
 	printf("MAC:         %s\n", esp_mac_str(ci->mac, mac));
+	if (ci->security.known) {
+		const struct esp_security *sec = &ci->security;
+		int any = sec->flash_encrypted || sec->secure_boot || sec->secure_download;
+		printf("Security:    %s%s%s%s%s\n", any ? "" : "none (flash encryption off, secure boot off)",
+		       sec->flash_encrypted ? "flash encryption ON " : "",
+		       sec->secure_boot ? "secure boot ON " : "",
+		       sec->secure_download ? "Secure Download Mode " : "",
+		       any ? "- this unit cannot be refurbished" : "");
+	}
 	/* 0: the clock divider could not be measured against a known host baud
 	 * rate, as through a TCP serial server. */
 	if (ci->crystal_mhz)

@@ -31,11 +31,10 @@ static int ensure_parent_dir(const char *path)
 /* A corrupt or unreadable image is refused before any unit is touched. */
 static int check_image(const struct st_config *cfg)
 {
-	struct job_image img;
-	struct job_image_opts opts;
+	struct job_images ims;
 	struct esp_error err = {0};
-	int rc = worker_image_load(cfg, &img, &opts, &err);
-	job_image_free(&img);
+	int rc = job_images_load(&ims, cfg, &err) == ESP_OK ? 0 : -1;
+	job_images_free(&ims);
 	if (rc != 0)
 		cli_fail(CLI_EXIT_REFUSED, "image refused: %s", err.msg);
 	return rc;

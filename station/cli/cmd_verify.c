@@ -38,7 +38,7 @@ int cmd_verify(int argc, char **argv)
 		char hex[2 * ESP_SHA256_LEN + 1];
 		progress_break(&r.prog);
 		printf("Flash at 0x%06x (%u bytes) matches %s\n", (unsigned)io.addr,
-		       (unsigned)img.len, img.path);
+		       (unsigned)img.len, img.name);
 		printf("SHA-256 compared: %s\n", esp_hex(img.sha256, ESP_SHA256_LEN, hex));
 		fflush(stdout);
 	}

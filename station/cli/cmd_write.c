@@ -34,7 +34,7 @@ static int write_image(struct cli_run *r, const struct write_args *a, const stru
 	cli_info(r, "Writing %u bytes at 0x%06x%s...", (unsigned)img->len, (unsigned)a->io.addr,
 		 a->no_compress ? " (uncompressed)" : "");
 	if (esp_flash_write(r->s, a->io.addr, img->data, img->len) != ESP_OK)
-		return cli_fail_session(r, "cannot write %s", img->path);
+		return cli_fail_session(r, "cannot write %s", img->name);
 	double dt = (double)(st_mono_ms() - t0) / 1000.0;
 	cli_info(r, "Wrote %u bytes at 0x%06x in %.1f s (%.1f KiB/s)", (unsigned)img->len,
 		 (unsigned)a->io.addr, dt, dt > 0 ? (double)img->len / 1024 / dt : 0.0);
@@ -45,7 +45,7 @@ static int write_image(struct cli_run *r, const struct write_args *a, const stru
 	}
 	char hex[2 * ESP_SHA256_LEN + 1];
 	progress_break(&r->prog);
-	printf("SHA-256 of %s: %s\n", img->path, esp_hex(img->file_sha256, ESP_SHA256_LEN, hex));
+	printf("SHA-256 of %s: %s\n", img->name, esp_hex(img->file_sha256, ESP_SHA256_LEN, hex));
 	printf("SHA-256 written: %s\n", esp_hex(img->sha256, ESP_SHA256_LEN, hex));
 	fflush(stdout);
 	return 0;

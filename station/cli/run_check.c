@@ -56,23 +56,38 @@ int run_check_paths(const struct st_config *cfg)
 	return r.exit_code;
 }
 
-/* The firmware is loaded as every worker loads it. */
-static void check_image_content(struct report *r, const char *path, const char *text)
+/* The firmware is loaded as every worker loads it: each family's set,
+ * once its files were found readable. */
+static void check_image_contents(struct report *r)
 {
-	struct job_image img;
 	struct job_image_opts opts;
-	struct esp_error err;
-	memset(&img, 0, sizeof img);
-	memset(&err, 0, sizeof err);
-	int rc = worker_image_load(r->cfg, &img, &opts, &err);
-	if (rc != 0)
-		line(r, 0, "image", path, "refused: %s", err.msg);
-	else if (img.is_image)
-		line(r, 1, "image", path, "%s; an ESP8266 image, %u segment(s)", text,
-		     (unsigned)img.info.segments);
-	else
-		line(r, 1, "image", path, "%s", text);
-	job_image_free(&img);
+	struct esp_error err = {0};
+	if (r->cfg->mode != ST_MODE_REFURBISH && r->cfg->mode != ST_MODE_FLASH)
+		return;
+	if (job_image_opts_parse(&opts, r->cfg->flash_mode, r->cfg->flash_size, r->cfg->flash_freq,
+				 &err) != 0) {
+		line(r, 0, "image", "", "refused: %s", err.msg);
+		return;
+	}
+	for (int f = 0; f < ST_FAMILIES; f++) {
+		const struct st_cfg_image *set = &r->cfg->image[f];
+		struct job_image img;
+		char name[1024], what[64];
+		if (!set->n_parts)
+			continue;
+		st_image_spec_format(set, name, sizeof name);
+		snprintf(what, sizeof what, "%s firmware", st_family_name((enum st_family)f));
+		memset(&err, 0, sizeof err);
+		if (job_image_load(&img, set, f, &opts, &err) != ESP_OK)
+			line(r, 0, "image", name, "refused: %s", err.msg);
+		else if (img.is_image)
+			line(r, 1, "image", name, "%s, %s image, %u segment(s), %zu bytes", what,
+			     img.info.extended ? "an ESP32-class" : "an ESP8266",
+			     (unsigned)img.info.segments, img.file_len);
+		else
+			line(r, 1, "image", name, "%s, %zu bytes", what, img.file_len);
+		job_image_free(&img);
+	}
 }
 
 /* An existing database must open: not foreign, not newer than us. */
@@ -104,10 +119,7 @@ static void on_check_path(void *user, const char *setting, const char *path, int
 			  const char *text)
 {
 	struct report *r = user;
-	if (ok && strcmp(setting, "image") == 0 &&
-	    (r->cfg->mode == ST_MODE_REFURBISH || r->cfg->mode == ST_MODE_FLASH))
-		check_image_content(r, path, text);
-	else if (ok && strcmp(setting, "database") == 0)
+	if (ok && strcmp(setting, "database") == 0)
 		check_db_open(r, path, text);
 	else
 		line(r, ok, setting, path, "%s", text);
@@ -184,7 +196,10 @@ int run_check(const struct st_config *cfg, const char *cfg_path, const char *loa
 	else
 		line(&r, 1, "config", "", "none given: built-in defaults, mode %s",
 		     st_mode_name(cfg->mode));
+	int failed = r.failed;
 	(void)st_config_check(cfg, on_check_path, &r);
+	if (r.failed == failed)
+		check_image_contents(&r);
 	check_adapters(&r);
 	printf("%s\n", r.failed ? "the station would not start: fix the FAIL lines"
 				: "the station would run");

@@ -20,9 +20,10 @@ static const char *const s_mode_names[] = {"refurbish", "backup", "restore", "fl
 static const char *const s_known[] = {
 	"station", "database", "backup_dir", "mode", "image", "baud", "reset",
 	"connect_timeout", "settle_ms", "retries", "allow_unmapped", "after_job",
-	"led_root", "stub", "erase", "adapters", "slots", NULL,
+	"led_root", "stub", "erase", "adapters", "slots", "images", "backup_ciphertext", NULL,
 };
 static const char *const s_image_known[] = {"file", "flash_mode", "flash_size", "flash_freq", NULL};
+static const char *const s_images_known[] = {"esp8266", "esp32", "esp32c3", NULL};
 static const char *const s_baud_known[] = {"rom", "stub", "fallback", NULL};
 static const char *const s_after_known[] = {"reset", "wait_removal", NULL};
 static const char *const s_adapter_known[] = {"vid", "pid", "kind", "reset", NULL};
@@ -218,31 +219,65 @@ static int check_unknown(struct loader *l, const config_setting_t *group, const 
 	return 0;
 }
 
+/* One family's image set from the string setting name of parent. */
+static int get_image(struct loader *l, const config_setting_t *parent, const char *name,
+		     enum st_family f, struct st_config *c)
+{
+	char text[4 * ST_CFG_STR], why[320];
+	const config_setting_t *s = config_setting_get_member(parent, name);
+	if (!s)
+		return 0;
+	if (c->image[f].n_parts)
+		return fail(l, s, "the %s image is set twice (image = and images.%s): keep one",
+			    st_family_name(f), st_family_name(f));
+	if (get_str(l, parent, name, text, sizeof text))
+		return -1;
+	if (st_image_spec_parse(text, &c->image[f], why, sizeof why) != 0)
+		return fail(l, s, "%s image: %s", st_family_name(f), why);
+	return 0;
+}
+
+/* image = "fw.bin" (or a group with file and the header settings): the
+ * ESP8266 firmware; images = { esp32 = "..."; esp32c3 = "..."; }: the
+ * others. */
 static int load_image(struct loader *l, const config_setting_t *root, struct st_config *c)
 {
 	const config_setting_t *img = config_setting_get_member(root, "image");
-	if (!img)
-		return 0;
-	if (config_setting_type(img) == CONFIG_TYPE_STRING)
-		return get_str(l, root, "image", c->image, sizeof c->image);
-	if (config_setting_type(img) != CONFIG_TYPE_GROUP)
+	const config_setting_t *set = config_setting_get_member(root, "images");
+	if (img && config_setting_type(img) == CONFIG_TYPE_STRING) {
+		if (get_image(l, root, "image", ST_FAMILY_ESP8266, c))
+			return -1;
+	} else if (img && config_setting_type(img) != CONFIG_TYPE_GROUP) {
 		return fail(l, img, "'image' must be a file name or a group { file = \"...\"; ... }");
-	if (check_unknown(l, img, s_image_known, "image") ||
-	    get_str(l, img, "file", c->image, sizeof c->image) ||
-	    get_str(l, img, "flash_mode", c->flash_mode, sizeof c->flash_mode) ||
-	    get_str(l, img, "flash_size", c->flash_size, sizeof c->flash_size) ||
-	    get_str(l, img, "flash_freq", c->flash_freq, sizeof c->flash_freq))
+	} else if (img) {
+		if (check_unknown(l, img, s_image_known, "image") ||
+		    get_image(l, img, "file", ST_FAMILY_ESP8266, c) ||
+		    get_str(l, img, "flash_mode", c->flash_mode, sizeof c->flash_mode) ||
+		    get_str(l, img, "flash_size", c->flash_size, sizeof c->flash_size) ||
+		    get_str(l, img, "flash_freq", c->flash_freq, sizeof c->flash_freq))
+			return -1;
+		if (esp_flash_mode_parse(c->flash_mode) == -2)
+			return fail(l, img, "unknown flash_mode '%s': use keep, qio, qout, dio or dout",
+				    c->flash_mode);
+		if (strcmp(c->flash_size, "detect") && strcmp(c->flash_size, "keep") &&
+		    esp_flash_size_parse(c->flash_size) == 0)
+			return fail(l, img, "unknown flash_size '%s': use detect, keep, 512KB, 1MB, 2MB, "
+				    "4MB, 8MB or 16MB", c->flash_size);
+		if (esp_flash_freq_parse(c->flash_freq) == -2)
+			return fail(l, img, "unknown flash_freq '%s': use keep, 40m, 26m, 20m or 80m",
+				    c->flash_freq);
+	}
+	if (!set)
+		return 0;
+	if (config_setting_type(set) != CONFIG_TYPE_GROUP)
+		return fail(l, set, "'images' must be a group: images = { esp32 = \"0x1000 "
+			    "bootloader.bin 0x8000 partitions.bin 0x10000 firmware.bin\"; esp32c3 = "
+			    "\"factory.bin\"; }");
+	if (check_unknown(l, set, s_images_known, "images"))
 		return -1;
-	if (esp_flash_mode_parse(c->flash_mode) == -2)
-		return fail(l, img, "unknown flash_mode '%s': use keep, qio, qout, dio or dout",
-			    c->flash_mode);
-	if (strcmp(c->flash_size, "detect") && strcmp(c->flash_size, "keep") &&
-	    esp_flash_size_parse(c->flash_size) == 0)
-		return fail(l, img, "unknown flash_size '%s': use detect, keep, 512KB, 1MB, 2MB, 4MB, "
-			    "8MB or 16MB", c->flash_size);
-	if (esp_flash_freq_parse(c->flash_freq) == -2)
-		return fail(l, img, "unknown flash_freq '%s': use keep, 40m, 26m, 20m or 80m",
-			    c->flash_freq);
+	for (int f = 0; f < ST_FAMILIES; f++)
+		if (get_image(l, set, st_family_name((enum st_family)f), (enum st_family)f, c))
+			return -1;
 	return 0;
 }
 
@@ -359,7 +394,8 @@ static int load_root(struct loader *l, const config_setting_t *root, struct st_c
 	    get_uint(l, root, "connect_timeout", &c->connect_timeout_s, 1, 3600) ||
 	    get_uint(l, root, "settle_ms", &c->settle_ms, 0, 60000) ||
 	    get_uint(l, root, "retries", &c->retries, 0, 10) ||
-	    get_bool(l, root, "allow_unmapped", &c->allow_unmapped) || load_image(l, root, c) ||
+	    get_bool(l, root, "allow_unmapped", &c->allow_unmapped) ||
+	    get_bool(l, root, "backup_ciphertext", &c->backup_ciphertext) || load_image(l, root, c) ||
 	    load_baud(l, root, c) || load_after(l, root, c) || load_adapters(l, root, c) ||
 	    load_slots(l, root, c))
 		return -1;
@@ -380,9 +416,13 @@ static int load_root(struct loader *l, const config_setting_t *root, struct st_c
 		c->erase_chip = strcmp(erase, "chip") == 0;
 	if (check_reset(l, config_setting_get_member(root, "reset"), c->reset))
 		return -1;
-	if ((c->mode == ST_MODE_REFURBISH || c->mode == ST_MODE_FLASH) && !c->image[0])
+	unsigned images = 0;
+	for (int f = 0; f < ST_FAMILIES; f++)
+		images += c->image[f].n_parts > 0;
+	if ((c->mode == ST_MODE_REFURBISH || c->mode == ST_MODE_FLASH) && !images)
 		return fail(l, NULL, "mode %s writes firmware but no image is set: add image = "
-			    "\"firmware.bin\"; (or use mode = \"backup\")", st_mode_name(c->mode));
+			    "\"firmware.bin\"; for ESP8266 units or images = { esp32 = \"...\"; } "
+			    "(or use mode = \"backup\")", st_mode_name(c->mode));
 	if (!c->station[0])
 		return fail(l, config_setting_get_member(root, "station"), "station name is empty");
 	return 0;

@@ -11,6 +11,22 @@
 
 enum st_mode { ST_MODE_REFURBISH, ST_MODE_BACKUP, ST_MODE_RESTORE, ST_MODE_FLASH };
 
+/* The chip families the station writes firmware for: one image set each. */
+enum st_family { ST_FAMILY_ESP8266, ST_FAMILY_ESP32, ST_FAMILY_ESP32C3, ST_FAMILIES };
+
+#define ST_CFG_MAX_PARTS 8
+
+/* One family's firmware: one file at 0x0 (a merged factory image), or the
+ * parts esptool users know ("0x1000 bootloader.bin 0x8000 partitions.bin
+ * 0x10000 firmware.bin"), in ascending address order.  n_parts 0 = none. */
+struct st_cfg_image {
+	unsigned n_parts;
+	struct {
+		uint32_t addr;
+		char file[ST_CFG_STR];
+	} part[ST_CFG_MAX_PARTS];
+};
+
 struct st_cfg_adapter {
 	unsigned vid, pid;
 	char kind[32];            /* "cp2102", "ch340", "ft232r", ... */
@@ -30,7 +46,7 @@ struct st_config {
 	char database[ST_CFG_STR];
 	char backup_dir[ST_CFG_STR];
 	enum st_mode mode;
-	char image[ST_CFG_STR];   /* firmware to write (refurbish, flash) */
+	struct st_cfg_image image[ST_FAMILIES]; /* firmware per family (refurbish, flash) */
 	char flash_mode[8];       /* keep|qio|qout|dio|dout */
 	char flash_size[8];       /* detect|keep|1MB|... */
 	char flash_freq[8];       /* keep|40m|26m|20m|80m */
@@ -42,6 +58,7 @@ struct st_config {
 	int allow_unmapped;       /* flash ports whose ID_PATH is not in slots */
 	int after_reset;          /* hard-reset the unit after its job */
 	int erase_chip;           /* erase = "chip": the whole chip, not only the sectors that held data */
+	int backup_ciphertext;    /* back up flash-encrypted units (ciphertext, for that MAC only) */
 	int wait_removal;         /* a fixed jig: wait until the unit is gone, then serve the next */
 	char led_root[ST_CFG_STR];/* /sys/class/leds (tests point elsewhere) */
 	char stub[ST_CFG_STR];    /* flasher stub, esptool JSON; "" = built in (run --stub overrides) */
@@ -79,6 +96,17 @@ typedef void st_config_check_fn(void *user, const char *setting, const char *pat
 int st_config_check(const struct st_config *c, st_config_check_fn *report, void *user);
 
 const char *st_mode_name(enum st_mode m);
+/* "esp8266", "esp32", "esp32c3" (the names of esp_chip_family_name). */
+const char *st_family_name(enum st_family f);
+/* The family of a name; -1 if unknown. */
+int st_family_parse(const char *name);
+/* Parses an image set: "FILE" (at 0x0) or "ADDR FILE [ADDR FILE ...]"
+ * with ADDR in hex (0x...) or decimal, 4-byte aligned, ascending.  -1 with
+ * the cause and the fix in err. */
+int st_image_spec_parse(const char *text, struct st_cfg_image *out, char *err, size_t errlen);
+/* "0x1000 bootloader.bin 0x8000 partitions.bin" or "firmware.bin": for
+ * messages and the images table. */
+const char *st_image_spec_format(const struct st_cfg_image *img, char *buf, size_t cap);
 /* The reset strategy for a port: its slot's, else its adapter kind's, else
  * the default.  slot may be NULL. */
 const char *st_config_reset_for(const struct st_config *c, const char *slot, unsigned vid,

@@ -173,26 +173,45 @@ static void check_database(struct checker *k, const struct st_config *c)
 	}
 }
 
-static void check_image(struct checker *k, const struct st_config *c)
+/* One file of an image set: readable and a regular file. */
+static void check_image_file(struct checker *k, const char *setting, const char *path)
 {
-	if (c->mode != ST_MODE_REFURBISH && c->mode != ST_MODE_FLASH) {
-		say(k, "image", c->image, 1, "not used in %s mode", st_mode_name(c->mode));
-		return;
-	}
 	struct stat st;
-	int fd = open(c->image, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		say(k, "image", c->image, 0, "cannot be read: %s (fix: check image = \"...\" in the "
-		    "config, or copy the firmware there)", strerror(errno));
+		say(k, setting, path, 0, "cannot be read: %s (fix: check %s = \"...\" in the "
+		    "config, or copy the firmware there)", strerror(errno), setting);
 		return;
 	}
 	int reg = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	close(fd);
 	if (!reg)
-		say(k, "image", c->image, 0, "is not a regular file (fix: point image at the "
-		    "firmware file)");
+		say(k, setting, path, 0, "is not a regular file (fix: point %s at the firmware file)",
+		    setting);
 	else
-		say(k, "image", c->image, 1, "readable, %lld bytes", (long long)st.st_size);
+		say(k, setting, path, 1, "readable, %lld bytes", (long long)st.st_size);
+}
+
+static void check_image(struct checker *k, const struct st_config *c)
+{
+	int writes = c->mode == ST_MODE_REFURBISH || c->mode == ST_MODE_FLASH, any = 0;
+	for (int f = 0; f < ST_FAMILIES; f++)
+		any |= c->image[f].n_parts > 0;
+	if (!any && !writes)
+		say(k, "image", "", 1, "not used in %s mode", st_mode_name(c->mode));
+	for (int f = 0; f < ST_FAMILIES; f++) {
+		const struct st_cfg_image *img = &c->image[f];
+		char setting[32];
+		snprintf(setting, sizeof setting, f == ST_FAMILY_ESP8266 ? "image" : "images.%s",
+			 st_family_name((enum st_family)f));
+		for (unsigned i = 0; i < img->n_parts; i++) {
+			if (!writes)
+				say(k, setting, img->part[i].file, 1, "not used in %s mode",
+				    st_mode_name(c->mode));
+			else
+				check_image_file(k, setting, img->part[i].file);
+		}
+	}
 }
 
 /* LEDs are written as <led_root>/<led>/{trigger,brightness,...}. */

@@ -39,9 +39,12 @@ struct job_spec {
 	const char *backup_dir;          /* the vault */
 	int64_t station_id, adapter_id;  /* job row */
 	const char *slot;
-	struct job_image *image;         /* refurbish, flash: loaded; prepared here per unit */
-	const struct job_image_opts *image_opts;
-	int64_t image_id;
+	struct job_images *images;       /* refurbish, flash: loaded; the unit's family's set is
+					    prepared here per unit */
+	int64_t image_id[ST_FAMILIES];   /* their rows in the images table */
+	int64_t job_image_id;            /* the jobs row's image: the only family's, else 0 */
+	int allow_ciphertext;            /* back up a flash-encrypted unit (ciphertext, bound to
+					    its MAC) instead of refusing it */
 	struct job_restore_pick restore;
 };
 
@@ -73,6 +76,7 @@ struct job {
 	const uint8_t *written;
 	uint32_t written_len;
 	int patched;
+	int64_t image_id;                /* the images row of what is written (0: a backup) */
 	uint8_t *owned;                  /* restore: the backup file's bytes */
 	struct db_backup_row src;        /* restore: the backup written */
 	int forced_clone;

@@ -31,10 +31,11 @@ enum esp_err job_link_open(struct job_link *l, const struct job_link_cfg *c, int
 	l->cfg = *c;
 	struct esp_error err = {0};
 	enum esp_err e = ESP_OK;
-	if (want_stub) {
-		e = c->stub_path && c->stub_path[0] ? esp_stub_load_file(c->stub_path, &l->stub, &err)
-						    : esp_stub_builtin(&l->stub, &err);
-		if (e)
+	/* an operator's stub is loaded now, so a bad file fails before any
+	 * unit is touched; the built-in one once the chip is known */
+	l->want_stub = want_stub;
+	if (want_stub && c->stub_path && c->stub_path[0]) {
+		if ((e = esp_stub_load_file(c->stub_path, &l->stub, &err)))
 			return link_fail(l, JOB_LINK_STUB_LOAD, e, &err);
 		l->have_stub = 1;
 	}
@@ -68,8 +69,15 @@ enum esp_err job_link_connect(struct job_link *l)
 
 enum esp_err job_link_start_stub(struct job_link *l)
 {
-	if (!l->have_stub)
+	struct esp_error err = {0};
+	if (!l->want_stub)
 		return link_fail(l, JOB_LINK_STUB_START, ESP_E_STUB, NULL);
+	if (!l->have_stub) {
+		enum esp_err e = esp_stub_builtin_for(l->chip.chip, &l->stub, &err);
+		if (e)
+			return link_fail(l, JOB_LINK_STUB_LOAD, e, &err);
+		l->have_stub = 1;
+	}
 	enum esp_err e = esp_stub_start(l->s, &l->stub);
 	return e ? link_fail(l, JOB_LINK_STUB_START, e, NULL) : ESP_OK;
 }

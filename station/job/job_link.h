@@ -35,6 +35,7 @@ struct job_link {
 	const char *reset;           /* the plan's text as chosen */
 	struct esp_stub_image stub;
 	int have_stub;
+	int want_stub;                  /* open was asked for a stub (built-in: per chip, at start) */
 	enum job_link_step step;     /* of the last failure */
 	struct esp_error err;        /* code and one-line reason of the last failure */
 };

@@ -46,10 +46,10 @@ static struct outcome outcome_of(enum esp_err e)
 					"stub did not start - check the 3.3 V supply"};
 	case ESP_E_CHIP:
 	case ESP_E_UNSUPPORTED:
-		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: not an ESP8266"};
+		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: chip not supported - see log"};
 	case ESP_E_IMAGE:
 	case ESP_E_TOOBIG:
-		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: image does not fit"};
+		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: image wrong or too big - see log"};
 	case ESP_E_SECURITY:
 		/* flash encryption, secure boot or Secure Download Mode */
 		return (struct outcome){"refused", CLI_EXIT_REFUSED,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esp_image_chip.h"
 #include "file_io.h"
 #include "job.h"
 
@@ -25,7 +26,7 @@ static enum esp_err pick(struct job *j)
 	}
 	const char *mac = p->mac ? p->mac : j->mac;
 	char why[400];
-	int r = db_backup_restore_choice(j->db, mac, &j->src, why, sizeof why);
+	int r = db_backup_restore_choice_onto(j->db, mac, j->mac, &j->src, why, sizeof why);
 	if (r == -ENOENT)
 		return job_fail(j, ESP_E_IMAGE, "nothing to restore onto %s: %s", j->mac, why);
 	if (r)
@@ -50,6 +51,10 @@ static enum esp_err check(struct job *j)
 				"%s: refusing to write another unit's backup (its stock firmware "
 				"holds the donor's own cloud identity; two units would share it). "
 				"Use --force-clone to clone it anyway", b->id, b->mac, j->mac);
+	char why[320];
+	/* a ciphertext backup decrypts on its own chip only: never, forced or not */
+	if (db_backup_check_target(b, j->mac, p->force_clone, why, sizeof why) != 0)
+		return job_fail(j, ESP_E_SECURITY, "%s", why);
 	esp_flash_size_name((uint32_t)b->size, bsz, sizeof bsz);
 	esp_flash_size_name(flash, fsz, sizeof fsz);
 	if (b->size != flash && !p->force_size)
@@ -93,6 +98,14 @@ static enum esp_err load(struct job *j)
 	uint32_t flash = j->link.chip.flash_size;
 	j->written = j->owned;
 	j->written_len = b->size > flash ? flash : (uint32_t)b->size;
+	/* a clone from another chip family could never boot here */
+	const struct esp_chip_info *ci = &j->link.chip;
+	uint32_t boot = esp_bootloader_offset(ci->chip);
+	struct esp_error ie = {0};
+	if (j->forced_clone && boot < j->written_len && j->written[boot] == ESP_IMAGE_MAGIC &&
+	    esp_image_check_chip(j->written + boot, j->written_len - boot, ci->chip, NULL, &ie))
+		return job_fail(j, ESP_E_IMAGE, "backup %" PRId64 " of %s cannot run on this %s: %s",
+				b->id, b->mac, ci->description, ie.msg);
 	return ESP_OK;
 }
 

@@ -160,7 +160,7 @@ enum esp_err job_run(struct job *j, const struct job_spec *spec, struct db *db,
 	j->db = db;
 	struct db_job_start js = {
 		.station_id = spec->station_id, .slot = spec->slot, .adapter_id = spec->adapter_id,
-		.mode = st_mode_name(spec->mode), .image_id = spec->image_id, .port = spec->link.port,
+		.mode = st_mode_name(spec->mode), .image_id = spec->job_image_id, .port = spec->link.port,
 	};
 	if (db_job_begin(db, &js, &j->job_id) != 0)
 		return job_fail_local(j, ESP_E_IO, "database: %s", db_errmsg(db));

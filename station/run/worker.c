@@ -80,26 +80,16 @@ static int on_progress(void *user, const struct job *j, enum esp_op op, uint64_t
 	return 0;
 }
 
-int worker_image_load(const struct st_config *cfg, struct job_image *img,
-		      struct job_image_opts *opts, struct esp_error *err)
-{
-	memset(img, 0, sizeof *img);
-	if (cfg->mode != ST_MODE_REFURBISH && cfg->mode != ST_MODE_FLASH)
-		return 0;
-	if (job_image_opts_parse(opts, cfg->flash_mode, cfg->flash_size, cfg->flash_freq, err) != 0)
-		return -1;
-	return job_image_load(img, cfg->image, opts, err) == ESP_OK ? 0 : -1;
-}
-
-/* The firmware's row in the images table: header fields as in the file. */
+/* The firmware's row in the images table: header fields as in the file
+ * (its boot image's; -1 when it has none). */
 static int record_image(const struct worker_ctx *w, struct db *db, const struct job_image *img,
 			int64_t *ret_id)
 {
 	char hex[65];
-	const char *name = strrchr(img->path, '/');
+	const char *name = img->n_parts == 1 ? strrchr(img->name, '/') : NULL;
 	struct db_image rec = {
 		.sha256 = esp_hex(img->file_sha256, ESP_SHA256_LEN, hex),
-		.name = name ? name + 1 : img->path, .size = img->file_len,
+		.name = name ? name + 1 : img->name, .size = img->file_len,
 		.flash_mode = img->is_image ? img->info.mode : -1,
 		.size_code = img->is_image ? img->info.size_code >> 4 : -1,
 		.freq_code = img->is_image ? img->info.freq_code : -1,
@@ -109,6 +99,31 @@ static int record_image(const struct worker_ctx *w, struct db *db, const struct 
 		return 0;
 	fprintf(stderr, "espstation: slot %s: database: %s\n", w->port.slot, db_errmsg(db));
 	return -1;
+}
+
+/* Every configured family's firmware, loaded and recorded. */
+static int load_images(const struct worker_ctx *w, struct db *db, struct job_spec *sp,
+		       struct job_images *ims)
+{
+	struct esp_error ie = {0};
+	if (job_images_load(ims, w->cfg, &ie) != ESP_OK) {
+		fprintf(stderr, "espstation: slot %s: %s\n", w->port.slot, ie.msg);
+		return -1;
+	}
+	unsigned families = 0;
+	for (int f = 0; f < ST_FAMILIES; f++) {
+		if (!ims->img[f].file)
+			continue;
+		if (record_image(w, db, &ims->img[f], &sp->image_id[f]) != 0)
+			return -1;
+		families++;
+		sp->job_image_id = sp->image_id[f];
+	}
+	if (families > 1)
+		sp->job_image_id = 0; /* known per unit: each write names its image */
+	if (families)
+		sp->images = ims;
+	return 0;
 }
 
 static void spec_init(struct job_spec *sp, const struct worker_ctx *w)
@@ -126,6 +141,7 @@ static void spec_init(struct job_spec *sp, const struct worker_ctx *w)
 	sp->retries = c->retries;
 	sp->after_reset = c->after_reset;
 	sp->erase_chip = c->erase_chip;
+	sp->allow_ciphertext = c->backup_ciphertext;
 	sp->backup_dir = c->backup_dir;
 	sp->station_id = w->station_id;
 	sp->adapter_id = w->port.adapter_id;
@@ -200,20 +216,11 @@ int worker_main(const struct worker_ctx *w)
 	}
 	struct job_spec sp;
 	spec_init(&sp, w);
-	struct job_image img;
-	struct job_image_opts opts;
-	struct esp_error ie = {0};
-	if (worker_image_load(w->cfg, &img, &opts, &ie) != 0 ||
-	    (img.file && record_image(w, db, &img, &sp.image_id) != 0)) {
-		if (ie.msg[0])
-			fprintf(stderr, "espstation: slot %s: %s\n", w->port.slot, ie.msg);
-		job_image_free(&img);
+	struct job_images ims;
+	if (load_images(w, db, &sp, &ims) != 0) {
+		job_images_free(&ims);
 		db_close(db);
 		return 2;
-	}
-	if (img.file) {
-		sp.image = &img;
-		sp.image_opts = &opts;
 	}
 	int rc;
 	char last_mac[DB_MAC_LEN] = "";
@@ -224,7 +231,7 @@ int worker_main(const struct worker_ctx *w)
 		if (wait_next_unit(w, &sp, last_mac) != 0)
 			break;
 	}
-	job_image_free(&img);
+	job_images_free(&ims);
 	db_close(db);
 	return rc;
 }

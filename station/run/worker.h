@@ -28,13 +28,6 @@ struct worker_ctx {
 	const volatile int *cancel;     /* set by SIGTERM in the worker */
 };
 
-/* The configured firmware, loaded and checked as every worker loads it
- * (refurbish and flash modes; other modes: 0 with img->file NULL).  Used at
- * start-up too, so that a bad image is refused before any unit is touched.
- * Returns 0, or -1 with one line in err. */
-int worker_image_load(const struct st_config *cfg, struct job_image *img,
-		      struct job_image_opts *opts, struct esp_error *err);
-
 /* Runs jobs on the port until the unit is done (and, for a fixed jig, the
  * next units); returns the process exit status: 0 passed, 1 job failed,
  * 2 setup error (database, image). */

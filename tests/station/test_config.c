@@ -115,6 +115,44 @@ int main(int argc, char **argv)
 	expect_error("mode = \"backup\";\nslots = ( { id_path = \"p1\"; name = \"1\"; },\n"
 		     " { id_path = \"p1\"; name = \"2\"; } );\n", "3", "mapped twice");
 	expect_error("mode = \"backup\";\nadapters = ( { vid = 0x10c4; } );\n", "2", "needs both vid and pid");
+	/* one image set per chip family: a file at 0x0, or esptool's ADDR FILE pairs */
+	st_config_defaults(&c);
+	p = write_cfg("mode = \"refurbish\";\nimage = \"e8266.bin\";\nimages = {\n"
+		      " esp32 = \"0x1000 boot.bin 0x8000 part.bin 65536 app.bin\";\n"
+		      " esp32c3 = \"c3.bin\"; };\nbackup_ciphertext = true;\n");
+	char spec[256];
+	if (st_config_load(p, &c, err, sizeof err) != 0 || c.image[ST_FAMILY_ESP8266].n_parts != 1 ||
+	    c.image[ST_FAMILY_ESP32].n_parts != 3 || c.image[ST_FAMILY_ESP32].part[2].addr != 0x10000 ||
+	    strcmp(c.image[ST_FAMILY_ESP32].part[1].file, "part.bin") ||
+	    c.image[ST_FAMILY_ESP32C3].part[0].addr != 0 || !c.backup_ciphertext ||
+	    strcmp(st_image_spec_format(&c.image[ST_FAMILY_ESP32], spec, sizeof spec),
+		   "0x1000 boot.bin 0x8000 part.bin 0x10000 app.bin")) {
+		fprintf(stderr, "FAIL: image sets: '%s'\n", err);
+		failures++;
+	}
+	unlink(p);
+	/* an ESP32-only station needs no ESP8266 image */
+	st_config_defaults(&c);
+	p = write_cfg("mode = \"flash\";\nimages = { esp32 = \"f.bin\"; };\n");
+	if (st_config_load(p, &c, err, sizeof err) != 0 || c.image[ST_FAMILY_ESP8266].n_parts) {
+		fprintf(stderr, "FAIL: esp32-only station: '%s'\n", err);
+		failures++;
+	}
+	unlink(p);
+	expect_error("mode = \"flash\";\nimage = \"a.bin\";\nimages = { esp8266 = \"b.bin\"; };\n", "3",
+		     "the esp8266 image is set twice");
+	expect_error("mode = \"flash\";\nimages = {\n esp23 = \"b.bin\"; };\n", "3",
+		     "did you mean 'esp32'?");
+	expect_error("mode = \"flash\";\nimages = { esp32 = \"0x8000 p.bin 0x1000 b.bin\"; };\n", "2",
+		     "not above 0x8000: list the parts in ascending address order");
+	expect_error("mode = \"flash\";\nimages = { esp32 = \"0x1000 b.bin 0x8000\"; };\n", "2",
+		     "address 0x8000 has no file after it");
+	expect_error("mode = \"flash\";\nimages = { esp32 = \"0x1002 b.bin\"; };\n", "2",
+		     "not 4-byte aligned");
+	expect_error("mode = \"flash\";\nimages = { esp32 = \"boot.bin 0x8000 p.bin\"; };\n", "2",
+		     "'boot.bin' is not an address");
+	expect_error("mode = \"flash\";\nimages = { esp32 = \"\"; };\n", "2", "empty image");
+	expect_error("mode = \"flash\";\nimages = ( \"a\" );\n", "2", "'images' must be a group");
 	if (st_config_load("/nonexistent/espstation.cfg", &c, err, sizeof err) != -1 ||
 	    !strstr(err, "cannot read")) {
 		fprintf(stderr, "FAIL: missing file: %s\n", err);
