@@ -84,6 +84,10 @@ static void test_usage(struct th *t)
 	TH_CHECK(t, wait_exit(pid, 5000) == 0 && strstr(line, "Usage: esp8266-emu"), "--help: %s", line);
 	pid = spawn(bad, line, sizeof line, 1);
 	TH_CHECK(t, wait_exit(pid, 5000) == 2, "bad --chip accepted");
+	char *sdm[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--chip",
+			(char *)"esp32", (char *)"--secure-download", NULL };
+	pid = spawn(sdm, line, sizeof line, 1);
+	TH_CHECK(t, wait_exit(pid, 5000) == 1, "--secure-download accepted on an ESP32");
 	char *badl[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--layout",
 			 (char *)"stockish", NULL };
 	pid = spawn(badl, line, sizeof line, 1);
