@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The virtual rack (vrack): fake USB-UART adapters in a umockdev testbed,
- * each wired to an emulated ESP8266 (tests/emu).  Internal header shared by
- * vrack's files; see README.md beside it for the user's view.
+ * each wired to an emulated ESP8266, ESP8285, ESP32 or ESP32-C3 (tests/emu).
+ * Internal header shared by vrack's files; see README.md beside it for the
+ * user's view.
  *
  * Threads: everything here runs in vrack's main thread except the ioctl
  * handler (rack_ioctl.c), which runs in umockdev's worker thread and only

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vrack: runs a command inside a virtual rack of fake USB-UART adapters
- * wired to emulated ESP8266 units.  `vrack --help` and README.md tell how. */
+ * wired to emulated ESP8266, ESP8285, ESP32 or ESP32-C3 units.  `vrack --help`
+ * and README.md tell how. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
