@@ -187,7 +187,7 @@ struct esp_write_plan {
 				      session (a backup, then the erases since), or NULL */
 	uint32_t sectors;          /* entries in sector_md5 */
 	int ask_chip;              /* without sector_md5: skip 64 KiB blocks whose chip MD5
-				      already equals the data (stub only) */
+				      already equals the data (not on the ESP8266 ROM) */
 };
 
 struct esp_write_result {

@@ -60,7 +60,7 @@ enum esp_err esp_flash_write_less(struct esp_session *s, uint32_t addr, const ui
 	uint32_t span = (len + ESP_SECTOR - 1) / ESP_SECTOR * ESP_SECTOR;
 	int by_map = plan && plan->sector_md5 &&
 		     (uint64_t)(addr + span) / ESP_SECTOR <= plan->sectors;
-	int by_chip = plan && !plan->sector_md5 && plan->ask_chip && s->stub;
+	int by_chip = plan && !plan->sector_md5 && plan->ask_chip && (s->stub || esp_rom32(s));
 	/* nothing known, or a range the map does not cover: the plain write */
 	if ((!by_map && !by_chip) || addr % ESP_SECTOR || len == 0 ||
 	    (s->flash_size && (uint64_t)addr + span > s->flash_size)) {
