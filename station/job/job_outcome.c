@@ -49,7 +49,7 @@ static struct outcome outcome_of(enum esp_err e)
 		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: chip not supported - see log"};
 	case ESP_E_IMAGE:
 	case ESP_E_TOOBIG:
-		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: image wrong or too big - see log"};
+		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: image or backup unusable - see log"};
 	case ESP_E_SECURITY:
 		/* flash encryption, secure boot or Secure Download Mode */
 		return (struct outcome){"refused", CLI_EXIT_REFUSED,
