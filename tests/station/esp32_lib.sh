@@ -138,3 +138,11 @@ untouched() {
 		"$W/slot$1.emu.log" || fail "slot $1 was erased or written: $(emu_cmds "$W/slot$1.emu.log")"
 	cmp -s "$2" "$W/slot$1.flash.bin" || fail "slot $1: flash changed"
 }
+
+# stopped_cleanly N: the N station runs inside the rack ("NAME exit STATUS"
+# lines of in_rack.sh's run_until in $T/out) all stopped with status 0, so
+# a crash or a sanitizer abort fails the test
+stopped_cleanly() {
+	[ "$(grep -c '^[a-z0-9_]* exit 0$' "$T/out")" = "$1" ] ||
+		fail "a station run did not stop cleanly: $(grep ' exit ' "$T/out" | tr '\n' ' ')"
+}

@@ -31,6 +31,7 @@ rack --baud-fast --dump-flash \
 	-- sh -c "$cmd" sh "$ST" "$T"
 show_station
 cat "$T/out"
+stopped_cleanly 2
 say "jobs: $(q "select group_concat(slot || ':' || mode || ':' || result, ' ') from jobs")"
 [ "$(q "select count(*) from jobs where result = 'passed'")" = 4 ] ||
 	fail "jobs did not pass: $(q "select slot, mode, result, stage, err_msg from jobs")"

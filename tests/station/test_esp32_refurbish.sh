@@ -40,6 +40,7 @@ cmd='
 rack --baud-fast --dump-flash --slots "$T/refurbish.slots" -- sh -c "$cmd" sh "$ST" "$T"
 show_station
 cat "$T/out"
+stopped_cleanly 1
 say "jobs: $(q "select group_concat(slot || ':' || mode || ':' || result, ' ') from jobs")"
 [ "$(q "select count(*) from jobs where mode = 'refurbish' and result = 'passed'")" = 2 ] ||
 	fail "refurbishes did not pass: $(q "select slot, result, stage, err_msg from jobs")"
@@ -96,6 +97,7 @@ rack --baud-fast --dump-flash --slots "$T/restore.slots" \
 	-- sh -c '. "$IN_RACK"; run_until "$1" "$2" restore 4' sh "$ST" "$T"
 show_station
 cat "$T/out"
+stopped_cleanly 1
 say "jobs: $(q "select group_concat(slot || ':' || mode || ':' || result, ' ') from jobs")"
 [ "$(q "select count(*) from jobs where mode = 'restore' and result = 'passed'")" = 2 ] ||
 	fail "restores did not pass: $(q "select slot, result, stage, err_msg from jobs where mode = 'restore'")"

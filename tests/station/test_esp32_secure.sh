@@ -37,6 +37,7 @@ rack --baud-fast --dump-flash \
 	-- sh -c "$cmd" sh "$ST" "$T"
 show_station
 cat "$T/out"
+stopped_cleanly 3
 # job SLOT MODE N: the Nth (from 0) job of that mode on that slot
 job() {
 	q "select result || ':' || stage || ':' || coalesce(err_name, '') || ':' || coalesce(err_msg, '') from jobs
