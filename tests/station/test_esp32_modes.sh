@@ -43,7 +43,12 @@ for n in 0 1; do
 	}
 	say "slot $n: backup job: $(stages backup); flash job: $(stages flash)"
 	[ "$(stages backup)" = "detect backup reset" ] || fail "slot $n: backup mode ran other stages"
-	[ "$(stages flash)" = "detect erase write verify reset" ] || fail "slot $n: flash mode stages wrong"
+	# (stages after verify, such as reset, are not this test's business)
+	case $(stages flash) in
+	*backup*) fail "slot $n: flash mode backed up" ;;
+	"detect erase write verify"*) ;;
+	*) fail "slot $n: flash mode stages wrong" ;;
+	esac
 	path=$(q "select b.path from backups b join devices d on d.id = b.device_id where d.mac = '$mac'")
 	[ "$(q "select count(*) from backups b join devices d on d.id = b.device_id where d.mac = '$mac'")" = 1 ] ||
 		fail "slot $n: expected exactly one backup (from the backup job)"
