@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rig.h"
@@ -128,6 +129,19 @@ uint8_t *rig_random(uint32_t len, uint32_t seed)
 		b[i] = (uint8_t)x;
 	}
 	return b;
+}
+
+int rig_log_wait(struct rig *r, const char *needle, unsigned max_ms)
+{
+	int n = rig_log_count(r, needle);
+	/* the emulator's thread writes its log on its own time: a line that is
+	 * due may not be on disk yet */
+	for (unsigned waited = 0; n <= 0 && waited < max_ms; waited += 20) {
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+		n = rig_log_count(r, needle);
+	}
+	return n;
 }
 
 int rig_log_count(struct rig *r, const char *needle)

@@ -43,6 +43,9 @@ uint8_t *rig_flash(struct rig *r, uint32_t *ret_len);
 /* Makes a pseudo-random buffer (xorshift, seeded). */
 uint8_t *rig_random(uint32_t len, uint32_t seed);
 /* Counts lines in the emulator log containing needle. */
+/* rig_log_count, waiting up to max_ms for the line to appear (the
+ * emulator logs from its own thread). */
+int rig_log_wait(struct rig *r, const char *needle, unsigned max_ms);
 int rig_log_count(struct rig *r, const char *needle);
 
 #define CHECK(cond)                                                                        \

@@ -356,7 +356,7 @@ static void t_unplug(void)
 	/* a hang-up must not wait for a 3 s read timeout (no timing assert on
 	 * speed: this bounds a stall, which would be a bug, not slowness) */
 	fprintf(stderr, "unplug noticed after %llu ms\n", (unsigned long long)took);
-	CHECK(rig_log_count(&r, "unplug") > 0);
+	CHECK(rig_log_wait(&r, "unplug", 2000) > 0);
 	free(b);
 	rig_close(&r);
 }
