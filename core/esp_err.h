@@ -29,7 +29,8 @@
 	X(ESP_E_STUB, 18, "flasher stub could not be loaded or started")             \
 	X(ESP_E_READ, 19, "flash read returned corrupt data")                        \
 	X(ESP_E_LOST, 20, "bytes lost on the serial link")                          \
-	X(ESP_E_SECURITY, 21, "refused: the chip's security features forbid it")
+	X(ESP_E_SECURITY, 21, "refused: the chip's security features forbid it")    \
+	X(ESP_E_BOOT, 22, "the unit does not boot what was written")
 
 enum esp_err {
 #define ESP_ERR_ENUM_(name, num, text) name = num,

@@ -172,7 +172,9 @@ static const char s_jobs_from[] =
 	" FROM jobs j JOIN stations s ON s.id = j.station_id"
 	" LEFT JOIN devices d ON d.id = j.device_id"
 	" LEFT JOIN adapters a ON a.id = j.adapter_id"
-	" LEFT JOIN images i ON i.id = j.image_id"
+	/* a station with several families knows the image per unit: its write */
+	" LEFT JOIN images i ON i.id = coalesce(j.image_id, (SELECT w.image_id FROM job_writes w"
+	"  WHERE w.job_id = j.id AND w.image_id IS NOT NULL ORDER BY w.id DESC LIMIT 1))"
 	" LEFT JOIN restores r ON r.id = (SELECT max(id) FROM restores WHERE job_id = j.id)";
 
 static int job_row(sqlite3_stmt *st, void *fn, void *user_data)

@@ -20,10 +20,11 @@ static const char *const s_mode_names[] = {"refurbish", "backup", "restore", "fl
 static const char *const s_known[] = {
 	"station", "database", "backup_dir", "mode", "image", "baud", "reset",
 	"connect_timeout", "settle_ms", "retries", "allow_unmapped", "after_job",
-	"led_root", "stub", "erase", "adapters", "slots", "images", "backup_ciphertext", NULL,
+	"led_root", "stub", "erase", "adapters", "slots", "images", "backup_ciphertext", "boot_check", "boot", NULL,
 };
 static const char *const s_image_known[] = {"file", "flash_mode", "flash_size", "flash_freq", NULL};
 static const char *const s_images_known[] = {"esp8266", "esp32", "esp32c3", NULL};
+static const char *const s_boot_known[] = {"window_ms", "baud", "quiet", NULL};
 static const char *const s_baud_known[] = {"rom", "stub", "fallback", NULL};
 static const char *const s_after_known[] = {"reset", "wait_removal", NULL};
 static const char *const s_adapter_known[] = {"vid", "pid", "kind", "reset", NULL};
@@ -63,6 +64,9 @@ void st_config_defaults(struct st_config *c)
 	c->allow_unmapped = 1;
 	c->after_reset = 1;
 	c->wait_removal = 1;
+	c->boot_check = 1;
+	c->boot_window_ms = 2000;
+	c->boot_baud = 115200;
 	snprintf(c->led_root, sizeof c->led_root, "/sys/class/leds");
 	add_adapter(c, 0x10c4, 0xea60, "cp2102");
 	add_adapter(c, 0x1a86, 0x7523, "ch340");
@@ -281,6 +285,40 @@ static int load_image(struct loader *l, const config_setting_t *root, struct st_
 	return 0;
 }
 
+/* boot = { window_ms = 2000; baud = 115200; quiet = ( "stock.bin", "restore" ); }; */
+static int load_boot(struct loader *l, const config_setting_t *root, struct st_config *c)
+{
+	const config_setting_t *b = config_setting_get_member(root, "boot");
+	if (!b)
+		return 0;
+	if (config_setting_type(b) != CONFIG_TYPE_GROUP)
+		return fail(l, b, "'boot' must be a group: boot = { window_ms = 2000; baud = 115200; "
+			    "quiet = ( \"stock.bin\" ); }");
+	if (check_unknown(l, b, s_boot_known, "boot") ||
+	    get_uint(l, b, "window_ms", &c->boot_window_ms, 200, 60000) ||
+	    get_uint(l, b, "baud", &c->boot_baud, 9600, 4000000))
+		return -1;
+	const config_setting_t *q = config_setting_get_member(b, "quiet");
+	if (!q)
+		return 0;
+	if (config_setting_type(q) != CONFIG_TYPE_LIST && config_setting_type(q) != CONFIG_TYPE_ARRAY)
+		return fail(l, q, "'quiet' must be a list of image file names: quiet = ( \"stock.bin\", "
+			    "\"restore\" );");
+	int n = config_setting_length(q);
+	if (n > 8)
+		return fail(l, q, "'quiet' lists %d images, at most 8", n);
+	for (int i = 0; i < n; i++) {
+		const char *v = config_setting_get_string_elem(q, i);
+		if (!v || !v[0] || strlen(v) >= sizeof c->quiet[0] || strchr(v, '/'))
+			return fail(l, q, "'quiet' entry %d must be an image's file name without its "
+				    "directory (up to %zu characters), or \"restore\"", i + 1,
+				    sizeof c->quiet[0] - 1);
+		snprintf(c->quiet[i], sizeof c->quiet[i], "%s", v);
+	}
+	c->n_quiet = (unsigned)n;
+	return 0;
+}
+
 static int load_baud(struct loader *l, const config_setting_t *root, struct st_config *c)
 {
 	const config_setting_t *b = config_setting_get_member(root, "baud");
@@ -395,7 +433,9 @@ static int load_root(struct loader *l, const config_setting_t *root, struct st_c
 	    get_uint(l, root, "settle_ms", &c->settle_ms, 0, 60000) ||
 	    get_uint(l, root, "retries", &c->retries, 0, 10) ||
 	    get_bool(l, root, "allow_unmapped", &c->allow_unmapped) ||
-	    get_bool(l, root, "backup_ciphertext", &c->backup_ciphertext) || load_image(l, root, c) ||
+	    get_bool(l, root, "backup_ciphertext", &c->backup_ciphertext) ||
+	    get_bool(l, root, "boot_check", &c->boot_check) || load_boot(l, root, c) ||
+	    load_image(l, root, c) ||
 	    load_baud(l, root, c) || load_after(l, root, c) || load_adapters(l, root, c) ||
 	    load_slots(l, root, c))
 		return -1;

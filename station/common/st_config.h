@@ -59,6 +59,12 @@ struct st_config {
 	int after_reset;          /* hard-reset the unit after its job */
 	int erase_chip;           /* erase = "chip": the whole chip, not only the sectors that held data */
 	int backup_ciphertext;    /* back up flash-encrypted units (ciphertext, for that MAC only) */
+	int boot_check;           /* after verify, reset into the firmware and judge its boot */
+	unsigned boot_window_ms;  /* how long the firmware is listened to */
+	unsigned boot_baud;       /* the firmware's log baud */
+	unsigned n_quiet;         /* images known to say nothing at boot: file names, or
+				     "restore" for restored backups (stock firmware) */
+	char quiet[8][64];
 	int wait_removal;         /* a fixed jig: wait until the unit is gone, then serve the next */
 	char led_root[ST_CFG_STR];/* /sys/class/leds (tests point elsewhere) */
 	char stub[ST_CFG_STR];    /* flasher stub, esptool JSON; "" = built in (run --stub overrides) */

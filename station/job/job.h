@@ -45,6 +45,10 @@ struct job_spec {
 	int64_t job_image_id;            /* the jobs row's image: the only family's, else 0 */
 	int allow_ciphertext;            /* back up a flash-encrypted unit (ciphertext, bound to
 					    its MAC) instead of refusing it */
+	int boot_check;                  /* after verify: reset into the firmware and judge it */
+	unsigned boot_window_ms, boot_baud;
+	const char (*quiet)[64];         /* image file names (or "restore") that may boot quietly */
+	unsigned n_quiet;
 	struct job_restore_pick restore;
 };
 
@@ -86,6 +90,7 @@ struct job {
 	uint8_t sector_map[512];
 	int have_map;
 	int clean_proven;                /* verify proved every other sector erased */
+	int booted;                      /* the boot stage reset the unit into its firmware */
 	/* a backup that failed on the wire: what it had (kept for the retry at
 	 * the fallback baud, which compares it with the chip's MD5s first) */
 	uint8_t *retry_known;
@@ -128,3 +133,5 @@ enum esp_err stage_erase(struct job *j);
 enum esp_err stage_write(struct job *j);
 enum esp_err stage_verify(struct job *j);
 enum esp_err stage_reset(struct job *j);
+enum esp_err stage_boot(struct job *j);
+int stage_boot_wanted(const struct job_spec *sp);

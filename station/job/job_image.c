@@ -77,6 +77,9 @@ static enum esp_err read_parts(struct job_image *img, const struct st_cfg_image 
 		memset(img->file, 0xFF, img->file_len);
 		for (unsigned i = 0; i < set->n_parts; i++) {
 			img->part_off[i] = set->part[i].addr - base;
+			const char *slash = strrchr(set->part[i].file, '/');
+			snprintf(img->part_file[i], sizeof img->part_file[i], "%s",
+				 slash ? slash + 1 : set->part[i].file);
 			memcpy(img->file + img->part_off[i], part[i], len[i]);
 		}
 		img->n_parts = set->n_parts;
@@ -182,13 +185,13 @@ static enum esp_err check_for_unit(const struct job_image *img, const struct esp
 				return esp_error_set(err, ESP_E_IMAGE, 0, "%s: nothing bootable at 0x%x, "
 						     "where the %s looks for its boot loader: the unit "
 						     "would not boot; give --raw to write it anyway",
-						     img->name, boot, unit->name);
+						     img->part_file[i], boot, unit->name);
 			continue;
 		}
 		struct esp_error pe = {0};
 		if (esp_image_check_unit(p, n, unit, NULL, &pe))
-			return esp_error_set(err, ESP_E_IMAGE, 0, "%s at 0x%x: %s", img->name, at,
-					     pe.msg);
+			return esp_error_set(err, ESP_E_IMAGE, 0, "%s at 0x%x: %s", img->part_file[i],
+					     at, pe.msg);
 	}
 	return ESP_OK;
 }

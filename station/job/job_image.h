@@ -32,6 +32,7 @@ struct job_image {
 	uint32_t addr;       /* where file[0] goes */
 	unsigned n_parts;
 	uint32_t part_off[ST_CFG_MAX_PARTS]; /* each part's offset in file */
+	char part_file[ST_CFG_MAX_PARTS][64]; /* each part's file name, for messages */
 	uint8_t *file;       /* the parts as read, gaps filled with erased flash (0xFF) */
 	size_t file_len;
 	uint8_t file_sha256[ESP_SHA256_LEN];

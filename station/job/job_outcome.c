@@ -46,14 +46,17 @@ static struct outcome outcome_of(enum esp_err e)
 					"stub did not start - check the 3.3 V supply"};
 	case ESP_E_CHIP:
 	case ESP_E_UNSUPPORTED:
-		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: chip not supported - see log"};
+		return (struct outcome){"refused", CLI_EXIT_REFUSED, "chip not supported - see log"};
 	case ESP_E_IMAGE:
 	case ESP_E_TOOBIG:
-		return (struct outcome){"refused", CLI_EXIT_REFUSED, "refused: image or backup unusable - see log"};
+		return (struct outcome){"refused", CLI_EXIT_REFUSED, "image or backup unusable - see log"};
 	case ESP_E_SECURITY:
 		/* flash encryption, secure boot or Secure Download Mode */
 		return (struct outcome){"refused", CLI_EXIT_REFUSED,
-					"refused: chip security on - see log"};
+					"chip security on - see log"};
+	case ESP_E_BOOT:
+		/* verify proved the bytes; the unit does not run them */
+		return (struct outcome){"failed", CLI_EXIT_DEVICE, "does not boot - see log"};
 	case ESP_E_CANCELLED: return (struct outcome){"cancelled", CLI_EXIT_CANCELLED, "stopped"};
 	}
 	return (struct outcome){"failed", CLI_EXIT_DEVICE, "failed - see log"};

@@ -20,13 +20,16 @@ static const struct stage_def {
 	enum esp_err (*run)(struct job *);
 	unsigned modes;
 	int retry;
+	int (*wanted)(const struct job_spec *); /* NULL: always, in its modes */
 } s_stages[] = {
-	{ST_STAGE_DETECT, stage_detect, ~0u, 0},
-	{ST_STAGE_BACKUP, stage_backup, M(ST_MODE_REFURBISH) | M(ST_MODE_BACKUP), 1},
-	{ST_STAGE_ERASE, stage_erase, M(ST_MODE_REFURBISH) | M(ST_MODE_FLASH), 0},
-	{ST_STAGE_WRITE, stage_write, M(ST_MODE_REFURBISH) | M(ST_MODE_FLASH) | M(ST_MODE_RESTORE), 1},
-	{ST_STAGE_VERIFY, stage_verify, M(ST_MODE_REFURBISH) | M(ST_MODE_FLASH) | M(ST_MODE_RESTORE), 1},
-	{ST_STAGE_RESET, stage_reset, ~0u, 0},
+	{ST_STAGE_DETECT, stage_detect, ~0u, 0, NULL},
+	{ST_STAGE_BACKUP, stage_backup, M(ST_MODE_REFURBISH) | M(ST_MODE_BACKUP), 1, NULL},
+	{ST_STAGE_ERASE, stage_erase, M(ST_MODE_REFURBISH) | M(ST_MODE_FLASH), 0, NULL},
+	{ST_STAGE_WRITE, stage_write, M(ST_MODE_REFURBISH) | M(ST_MODE_FLASH) | M(ST_MODE_RESTORE), 1, NULL},
+	{ST_STAGE_VERIFY, stage_verify, M(ST_MODE_REFURBISH) | M(ST_MODE_FLASH) | M(ST_MODE_RESTORE), 1, NULL},
+	{ST_STAGE_BOOT, stage_boot, M(ST_MODE_REFURBISH) | M(ST_MODE_FLASH) | M(ST_MODE_RESTORE), 0,
+	 stage_boot_wanted},
+	{ST_STAGE_RESET, stage_reset, ~0u, 0, NULL},
 };
 
 static enum esp_err vfail(struct job *j, enum esp_err e, const char *fmt, va_list ap)
@@ -168,7 +171,8 @@ enum esp_err job_run(struct job *j, const struct job_spec *spec, struct db *db,
 		j->hooks->begun(j->hooks->user, j);
 	enum esp_err e = ESP_OK;
 	for (size_t i = 0; !e && i < sizeof s_stages / sizeof s_stages[0]; i++)
-		if (s_stages[i].modes & M(spec->mode))
+		if ((s_stages[i].modes & M(spec->mode)) &&
+		    (!s_stages[i].wanted || s_stages[i].wanted(spec)))
 			e = run_stage(j, &s_stages[i]);
 	j->err = e;
 	struct db_job_end end = {

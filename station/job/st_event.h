@@ -26,7 +26,7 @@ struct st_event {
 	int32_t warn;          /* NOTE: 1 = warning */
 	char result[16];       /* DONE: passed, failed, refused, unplugged, ... */
 	char mac[18];
-	char text[200];
+	char text[480];        /* one line: the cause, then the reason with its fix */
 };
 
 /* Sends one event; never blocks for long and never raises SIGPIPE (a gone

@@ -142,6 +142,11 @@ static void spec_init(struct job_spec *sp, const struct worker_ctx *w)
 	sp->after_reset = c->after_reset;
 	sp->erase_chip = c->erase_chip;
 	sp->allow_ciphertext = c->backup_ciphertext;
+	sp->boot_check = c->boot_check;
+	sp->boot_window_ms = c->boot_window_ms;
+	sp->boot_baud = c->boot_baud;
+	sp->quiet = (const char(*)[64])c->quiet;
+	sp->n_quiet = c->n_quiet;
 	sp->backup_dir = c->backup_dir;
 	sp->station_id = w->station_id;
 	sp->adapter_id = w->port.adapter_id;
@@ -168,7 +173,7 @@ static int run_job(const struct worker_ctx *w, struct db *db, const struct job_s
 	struct st_event ev;
 	event_init(&ev, &j, ST_EV_DONE);
 	snprintf(ev.result, sizeof ev.result, "%s", job_result_for(e));
-	snprintf(ev.text, sizeof ev.text, "%s%s%.150s", job_cause_for(e, j.stage, j.local),
+	snprintf(ev.text, sizeof ev.text, "%s%s%s", job_cause_for(e, j.stage, j.local),
 		 e ? ": " : "", e ? j.msg : "");
 	st_event_send(w->event_fd, &ev);
 	return e ? 1 : 0;

@@ -17,7 +17,7 @@ struct console_slot {
 	int used;
 	char slot[32], devnode[64], kind[32], mac[18];
 	enum st_stage stage;
-	char result[16], cause[200];
+	char result[16], cause[480];
 	uint64_t done, total, stage_t0_ms, prog_t0_ms, prog_done0;
 	int64_t job_id;
 	int waiting;

@@ -153,6 +153,24 @@ int main(int argc, char **argv)
 		     "'boot.bin' is not an address");
 	expect_error("mode = \"flash\";\nimages = { esp32 = \"\"; };\n", "2", "empty image");
 	expect_error("mode = \"flash\";\nimages = ( \"a\" );\n", "2", "'images' must be a group");
+	/* the boot check: on by default, tunable, and off on request */
+	st_config_defaults(&c);
+	if (!c.boot_check || c.boot_window_ms != 2000 || c.boot_baud != 115200 || c.n_quiet) {
+		fprintf(stderr, "FAIL: boot check defaults\n");
+		failures++;
+	}
+	p = write_cfg("mode = \"backup\";\nboot_check = false;\nboot = { window_ms = 800; baud = 74880;\n"
+		      " quiet = ( \"stock.bin\", \"restore\" ); };\n");
+	if (st_config_load(p, &c, err, sizeof err) != 0 || c.boot_check || c.boot_window_ms != 800 ||
+	    c.boot_baud != 74880 || c.n_quiet != 2 || strcmp(c.quiet[1], "restore")) {
+		fprintf(stderr, "FAIL: boot settings: '%s'\n", err);
+		failures++;
+	}
+	unlink(p);
+	expect_error("mode = \"backup\";\nboot = { window = 5; };\n", "2", "did you mean 'window_ms'?");
+	expect_error("mode = \"backup\";\nboot = { quiet = ( \"/opt/fw/stock.bin\" ); };\n", "2",
+		     "without its directory");
+	expect_error("mode = \"backup\";\nboot_check = 1;\n", "2", "'boot_check' must be true or false");
 	if (st_config_load("/nonexistent/espstation.cfg", &c, err, sizeof err) != -1 ||
 	    !strstr(err, "cannot read")) {
 		fprintf(stderr, "FAIL: missing file: %s\n", err);

@@ -38,6 +38,7 @@ static const struct {
 	{ 19, "ESP_E_READ" },
 	{ 20, "ESP_E_LOST" },
 	{ 21, "ESP_E_SECURITY" },
+	{ 22, "ESP_E_BOOT" },
 };
 
 /* The list as compiled, through the same X-macro the library uses. */
