@@ -31,12 +31,32 @@ enum emu_wiring { EMU_WIRING_AUTO, EMU_WIRING_NONE };
  *   seed and the MAC.
  * BLANK: all 0xFF. */
 enum emu_layout { EMU_LAYOUT_SIMPLE, EMU_LAYOUT_STOCK, EMU_LAYOUT_BLANK };
+/* What the unit's firmware does once the ROM has loaded a valid image
+ * (emu_firmware.c; README "Booting what the flash holds"):
+ * CHATTY (the default): a few log lines over the first ~500 ms;
+ * QUIET: nothing after the ROM's own lines;
+ * BOOTLOOP: like CHATTY, but a watchdog resets the chip period_ms after
+ *   every boot (repeated banners with the watchdog's reset cause);
+ * EXCEPTION: starts, then prints an exception dump and restarts. */
+enum emu_fw_kind { EMU_FW_CHATTY, EMU_FW_QUIET, EMU_FW_BOOTLOOP, EMU_FW_EXCEPTION };
+
+struct emu_firmware {
+	enum emu_fw_kind kind;
+	unsigned period_ms;         /* BOOTLOOP: reset this long after each reset (50..60000) */
+	unsigned baud;              /* the application's UART rate (default 115200) */
+};
+
+/* header flash mode byte m (0 QIO, 1 QOUT, 2 DIO, 3 DOUT) -> bit m */
+#define EMU_FLASH_MODES_ALL 0x0Fu
+#define EMU_FLASH_MODES_DOUT 0x08u
 
 #define EMU_MAX_STUCK 8
 
 struct emu_faults {
 	uint64_t seed;              /* all randomness comes from PRNGs seeded by this */
 	int never_boot;             /* GPIO0 strap ignored: every reset boots the application */
+	int gpio0_held;             /* GPIO0 reads low at every hard reset and power-on (a stuck
+	                             * boot button, or the operator still holding it): download */
 	unsigned drop_ppm;          /* per device->host byte: probability (ppm) it is lost */
 	unsigned flip_ppm;          /* per device->host byte: probability (ppm) one bit flips */
 	unsigned rx_drop_ppm, rx_flip_ppm;  /* the same for host->device bytes */
@@ -89,11 +109,17 @@ struct emu_config {
 	 * 40 MHz with CK8M 100; 973 = 38 MHz, 5 % low */
 	unsigned rtc_cali;
 	struct emu_security security;
+	struct emu_firmware firmware;
+	/* The header flash modes the unit boots with (bit m = mode m): a flash
+	 * wired for DOUT only (some Sonoff chips) is EMU_FLASH_MODES_DOUT; with
+	 * another mode in the header the ROM reads the image as garbage. */
+	unsigned flash_modes;
 };
 
 /* Defaults: ESP8266EX, MAC 18:fe:34:12:34:56, 1 MiB Winbond (0xEF), 26 MHz,
  * stub flavour auto, auto wiring, power-on into download mode, realistic timing,
- * banner on, no image, layout simple, no log, no faults. */
+ * banner on, no image, layout simple, no log, no faults, chatty firmware at
+ * 115200, every flash mode boots. */
 void emu_config_defaults(struct emu_config *c);
 /* Sets the chip and what goes with it: ESP8266EX/ESP8285 as above;
  * ESP32: MAC 24:0a:c4:12:34:56, 4 MiB, 40 MHz, pkg 1 rev 3.1
@@ -109,6 +135,14 @@ int emu_chip_esp32_class(enum emu_chip chip);
 /* What esptool would print for c: "ESP32-D0WD-V3 (revision v3.1)",
  * "ESP32-C3 (QFN32) (revision v0.4)", "ESP8266EX", "ESP8285". */
 void emu_chip_description(const struct emu_config *c, char *buf, size_t cap);
+
+/* "chatty", "quiet", "bootloop:MS" (MS 50..60000), "exception" <-> struct
+ * emu_firmware (kind and period; baud untouched); parse returns 0 or -1.
+ * name writes e.g. "bootloop:300" into buf. */
+int emu_firmware_parse(const char *s, struct emu_firmware *fw);
+const char *emu_firmware_name(const struct emu_firmware *fw, char *buf, size_t cap);
+/* "qio,qout,dio,dout" (any non-empty comma list) or "all" -> bit mask; 0 or -1. */
+int emu_flash_modes_parse(const char *s, unsigned *mask);
 
 /* "simple", "stock", "blank" <-> enum emu_layout; parse returns 0 or -1. */
 const char *emu_layout_name(enum emu_layout l);
@@ -162,6 +196,16 @@ int emu_in_download_mode(struct emu *e);     /* ROM loader or stub running */
 int emu_is_unplugged(struct emu *e);         /* fd closed by emu_unplug or unplug_after */
 int emu_host_gone(struct emu *e);            /* unplugged, or the socket peer closed */
 uint64_t emu_bytes_total(struct emu *e);     /* bytes moved, both directions */
+/* What an operator at the bench could tell: the unit sits in its loader
+ * (ROM or stub), the host has sent it this many bytes since its last
+ * reset, and the line has been quiet (no byte either way, nothing queued,
+ * the CPU idle) for quiet_ms. */
+struct emu_activity {
+	int download;
+	uint64_t host_bytes;
+	int64_t quiet_ms;
+};
+void emu_get_activity(struct emu *e, struct emu_activity *a);
 
 /* Creates a pty pair in raw mode at 115200 8N1 with EXTPROC set, closes the
  * slave (so the master reports POLLHUP until a host opens it) and returns the

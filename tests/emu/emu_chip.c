@@ -242,6 +242,7 @@ static void clear_io(struct emu *e)
 	e->mem.active = 0;
 	emu_stub_reset(e);
 	e->boot_at = 0;
+	emu_fw_stop(e);
 }
 
 static unsigned rom_baud(const struct emu *e)
@@ -253,9 +254,43 @@ static unsigned rom_baud(const struct emu *e)
 	return e->cfg.crystal_mhz == 40 ? 115200u : 74880u;
 }
 
+void emu_push_text(struct emu *e, int64_t now, const char *text, size_t n, unsigned baud)
+{
+	if (emu_txq_push(&e->txq, (const uint8_t *)text, n, baud, now) < 0)
+		emu_logf(&e->log, now, "error", "\"what\":\"tx queue out of memory\"");
+}
+
+static void log_boot(struct emu *e, int64_t now, const struct emu_bootrec *b)
+{
+	char fw[32], detail[160] = "";
+
+	if (b->result != EMU_BOOT_DOWNLOAD && b->result != EMU_BOOT_NO_IMAGE)
+		snprintf(detail, sizeof detail, ",\"segments\":%u,\"flash_mode\":%u,\"garbled\":%s",
+			 b->segments, b->mode, b->garbled ? "true" : "false");
+	if (b->result == EMU_BOOT_APP || b->result == EMU_BOOT_BAD_CHECKSUM)
+		snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
+			 ",\"checksum\":%u,\"stored\":%u%s", b->computed, b->stored,
+			 b->sha_mismatch ? ",\"sha256\":\"mismatch\"" : "");
+	if (b->result == EMU_BOOT_NO_IMAGE)
+		snprintf(detail, sizeof detail, ",\"first_word\":%u", b->first_word);
+	const char *result = emu_boot_result_name(b->result);
+	if (b->result == EMU_BOOT_APP && e->cfg.firmware.kind == EMU_FW_BOOTLOOP)
+		result = "bootloop";
+	else if (b->result == EMU_BOOT_APP && e->cfg.firmware.kind == EMU_FW_EXCEPTION)
+		result = "exception";
+	emu_logf(&e->log, now, "boot", "\"result\":\"%s\",\"cause\":\"%s\",\"rst\":%u,"
+		 "\"bytes\":%zu,\"baud\":%u%s%s%s%s", result, b->cause, b->rst, b->rom_bytes,
+		 e->dev_baud, b->result == EMU_BOOT_APP ? ",\"firmware\":\"" : "",
+		 b->result == EMU_BOOT_APP ? emu_firmware_name(&e->cfg.firmware, fw, sizeof fw) : "",
+		 b->result == EMU_BOOT_APP ? "\"" : "", detail);
+}
+
+/* A reset: the ROM prints its banner (and, booting from flash, what it
+ * loads) at its own rate, then whatever the flash holds runs. */
 static void boot(struct emu *e, int64_t now, int download, const char *cause, int banner)
 {
-	char text[1024];
+	char text[2048];
+	struct emu_bootrec b;
 
 	clear_io(e);
 	e->rom_attached = 0;
@@ -267,21 +302,24 @@ static void boot(struct emu *e, int64_t now, int download, const char *cause, in
 	e->dev_baud = rom_baud(e);
 	e->last_value = 0;
 	e->autobaud_armed = download;
+	e->rx_bytes_boot = e->rx_bytes;
 	/* ESP32 GPIO_STRAP: GPIO0 (0x10) low = download, as the ROM prints it */
 	e->regs.strap = e->def->chip == EMU_ESP32 ? (download ? 0x03u : 0x13u) : 0;
 	e->mode = download ? EMU_MODE_ROM : EMU_MODE_APP;
-	e->app_next = now + 80 * EMU_MS;
-	e->app_ticks = 0;
 	emu_logf(&e->log, now, "reset", "\"cause\":\"%s\",\"boot\":\"%s\",\"baud\":%u", cause,
 		 download ? "download" : "app", e->dev_baud);
-	if (banner && e->cfg.boot_banner) {
-		size_t n = emu_bootlog(e, cause, download, text, sizeof text);
+	size_t n = emu_bootlog(e, cause, download, &b, text, sizeof text);
+	if (!banner || !e->cfg.boot_banner)
+		b.rom_bytes = 0;
+	else
 		push_encoded(e, now, (const uint8_t *)text, n);
-	}
+	log_boot(e, now, &b);
+	emu_fw_start(e, now, &b);
 }
 
 void emu_chip_power_on(struct emu *e, int64_t now, int download, const char *cause)
 {
+	download = download || e->cfg.faults.gpio0_held;
 	e->latched_download = download && !e->cfg.faults.never_boot;
 	boot(e, now, download, cause, 0);
 }
@@ -354,33 +392,9 @@ static void boot_due(struct emu *e, int64_t now)
 		}
 		download = download || !e->gpio0;
 	}
+	download = download || e->cfg.faults.gpio0_held;
 	e->latched_download = download && !e->cfg.faults.never_boot;
 	boot(e, now, download, from_power ? "power" : "en", 1);
-}
-
-/* ---- application mode ---- */
-
-static void app_tick(struct emu *e, int64_t now)
-{
-	char text[160];
-	int n;
-
-	if (e->app_ticks == 0) {
-		uint8_t magic;
-		uint32_t at = e->def->boot_offset;
-		emu_cpu_flash_read(e, at, &magic, 1);
-		const uint8_t *m = e->cfg.mac;
-		n = snprintf(text, sizeof text,
-			     "\r\n[emu-app] booted: mac %02x:%02x:%02x:%02x:%02x:%02x, image at 0x%x %s\r\n",
-			     m[0], m[1], m[2], m[3], m[4], m[5], at,
-			     magic == 0xE9 ? "looks valid (0xe9)" : "is not an image");
-	} else {
-		n = snprintf(text, sizeof text, "[emu-app] tick %u\r\n", e->app_ticks);
-	}
-	e->app_ticks++;
-	e->app_next = now + 500 * EMU_MS;
-	if (emu_txq_push(&e->txq, (const uint8_t *)text, (size_t)n, EMU_APP_BAUD, now) < 0)
-		return;
 }
 
 /* ---- after-drain actions ---- */
@@ -416,13 +430,25 @@ static void run_after(struct emu *e, int64_t now)
 			 e->stub_kind == EMU_STUBK_UNKNOWN ? "unknown_entry" : "entry");
 		emu_send_raw_frame(e, now, ohai, sizeof ohai);
 		break;
-	case EMU_AFTER_RUN_APP:
+	case EMU_AFTER_RUN_APP: {
+		/* the ROM (or stub) jumps into the flash's code: no banner, the
+		 * ROM's loading done quietly, then the firmware as after a boot */
+		char scratch[2048];
+		struct emu_text o;
+		struct emu_bootrec b = { .cause = "run_user_code" };
 		clear_io(e);
 		e->mode = EMU_MODE_APP;
 		e->dev_baud = rom_baud(e);
-		e->app_next = now + 50 * EMU_MS;
-		e->app_ticks = 0;
 		emu_logf(&e->log, now, "reset", "\"cause\":\"run_user_code\",\"boot\":\"app\"");
+		emu_text_init(&o, scratch, sizeof scratch);
+		emu_romload(e, &o, &b);
+		log_boot(e, now, &b);
+		emu_fw_start(e, now, &b);
+		break;
+	}
+	case EMU_AFTER_FW_RESET:
+		/* watchdog or crash: straps stay latched, as for any software reset */
+		boot(e, now, e->latched_download, e->after_cause, 1);
 		break;
 	case EMU_AFTER_SOFT_RESET:
 		/* straps are latched: a software reset returns to the mode of the
@@ -519,8 +545,13 @@ void emu_chip_run(struct emu *e, int64_t now)
 		}
 		if (e->mode == EMU_MODE_STUB && e->rd.active)
 			emu_stub_read_pump(e, now);
-		if (e->mode == EMU_MODE_APP && now >= e->app_next) {
-			app_tick(e, now);
+		if (e->mode == EMU_MODE_APP && e->run.next && now >= e->run.next &&
+		    e->after == EMU_AFTER_NONE) {
+			const char *reset = emu_fw_tick(e, now);
+			if (reset) {
+				e->after_cause = reset;
+				emu_set_after(e, EMU_AFTER_FW_RESET, 0);
+			}
 			did = 1;
 		}
 		if (!did)
@@ -548,8 +579,8 @@ int64_t emu_chip_deadline(struct emu *e)
 		if (t < d)
 			d = t;
 	}
-	if (e->mode == EMU_MODE_APP && e->app_next < d)
-		d = e->app_next;
+	if (e->mode == EMU_MODE_APP && e->run.next && e->after == EMU_AFTER_NONE && e->run.next < d)
+		d = e->run.next;
 	/* RX: wake when the next frame delimiter has arrived */
 	uint64_t head = emu_bytes_head(&e->rxq.b), tail = emu_bytes_tail(&e->rxq.b);
 	for (uint64_t i = head; i < tail; i++) {

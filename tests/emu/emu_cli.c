@@ -55,6 +55,16 @@ static const char usage[] =
 	"  --fast-flash          erase/program/MD5 take no time (default: sector erase 45 ms,\n"
 	"                        64 KiB block 150 ms, chip 4 s per MiB, MD5 8 MiB/s)\n"
 	"  --no-banner           no ROM boot banner / boot log after a reset\n"
+	"  --firmware chatty|quiet|bootloop:MS|exception   what a valid image does once the\n"
+	"                        ROM has loaded it (default chatty: a few log lines over\n"
+	"                        ~500 ms; quiet: nothing; bootloop:MS: a watchdog reset MS\n"
+	"                        (50..60000) after every boot; exception: a crash dump and a\n"
+	"                        restart, again and again)\n"
+	"  --app-baud N          the firmware's UART rate (default 115200; a NONOS SDK app\n"
+	"                        that never sets one stays at 74880)\n"
+	"  --flash-modes LIST    the header flash modes the unit boots with, e.g. dout (a\n"
+	"                        flash wired for DOUT only: another mode reads as garbage,\n"
+	"                        the ROM reports a checksum error); default all\n"
 	"  --log FILE            JSON-lines command/event log\n"
 	"  --save-flash FILE     write the flash contents to FILE on exit (atomically)\n"
 	"  --control FIFO        create FIFO and accept lines: 'lines <dtr> <rts>',\n"
@@ -63,6 +73,8 @@ static const char usage[] =
 	"Faults (all seeded):\n"
 	"  --seed N              PRNG seed for faults and the stock layout (default 0)\n"
 	"  --never-boot          ignore the GPIO0 strap: always boot the application\n"
+	"  --gpio0-held          GPIO0 reads low at every hard reset and power-on (a stuck\n"
+	"                        boot button, or the operator still holding it)\n"
 	"  --drop-ppm N          lose device->host bytes with probability N per million\n"
 	"  --flip-ppm N          flip one bit of device->host bytes, N per million\n"
 	"  --rx-drop-ppm N       the same for host->device bytes\n"
@@ -125,7 +137,7 @@ enum {
 	O_PTY = 256, O_TCP, O_CHIP, O_MAC, O_FSIZE, O_MANUF, O_IMAGE, O_CRYSTAL, O_FLAVOUR,
 	O_WIRING, O_BOOT, O_FAST, O_NOBANNER, O_LOG, O_SEED, O_NEVER, O_DROP, O_FLIP, O_RXDROP,
 	O_RXFLIP, O_BROWN, O_LIE, O_UNPLUG, O_SAVE, O_CONTROL, O_LAYOUT, O_STUCK, O_PKG, O_REV,
-	O_CALI, O_FE, O_SB, O_DLDIS, O_SDM,
+	O_CALI, O_FE, O_SB, O_DLDIS, O_SDM, O_FIRMWARE, O_APPBAUD, O_FMODES, O_HELD,
 };
 
 static const struct option opts[] = {
@@ -154,7 +166,11 @@ static const struct option opts[] = {
 	{ "rtc-cali", required_argument, NULL, O_CALI },
 	{ "flash-encrypted", no_argument, NULL, O_FE }, { "secure-boot", no_argument, NULL, O_SB },
 	{ "dl-encrypt-disabled", no_argument, NULL, O_DLDIS },
-	{ "secure-download", no_argument, NULL, O_SDM }, { "help", no_argument, NULL, 'h' },
+	{ "secure-download", no_argument, NULL, O_SDM },
+	{ "firmware", required_argument, NULL, O_FIRMWARE },
+	{ "app-baud", required_argument, NULL, O_APPBAUD },
+	{ "flash-modes", required_argument, NULL, O_FMODES },
+	{ "gpio0-held", no_argument, NULL, O_HELD }, { "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -165,7 +181,7 @@ static int apply(struct emu_cli *o, int c, const char *a)
 	unsigned long long n = 0;
 	int num = c == O_TCP || c == O_MANUF || c == O_CRYSTAL || c == O_SEED || c == O_DROP ||
 		  c == O_FLIP || c == O_RXDROP || c == O_RXFLIP || c == O_BROWN || c == O_LIE ||
-		  c == O_UNPLUG || c == O_STUCK || c == O_PKG || c == O_CALI;
+		  c == O_UNPLUG || c == O_STUCK || c == O_PKG || c == O_CALI || c == O_APPBAUD;
 
 	if (num && (parse_u64(a, &n) < 0 || (c != O_SEED && c != O_UNPLUG && n > UINT32_MAX)))
 		return -1;
@@ -236,6 +252,10 @@ static int apply(struct emu_cli *o, int c, const char *a)
 	case O_SB: cfg->security.secure_boot = 1; return 0;
 	case O_DLDIS: cfg->security.dl_encrypt_disabled = 1; return 0;
 	case O_SDM: cfg->security.secure_download = 1; return 0;
+	case O_FIRMWARE: return emu_firmware_parse(a, &cfg->firmware);
+	case O_APPBAUD: cfg->firmware.baud = (unsigned)n; return n >= 300 && n <= 5000000 ? 0 : -1;
+	case O_FMODES: return emu_flash_modes_parse(a, &cfg->flash_modes);
+	case O_HELD: cfg->faults.gpio0_held = 1; return 0;
 	default: return -1;
 	}
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/eventfd.h>
@@ -35,6 +36,72 @@ void emu_config_defaults(struct emu_config *c)
 	c->wiring = EMU_WIRING_AUTO;
 	c->boot_download_at_start = 1;
 	c->boot_banner = 1;
+	c->firmware.kind = EMU_FW_CHATTY;
+	c->firmware.period_ms = 300;
+	c->firmware.baud = 115200;
+	c->flash_modes = EMU_FLASH_MODES_ALL;
+}
+
+int emu_firmware_parse(const char *s, struct emu_firmware *fw)
+{
+	static const char *const names[] = { "chatty", "quiet", "bootloop", "exception" };
+	char *end;
+
+	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t n = strlen(names[i]);
+		if (strncmp(s, names[i], n) != 0)
+			continue;
+		if (i == EMU_FW_BOOTLOOP && s[n] == ':') {
+			unsigned long ms = strtoul(s + n + 1, &end, 10);
+			if (end == s + n + 1 || *end || ms < 50 || ms > 60000)
+				return -1;
+			fw->period_ms = (unsigned)ms;
+		} else if (s[n]) {
+			return -1;
+		}
+		fw->kind = (enum emu_fw_kind)i;
+		return 0;
+	}
+	return -1;
+}
+
+const char *emu_firmware_name(const struct emu_firmware *fw, char *buf, size_t cap)
+{
+	static const char *const names[] = { "chatty", "quiet", "bootloop", "exception" };
+	const char *n = (unsigned)fw->kind < 4 ? names[fw->kind] : "?";
+
+	if (fw->kind == EMU_FW_BOOTLOOP)
+		snprintf(buf, cap, "%s:%u", n, fw->period_ms);
+	else
+		snprintf(buf, cap, "%s", n);
+	return buf;
+}
+
+int emu_flash_modes_parse(const char *s, unsigned *mask)
+{
+	static const char *const names[] = { "qio", "qout", "dio", "dout" };
+	unsigned m = 0;
+
+	if (strcasecmp(s, "all") == 0) {
+		*mask = EMU_FLASH_MODES_ALL;
+		return 0;
+	}
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		unsigned i = 0;
+		while (i < 4 && (strlen(names[i]) != n || strncasecmp(s, names[i], n) != 0))
+			i++;
+		if (i == 4)
+			return -1;
+		m |= 1u << i;
+		s += n;
+		if (*s == ',' && *++s == 0)
+			return -1;
+	}
+	if (!m)
+		return -1;
+	*mask = m;
+	return 0;
 }
 
 static int load_image(struct emu *e, const char *path, char *err, size_t errlen)
@@ -152,6 +219,18 @@ static int check_config(const struct emu_config *c, char *err, size_t errlen)
 	}
 	if (check_chip(c, err, errlen) < 0)
 		return -1;
+	if ((unsigned)c->firmware.kind > EMU_FW_EXCEPTION || c->firmware.period_ms < 50 ||
+	    c->firmware.period_ms > 60000 || c->firmware.baud < 300 || c->firmware.baud > 5000000) {
+		snprintf(err, errlen, "firmware: a boot loop period of 50..60000 ms and an application "
+			 "baud of 300..5000000, not %u ms and %u", c->firmware.period_ms,
+			 c->firmware.baud);
+		return -1;
+	}
+	if (c->flash_modes == 0 || c->flash_modes > EMU_FLASH_MODES_ALL) {
+		snprintf(err, errlen, "flash modes 0x%x: give at least one of QIO, QOUT, DIO, DOUT",
+			 c->flash_modes);
+		return -1;
+	}
 	if ((unsigned)c->layout > EMU_LAYOUT_BLANK) {
 		snprintf(err, errlen, "unknown layout %d", (int)c->layout);
 		return -1;
@@ -240,7 +319,7 @@ struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
 	emu_slip_reset(&e->slip);
 	e->en = e->gpio0 = 1;       /* lines idle: EN and GPIO0 pulled high */
 	e->timer_armed_at = -1;
-	char desc[64];
+	char desc[64], fw[32];
 	const struct emu_security *sec = &c->security;
 	emu_chip_description(c, desc, sizeof desc);
 	emu_logf(&e->log, e->t0, "config", "\"chip\":\"%s\",\"description\":\"%s\","
@@ -248,7 +327,8 @@ struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
 		 "\"security\":{\"flash_encrypted\":%s,\"secure_boot\":%s,\"dl_encrypt_disabled\":%s,"
 		 "\"secure_download\":%s},\"flash_size\":%u,\"jedec\":%u,"
 		 "\"crystal\":%u,\"stub\":\"%s\",\"wiring\":\"%s\",\"seed\":%llu,\"timing\":\"%s\","
-		 "\"layout\":\"%s\"",
+		 "\"layout\":\"%s\",\"firmware\":\"%s\",\"app_baud\":%u,\"flash_modes\":%u,"
+		 "\"gpio0_held\":%s",
 		 emu_chip_name(c->chip), desc, c->mac[0], c->mac[1], c->mac[2], c->mac[3], c->mac[4],
 		 c->mac[5], c->pkg, c->rev_major, c->rev_minor,
 		 sec->flash_encrypted ? "true" : "false", sec->secure_boot ? "true" : "false",
@@ -257,7 +337,9 @@ struct emu *emu_new(const struct emu_config *c, char *err, size_t errlen)
 		 c->crystal_mhz, c->stub_flavour == EMU_STUB_LEGACY ? "legacy" :
 		 c->stub_flavour == EMU_STUB_AUTO ? "auto" : "new",
 		 c->wiring == EMU_WIRING_NONE ? "none" : "auto", (unsigned long long)c->faults.seed,
-		 c->fast_flash ? "fast" : "real", c->flash_image ? "image" : emu_layout_name(c->layout));
+		 c->fast_flash ? "fast" : "real", c->flash_image ? "image" : emu_layout_name(c->layout),
+		 emu_firmware_name(&c->firmware, fw, sizeof fw), c->firmware.baud, c->flash_modes,
+		 c->faults.gpio0_held ? "true" : "false");
 	log_layout(e, e->t0, c->flash_image ? "image" : emu_layout_name(c->layout));
 	log_stuck(e, e->t0);
 	emu_chip_power_on(e, e->t0, c->boot_download_at_start, "power");
@@ -599,6 +681,22 @@ int emu_host_gone(struct emu *e)
 	int r = e->host_gone || e->unplugged;
 	pthread_mutex_unlock(&e->lock);
 	return r;
+}
+
+void emu_get_activity(struct emu *e, struct emu_activity *a)
+{
+	pthread_mutex_lock(&e->lock);
+	int64_t now = emu_now(), last = e->last_rx;
+	if (e->txq.last_release > last)
+		last = e->txq.last_release;
+	if (e->busy_until > last)
+		last = e->busy_until;
+	int busy = emu_bytes_len(&e->txq.b) || emu_bytes_len(&e->rxq.b) || e->ntimed ||
+		   e->fq_n || e->busy_until > now;
+	a->download = e->mode == EMU_MODE_STUB || e->mode == EMU_MODE_ROM;
+	a->host_bytes = e->rx_bytes - e->rx_bytes_boot;
+	a->quiet_ms = busy || last > now ? 0 : (now - last) / EMU_MS;
+	pthread_mutex_unlock(&e->lock);
 }
 
 uint64_t emu_bytes_total(struct emu *e)

@@ -19,6 +19,7 @@
 #include "emu_regs.h"
 #include "emu_rng.h"
 #include "emu_slip.h"
+#include "emu_text.h"
 
 #define EMU_MS 1000000ll
 #define EMU_US 1000ll
@@ -73,8 +74,33 @@ enum emu_mode { EMU_MODE_OFF, EMU_MODE_RESET, EMU_MODE_ROM, EMU_MODE_STUB, EMU_M
 /* What to do once the TX queue has drained (a reply must leave first). */
 enum emu_after {
 	EMU_AFTER_NONE, EMU_AFTER_START_STUB, EMU_AFTER_RUN_APP, EMU_AFTER_SOFT_RESET,
-	EMU_AFTER_BAUD,
+	EMU_AFTER_BAUD, EMU_AFTER_FW_RESET,
 };
+
+/* What the ROM did at one reset (emu_bootlog.c, emu_romload.c). */
+enum emu_boot_result {
+	EMU_BOOT_APP,               /* a valid image: its firmware runs */
+	EMU_BOOT_DOWNLOAD,          /* the straps chose the UART loader */
+	EMU_BOOT_NO_IMAGE,          /* no 0xE9 at the boot loader offset */
+	EMU_BOOT_BAD_CHECKSUM,      /* the segments do not add up to the stored checksum */
+	EMU_BOOT_BAD_LENGTH,        /* a segment runs past the flash: the ROM stops at its load line */
+};
+
+struct emu_bootrec {
+	const char *cause;          /* power, en, soft, wdt, exception, rtcwdt, run_user_code */
+	unsigned rst;               /* the reset code the ROM printed */
+	enum emu_boot_result result;
+	uint8_t mode, size_freq;    /* image header bytes 2 and 3 */
+	uint32_t entry, first_word;
+	unsigned segments;          /* segment headers the ROM read */
+	uint8_t computed, stored;   /* checksums (when it got that far) */
+	int garbled;                /* the unit cannot read its flash in the header's mode */
+	int sha_mismatch;           /* C3: a wrong appended SHA-256, reported and ignored */
+	size_t rom_bytes;           /* what the ROM printed */
+};
+
+/* What runs after the ROM (emu_firmware.c). */
+enum emu_run { EMU_RUN_NONE, EMU_RUN_APP, EMU_RUN_ROM_RETRY };
 
 struct emu_frame {
 	uint8_t *data;
@@ -163,8 +189,18 @@ struct emu {
 	int autobaud_armed;
 	int64_t busy_until;
 	uint32_t last_value;
-	int64_t app_next;
-	unsigned app_ticks;
+	struct {
+		enum emu_run what;
+		int flavour;            /* emu_firmware.c: which firmware family the flash holds */
+		unsigned step;
+		int64_t t0;             /* the reset */
+		int64_t next;           /* absolute time of the next step, 0 = none */
+		struct emu_bootrec boot;
+	} run;
+	const char *after_cause;    /* EMU_AFTER_FW_RESET */
+	uint64_t rx_bytes;          /* host bytes received, ever */
+	uint64_t rx_bytes_boot;     /* ... at the last reset */
+	int64_t last_rx;            /* when host bytes last arrived */
 	enum emu_after after;
 	int64_t after_at;           /* earliest time for the after-drain action */
 	unsigned after_baud;
@@ -236,8 +272,22 @@ unsigned emu_layout32_stock(uint8_t *mem, const struct emu_config *c, struct emu
 uint64_t emu_fe_key(const struct emu_config *c);
 void emu_fe_crypt(uint64_t key, uint32_t addr, uint8_t *p, uint32_t n);
 
-/* emu_bootlog.c: what the ROM prints after a reset (BASE §21.1, family §8.4) */
-size_t emu_bootlog(struct emu *e, const char *cause, int download, char *buf, size_t cap);
+/* emu_bootlog.c: what the ROM prints after a reset (BASE §21.1, family §8.4,
+ * README "What a unit prints when it boots"); fills b (cause, rst, result). */
+size_t emu_bootlog(struct emu *e, const char *cause, int download, struct emu_bootrec *b,
+		   char *buf, size_t cap);
+/* emu_romload.c: the ROM's flash boot: parses the image at the boot loader
+ * offset as the ROM does, prints its load lines into o, fills b. */
+void emu_romload(struct emu *e, struct emu_text *o, struct emu_bootrec *b);
+const char *emu_boot_result_name(enum emu_boot_result r);
+/* emu_firmware.c: starts what runs after the ROM (firmware, the ROM's retry
+ * loop, or nothing); emu_fw_tick does the due step and returns a reset
+ * cause when the firmware (or the ROM's watchdog) resets the chip. */
+void emu_fw_start(struct emu *e, int64_t now, const struct emu_bootrec *b);
+const char *emu_fw_tick(struct emu *e, int64_t now);
+void emu_fw_stop(struct emu *e);
+/* pushes text at baud (its own rate, whatever the device's) */
+void emu_push_text(struct emu *e, int64_t now, const char *text, size_t n, unsigned baud);
 /* Flash as the CPU reads it: decrypted when flash encryption is on. */
 void emu_cpu_flash_read(struct emu *e, uint32_t addr, uint8_t *p, uint32_t n);
 

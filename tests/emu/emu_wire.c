@@ -191,6 +191,9 @@ void emu_wire_read(struct emu *e, int64_t now)
 		emu_wire_refresh_host_baud(e, now);
 		int hang;
 		n = budget(e, n, &hang);
+		e->rx_bytes += n;
+		if (n)
+			e->last_rx = now;
 		n = byte_faults(e, now, p, n, &e->rng_rx, e->cfg.faults.rx_drop_ppm,
 				e->cfg.faults.rx_flip_ppm, "rx");
 		int autobaud = e->mode == EMU_MODE_ROM && e->autobaud_armed;
