@@ -78,7 +78,7 @@ static enum esp_err read_parts(struct job_image *img, const struct st_cfg_image 
 		for (unsigned i = 0; i < set->n_parts; i++) {
 			img->part_off[i] = set->part[i].addr - base;
 			const char *slash = strrchr(set->part[i].file, '/');
-			snprintf(img->part_file[i], sizeof img->part_file[i], "%s",
+			snprintf(img->part_file[i], sizeof img->part_file[i], "%.63s",
 				 slash ? slash + 1 : set->part[i].file);
 			memcpy(img->file + img->part_off[i], part[i], len[i]);
 		}
