@@ -532,6 +532,11 @@ int db_restore_add(struct db *db, int64_t job_id, int64_t backup_id, const char 
  * through callbacks (valid during the call only; return 0 to go on,
  * non-zero to stop, and that value is returned). */
 
+/* The boot check as read back: longest result name and log (bytes, with
+ * the NUL). */
+#define DB_BOOT_RESULT_MAX 32
+#define DB_BOOT_LOG_MAX 2048
+
 /* Restricts a listing; every field is optional (NULL / 0 = no limit). */
 struct db_audit_filter {
 	const char *mac;            /* any spelling db_mac_normalize() accepts */
@@ -581,12 +586,37 @@ struct db_audit_job {
 	int err_code;
 	char err_name[64], err_msg[512];
 	int clean_proven;                       /* -1 unknown, 0 failed, 1 proven */
+	/* the boot check, from the job's newest "boot.result" event (any schema) */
+	char boot_result[DB_BOOT_RESULT_MAX];   /* "booted", "bad-image", ...; "" = none ran */
+	int boot_rst_cause;                     /* the ROM's reset cause; -1 none heard or no check */
+	int64_t boot_ms;                        /* reset to verdict; -1 not recorded */
 };
 typedef int db_audit_job_fn(void *user_data, const struct db_audit_job *job);
 /* Jobs matching f (mac, station, slot, result, since, family), newest
  * first. */
 int db_audit_jobs(struct db *db, const struct db_audit_filter *f, db_audit_job_fn *fn,
 		  void *user_data) DB_MUST_CHECK;
+
+/* The boot check of one job: its newest "boot.result" journal event, as
+ * the boot stage records it through db_event() (JSON: result, quiet_ok,
+ * rst_cause, boot_mode, banners, app_bytes, ms, why, log).  No schema
+ * column holds it, so a file of any version answers.  A field the event
+ * lacks reads as -1 (numbers), 0 (quiet_ok) or "" (texts); texts longer
+ * than their buffer are cut (the station stores at most 600 bytes of log). */
+struct db_audit_boot {
+	int64_t job_id, event_id;
+	int64_t at_ms;                          /* when it was recorded */
+	char result[DB_BOOT_RESULT_MAX];        /* "booted", "no-output", "boot-loop",
+						 * "bad-image", "download-mode", "silent" */
+	int quiet_ok;                           /* no-output of a firmware listed as quiet: a pass */
+	int rst_cause, boot_mode;               /* from the last ROM banner; -1 none heard */
+	int64_t banners, app_bytes, ms;         /* ROM banners, firmware bytes, reset to verdict */
+	char why[256];                          /* what decided it */
+	char log[DB_BOOT_LOG_MAX];              /* the first lines heard, as stored */
+};
+/* 0, or -ENOENT when the job recorded no boot check (or there is no such
+ * job). */
+int db_audit_boot(struct db *db, int64_t job_id, struct db_audit_boot *ret) DB_MUST_CHECK;
 
 /* One finished stage of a job. */
 struct db_audit_stage {
@@ -615,11 +645,13 @@ int db_audit_backups(struct db *db, const struct db_audit_filter *f, db_audit_ba
 		     void *user_data) DB_MUST_CHECK;
 
 /* One group of a summary: a slot, an adapter (VID:PID plus its USB
- * serial, or its ID_PATH when it has none), or a chip family (the unit's;
- * "" for jobs that found no unit or a unit of unknown family). */
-enum db_audit_by { DB_AUDIT_BY_SLOT, DB_AUDIT_BY_ADAPTER, DB_AUDIT_BY_FAMILY };
+ * serial, or its ID_PATH when it has none), a chip family (the unit's;
+ * "" for jobs that found no unit or a unit of unknown family), or a boot
+ * check's result (only the jobs that ran one: db_audit_boot). */
+enum db_audit_by { DB_AUDIT_BY_SLOT, DB_AUDIT_BY_ADAPTER, DB_AUDIT_BY_FAMILY, DB_AUDIT_BY_BOOT };
 struct db_audit_group {
-	char key[300];                  /* slot name, "vvvv:pppp SERIAL-or-ID_PATH", family */
+	char key[300];                  /* slot name, "vvvv:pppp SERIAL-or-ID_PATH", family,
+					 * boot result */
 	char kind[33];                  /* adapter kind(s) seen ("" by slot) */
 	int64_t jobs, passed, failed;   /* failed = closed and not passed */
 	int64_t open;                   /* still running */
@@ -627,9 +659,9 @@ struct db_audit_group {
 	char causes[512];               /* top 3 failure causes: "ESP_E_NOSYNC 2, ..." */
 };
 typedef int db_audit_group_fn(void *user_data, const struct db_audit_group *g);
-/* Jobs grouped by slot, adapter or family (station, since and family of f
- * apply), ordered by key.  A failure's cause is its err_name, else its
- * result. */
+/* Jobs grouped by slot, adapter, family or boot result (station, since
+ * and family of f apply), ordered by key.  A failure's cause is its
+ * err_name, else its result. */
 int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_filter *f,
 		     db_audit_group_fn *fn, void *user_data) DB_MUST_CHECK;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The audit questions (what happened to unit X, where, and how well, per
- * slot, adapter or chip family), asked through the schema's views and
- * tables, read only.  Filters become WHERE
+ * slot, adapter, chip family or boot result), asked through the schema's
+ * views and tables, read only.  Filters become WHERE
  * terms only when given, so every query can use its index; rows go to the
  * caller's callback, newest first. */
 #include <errno.h>
@@ -157,8 +157,18 @@ int db_audit_device(struct db *db, const char *mac_in, struct db_audit_device *r
 
 /* ---- jobs --------------------------------------------------------------- */
 
+/* The boot check lives in the journal only (a "boot.result" event per job,
+ * written by the boot stage through db_event): joined as `be`, the job's
+ * newest such event, found through events_job.  No schema column, so a
+ * file of any version reads the same; an event whose data is no JSON is
+ * passed over rather than failing the whole listing. */
+#define BOOT_EVENT_JOIN(job)                                                             \
+	" LEFT JOIN events be ON be.id = (SELECT max(e.id) FROM events e"                   \
+	" WHERE e.job_id = " job " AND e.type = 'boot.result' AND json_valid(e.data))"
+#define BOOT_FIELD(name) "json_extract(be.data, '$." name "')"
+
 /* the columns up to err_msg; then clean_proven (a v1 file has none), the
- * unit's family (before v3: esp8266); then s_jobs_from */
+ * unit's family (before v3: esp8266), s_jobs_boot; then s_jobs_from */
 static const char s_jobs_sql[] =
 	"SELECT j.id, s.name, j.slot, j.port, j.mode, d.mac, d.chip,"
 	" CASE WHEN a.id IS NULL THEN '' ELSE printf('%04x:%04x %s %s', a.vid, a.pid, a.kind,"
@@ -168,6 +178,8 @@ static const char s_jobs_sql[] =
 	" (SELECT b.id FROM backups b WHERE b.job_id = j.id ORDER BY b.id DESC LIMIT 1),"
 	" r.backup_id, r.donor_mac, r.target_mac, r.forced,"
 	" j.start_ms, j.end_ms, j.result, j.stage, j.err_code, j.err_name, j.err_msg, ";
+static const char s_jobs_boot[] =
+	", " BOOT_FIELD("result") ", " BOOT_FIELD("rst_cause") ", " BOOT_FIELD("ms");
 static const char s_jobs_from[] =
 	" FROM jobs j JOIN stations s ON s.id = j.station_id"
 	" LEFT JOIN devices d ON d.id = j.device_id"
@@ -175,7 +187,18 @@ static const char s_jobs_from[] =
 	/* a station with several families knows the image per unit: its write */
 	" LEFT JOIN images i ON i.id = coalesce(j.image_id, (SELECT w.image_id FROM job_writes w"
 	"  WHERE w.job_id = j.id AND w.image_id IS NOT NULL ORDER BY w.id DESC LIMIT 1))"
-	" LEFT JOIN restores r ON r.id = (SELECT max(id) FROM restores WHERE job_id = j.id)";
+	" LEFT JOIN restores r ON r.id = (SELECT max(id) FROM restores WHERE job_id = j.id)"
+	BOOT_EVENT_JOIN("j.id");
+
+/* An integer column, or `none` where it is NULL or negative (-1 in the
+ * event: nothing heard). */
+static int64_t col_count(sqlite3_stmt *st, int col, int64_t none)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return none;
+	int64_t v = sqlite3_column_int64(st, col);
+	return v < 0 ? none : v;
+}
 
 static int job_row(sqlite3_stmt *st, void *fn, void *user_data)
 {
@@ -207,29 +230,75 @@ static int job_row(sqlite3_stmt *st, void *fn, void *user_data)
 	db_col_text(st, 22, j.err_msg, sizeof j.err_msg);
 	j.clean_proven = sqlite3_column_int(st, 23);
 	db_col_text(st, 24, j.family, sizeof j.family);
+	db_col_text(st, 25, j.boot_result, sizeof j.boot_result);
+	j.boot_rst_cause = (int)col_count(st, 26, -1);
+	j.boot_ms = col_count(st, 27, -1);
 	return ((db_audit_job_fn *)fn)(user_data, &j);
 }
 
 int db_audit_jobs(struct db *db, const struct db_audit_filter *f, db_audit_job_fn *fn,
 		  void *user_data)
 {
-	char sql[2048];
 	struct where w;
 	sqlite3_stmt *st;
+	char *sql;
 	int r;
 
 	r = where_build(db, f, &w, "d.mac", "s.name", "j.slot", "j.result", "j.start_ms", 1);
 	if (r)
 		return r;
-	snprintf(sql, sizeof sql, "%s%s, %s%s%s ORDER BY j.start_ms DESC, j.id DESC", s_jobs_sql,
-		 db->version >= 2 ? "coalesce(j.clean_proven, " DB_CLEAN_FROM_EVENTS("j.id") ")"
-				  : DB_CLEAN_FROM_EVENTS("j.id"),
-		 db_family_column(db), s_jobs_from, w.sql);
+	sql = sqlite3_mprintf("%s%s, %s%s%s%s ORDER BY j.start_ms DESC, j.id DESC", s_jobs_sql,
+			      db->version >= 2
+			      ? "coalesce(j.clean_proven, " DB_CLEAN_FROM_EVENTS("j.id") ")"
+			      : DB_CLEAN_FROM_EVENTS("j.id"),
+			      db_family_column(db), s_jobs_boot, s_jobs_from, w.sql);
+	if (!sql)
+		return db_fail(db, -ENOMEM, "list jobs: out of memory");
 	r = db_prep(db, &st, sql, "list jobs");
+	sqlite3_free(sql);
 	if (r)
 		return r;
 	where_bind(&w, st);
 	return each_row(db, st, job_row, (void *)fn, user_data, "list jobs");
+}
+
+int db_audit_boot(struct db *db, int64_t job_id, struct db_audit_boot *ret)
+{
+	sqlite3_stmt *st;
+	int r, rc;
+
+	memset(ret, 0, sizeof *ret);
+	r = db_prep(db, &st,
+		    "SELECT be.id, be.ts_ms, " BOOT_FIELD("result") ", " BOOT_FIELD("quiet_ok") ", "
+		    BOOT_FIELD("rst_cause") ", " BOOT_FIELD("boot_mode") ", " BOOT_FIELD("banners")
+		    ", " BOOT_FIELD("app_bytes") ", " BOOT_FIELD("ms") ", " BOOT_FIELD("why") ", "
+		    BOOT_FIELD("log") " FROM jobs j" BOOT_EVENT_JOIN("j.id")
+		    " WHERE j.id = ?1 AND be.id IS NOT NULL",
+		    "read boot check");
+	if (r)
+		return r;
+	sqlite3_bind_int64(st, 1, job_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ret->job_id = job_id;
+		ret->event_id = sqlite3_column_int64(st, 0);
+		ret->at_ms = sqlite3_column_int64(st, 1);
+		db_col_text(st, 2, ret->result, sizeof ret->result);
+		ret->quiet_ok = sqlite3_column_int(st, 3) != 0;
+		ret->rst_cause = (int)col_count(st, 4, -1);
+		ret->boot_mode = (int)col_count(st, 5, -1);
+		ret->banners = col_count(st, 6, -1);
+		ret->app_bytes = col_count(st, 7, -1);
+		ret->ms = col_count(st, 8, -1);
+		db_col_text(st, 9, ret->why, sizeof ret->why);
+		db_col_text(st, 10, ret->log, sizeof ret->log);
+	} else if (rc == SQLITE_DONE) {
+		r = db_fail(db, -ENOENT, "job %lld recorded no boot check", (long long)job_id);
+	} else {
+		r = db_fail_sqlite(db, rc, "read boot check");
+	}
+	sqlite3_finalize(st);
+	return r;
 }
 
 static int stage_row(sqlite3_stmt *st, void *fn, void *user_data)
@@ -342,8 +411,8 @@ int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_f
 		     db_audit_group_fn *fn, void *user_data)
 {
 	struct db_audit_filter ff = {0};
-	char sql[4096], inner[1536], family_key[128];
-	const char *key = KEY_SLOT;
+	char sql[4096], inner[2048], family_key[128];
+	const char *key = KEY_SLOT, *join = "";
 	struct where w;
 	sqlite3_stmt *st;
 	int r;
@@ -364,14 +433,20 @@ int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_f
 		return r;
 	if (by == DB_AUDIT_BY_ADAPTER)
 		where_add(&w, "j.adapter_id IS NOT NULL");
+	if (by == DB_AUDIT_BY_BOOT) {
+		/* only the jobs that ran the check */
+		key = "coalesce(" BOOT_FIELD("result") ", '')";
+		join = BOOT_EVENT_JOIN("j.id");
+		where_add(&w, "be.id IS NOT NULL");
+	}
 	/* the jobs of the filter, each with its group key and cause */
 	snprintf(inner, sizeof inner,
 		 "SELECT %s AS k, %s AS kind, j.result AS result, j.end_ms - j.start_ms AS cycle,"
 		 " coalesce(nullif(j.err_name, ''), j.result) AS cause"
 		 " FROM jobs j JOIN stations s ON s.id = j.station_id"
 		 " LEFT JOIN adapters a ON a.id = j.adapter_id"
-		 " LEFT JOIN devices d ON d.id = j.device_id%s",
-		 key, by == DB_AUDIT_BY_ADAPTER ? "a.kind" : "''", w.sql);
+		 " LEFT JOIN devices d ON d.id = j.device_id%s%s",
+		 key, by == DB_AUDIT_BY_ADAPTER ? "a.kind" : "''", join, w.sql);
 	snprintf(sql, sizeof sql,
 		 "WITH f AS (%s),"
 		 " c AS (SELECT k, cause, count(*) AS n FROM f"

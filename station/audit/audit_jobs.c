@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* audit jobs: what happened where - each job with its unit and the unit's
  * chip family, adapter, stage timings, what it wrote or restored, whether
- * the unit was proven clean, and the cause of a failure. */
+ * the unit was proven clean, whether it booted, and the cause of a
+ * failure. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,10 +32,16 @@ static const struct out_col s_cols[] = {
 	{"cause", "CAUSE", OUT_TEXT},
 	/* schema v3; new columns go last, so that CSV read by position still works */
 	{"family", "FAMILY", OUT_TEXT},
+	/* the boot check (its journal event): the table shows the result only,
+	 * `audit mac` the reset cause, the why and the first lines heard */
+	{"boot_result", "BOOT", OUT_TEXT},
+	{"boot_rst_cause", NULL, OUT_INT},
+	{"boot_ms", NULL, OUT_MS},
 };
 
-/* people read the family next to the MAC */
-static const struct out_move s_moves[] = {{"family", "mac"}};
+/* people read the family next to the MAC, the boot check after the clean
+ * proof (both judge what was written) */
+static const struct out_move s_moves[] = {{"family", "mac"}, {"boot_result", "clean_proven"}};
 
 struct stages_text {
 	char buf[512];
@@ -64,6 +71,7 @@ static int job_row(void *user, const struct db_audit_job *j)
 {
 	struct jobs_walk *w = user;
 	char id[24], start[32], cycle[24] = "", backup[24] = "", restore[96] = "", cause[600] = "";
+	char rst[24] = "", boot_ms[24] = "";
 	/* verify proved every sector outside the image erased: yes; failed: no; not run: - */
 	const char *clean = j->clean_proven < 0 ? "" : j->clean_proven ? "1" : "0";
 	struct stages_text st = {.len = 0};
@@ -79,6 +87,10 @@ static int job_row(void *user, const struct db_audit_job *j)
 	if (j->restore_backup_id)
 		snprintf(restore, sizeof restore, "backup %" PRId64 " of %s%s", j->restore_backup_id,
 			 j->donor_mac, j->restore_forced ? " (forced clone)" : "");
+	if (j->boot_rst_cause >= 0)
+		snprintf(rst, sizeof rst, "%d", j->boot_rst_cause);
+	if (j->boot_ms >= 0)
+		snprintf(boot_ms, sizeof boot_ms, "%" PRId64, j->boot_ms);
 	if (j->err_name[0] || (j->result[0] && strcmp(j->result, "passed")))
 		snprintf(cause, sizeof cause, "%s%s%s", j->err_name, j->err_name[0] && j->err_msg[0]
 			 ? ": " : "", j->err_msg);
@@ -86,6 +98,7 @@ static int job_row(void *user, const struct db_audit_job *j)
 		id, audit_time(j->start_ms, start), j->station, j->slot, j->port, j->adapter,
 		j->mode, j->mac, j->result[0] ? j->result : "open", j->stage, cycle, st.buf,
 		j->image, j->written_sha256, clean, backup, restore, cause, j->family,
+		j->boot_result, rst, boot_ms,
 	};
 	return out_row(w->t, cells) ? -ENOMEM : 0;
 }

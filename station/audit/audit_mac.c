@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* audit mac MAC: one unit - as first seen (chip family, variant and
- * revision) with its latest security state, every job that touched it and
+ * revision) with its latest security state, every job that touched it, the
+ * newest boot check (verdict, reset cause, why, first lines heard) and
  * every backup of it, newest first, each backup file re-hashed, with its
  * provenance and whether it is ciphertext, and the backup a restore would
  * write, and why. */
@@ -8,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "audit_priv.h"
 #include "cli_common.h"
@@ -52,6 +54,21 @@ static const struct out_col s_backup_cols[] = {
 };
 
 static const struct out_move s_backup_moves[] = {{"ciphertext", "verified"}};
+
+/* The newest boot check of the unit, whole (the log as stored). */
+static const struct out_col s_boot_cols[] = {
+	{"job_id", "JOB", OUT_INT},
+	{"recorded", "RECORDED", OUT_TEXT},
+	{"result", "RESULT", OUT_TEXT},
+	{"quiet_ok", "QUIET_OK", OUT_BOOL},
+	{"rst_cause", "RST_CAUSE", OUT_INT},
+	{"boot_mode", "BOOT_MODE", OUT_INT},
+	{"banners", "BANNERS", OUT_INT},
+	{"app_bytes", "APP_BYTES", OUT_INT},
+	{"ms", "MS", OUT_MS},
+	{"why", "WHY", OUT_TEXT},
+	{"log", "LOG", OUT_TEXT},
+};
 
 static const struct out_col s_restore_cols[] = {
 	{"backup_id", "BACKUP", OUT_INT},
@@ -131,6 +148,92 @@ static int mac_backups(struct audit_ctx *a, const struct db_audit_filter *f,
 	return 0;
 }
 
+/* A recorded count as a cell: "" where the event had none. */
+static const char *count_cell(int64_t v, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	if (v >= 0)
+		snprintf(buf, cap, "%" PRId64, v);
+	return buf;
+}
+
+/* The boot check of the newest job in `jobs` (newest first) that ran one,
+ * into b and as the one row of t; t stays empty when none did. */
+static int mac_boot(struct audit_ctx *a, const struct out_table *jobs, struct out_table *t,
+		    struct db_audit_boot *b)
+{
+	out_init(t, stdout, a->fmt, s_boot_cols, sizeof s_boot_cols / sizeof s_boot_cols[0]);
+	for (size_t r = 0; r < jobs->nrows; r++) {
+		const char *result = out_cell(jobs, r, "boot_result");
+		if (!result || !*result)
+			continue;
+		int rc = db_audit_boot(a->db, strtoll(out_cell(jobs, r, "job_id"), NULL, 10), b);
+		if (rc == -ENOENT)
+			continue;
+		if (rc)
+			return cli_fail(CLI_EXIT_FILE, "audit: %s: %s", a->db_path, db_errmsg(a->db));
+		char id[24], at[32], rst[24], mode[24], banners[24], bytes[24], ms[24];
+		const char *cells[] = {
+			count_cell(b->job_id, id, sizeof id), audit_time(b->at_ms, at), b->result,
+			b->quiet_ok ? "1" : "0", count_cell(b->rst_cause, rst, sizeof rst),
+			count_cell(b->boot_mode, mode, sizeof mode),
+			count_cell(b->banners, banners, sizeof banners),
+			count_cell(b->app_bytes, bytes, sizeof bytes), count_cell(b->ms, ms, sizeof ms),
+			b->why, b->log,
+		};
+		return out_row(t, cells) ? cli_fail(CLI_EXIT_FILE, "audit: out of memory") : 0;
+	}
+	return 0;
+}
+
+/* The boot check for people: the verdict on one line, what decided it, and
+ * the first lines heard, each on its own line, printable (blank ones left
+ * out).  The reset cause as the ROM spells it: decimal on an ESP8266, hex
+ * on the ESP32 class. */
+static void print_boot(const struct db_audit_boot *b, const char *family, int any)
+{
+	char buf[1024], at[32];
+	int hex = !strncmp(family, "esp32", 5);
+	if (!any) {
+		printf("\nBoot check: none recorded for this unit\n");
+		return;
+	}
+	printf("\nBoot check of job %" PRId64 " (the newest with one, recorded %s): %s",
+	       b->job_id, audit_time(b->at_ms, at), out_printable(b->result, buf, sizeof buf));
+	if (b->quiet_ok)
+		printf(" (passed: a firmware listed as quiet)");
+	if (b->ms >= 0)
+		printf(" in %.2fs", (double)b->ms / 1000.0);
+	if (b->rst_cause < 0)
+		printf(", no reset cause heard");
+	else
+		printf(hex ? ", reset cause 0x%x" : ", reset cause %d",
+		       b->rst_cause);
+	if (b->boot_mode >= 0)
+		printf(hex ? ", boot mode 0x%x" : ", boot mode %d",
+		       b->boot_mode);
+	if (b->banners >= 0)
+		printf(", %" PRId64 " ROM banner%s", b->banners, b->banners == 1 ? "" : "s");
+	if (b->app_bytes >= 0)
+		printf(", %" PRId64 " bytes from the firmware", b->app_bytes);
+	printf("\nWhy: %s\n", b->why[0] ? out_printable(b->why, buf, sizeof buf) : "-");
+	if (!b->log[0]) {
+		printf("First lines heard: none\n");
+		return;
+	}
+	printf("First lines heard (as stored):\n");
+	for (const char *line = b->log; *line;) {
+		size_t len = strcspn(line, "\n"), shown = len;
+		char one[sizeof b->log];
+		while (shown && strchr(" \t\r", line[shown - 1]))
+			shown--;   /* the ROM ends some lines with a blank */
+		snprintf(one, sizeof one, "%.*s", (int)shown, line);
+		if (shown)
+			printf("  %s\n", out_printable(one, buf, sizeof buf));
+		line += len + (line[len] == '\n');
+	}
+}
+
 int audit_mac(struct audit_ctx *a)
 {
 	struct db_audit_device d;
@@ -139,8 +242,12 @@ int audit_mac(struct audit_ctx *a)
 		return cli_fail(r == -ENOENT ? AUDIT_EXIT_DATA : CLI_EXIT_FILE, "audit mac: %s",
 				db_errmsg(a->db));
 	struct db_audit_filter f = {.mac = d.mac};
-	struct out_table dev, jobs, backups, restore;
+	struct out_table dev, jobs, boot, backups, restore;
+	struct db_audit_boot *b = calloc(1, sizeof *b);
+	if (!b)
+		return cli_fail(CLI_EXIT_FILE, "audit: out of memory");
 	out_init(&jobs, stdout, a->fmt, NULL, 0);
+	out_init(&boot, stdout, a->fmt, NULL, 0);
 	out_init(&backups, stdout, a->fmt, NULL, 0);
 	out_init(&restore, stdout, a->fmt, NULL, 0);
 	char fid[16], size[24], first[32], last[32];
@@ -154,15 +261,20 @@ int audit_mac(struct audit_ctx *a)
 	if (rc == 0)
 		rc = audit_jobs_table(a, &f, &jobs);
 	if (rc == 0)
+		rc = mac_boot(a, &jobs, &boot, b);
+	if (rc == 0)
 		rc = mac_backups(a, &f, &backups, &restore);
 	if (rc == 0 && a->fmt == OUT_JSON) {
-		/* one object: {"device": {...}, "jobs": [...], "backups": [...],
-		 * "restore": {"backup_id": N or null, "why": "..."}} */
+		/* one object: {"device": {...}, "jobs": [...], "boot": {...} or null,
+		 * "backups": [...], "restore": {"backup_id": N or null, "why": "..."}} */
 		fputs("{\"device\": ", stdout);
 		rc = out_print_object(&dev);
 		fputs(",\n\"jobs\": ", stdout);
 		if (rc == 0)
 			rc = out_print(&jobs);
+		fputs(",\n\"boot\": ", stdout);
+		if (rc == 0)
+			rc = out_print_object(&boot);
 		fputs(",\n\"backups\": ", stdout);
 		if (rc == 0)
 			rc = out_print(&backups);
@@ -184,6 +296,8 @@ int audit_mac(struct audit_ctx *a)
 		printf("\nJobs, newest first:\n");
 		if (rc == 0)
 			rc = audit_print(&jobs);
+		if (rc == 0)
+			print_boot(b, d.family, boot.nrows > 0);
 		printf("\nBackups, newest first (FILE: the file re-hashed now):\n");
 		if (rc == 0)
 			rc = audit_print(&backups);
@@ -195,6 +309,8 @@ int audit_mac(struct audit_ctx *a)
 	}
 	out_free(&dev);
 	out_free(&jobs);
+	out_free(&boot);
+	free(b);
 	out_free(&backups);
 	out_free(&restore);
 	return rc;

@@ -34,11 +34,12 @@ static const char *moved_after(const struct out_table *t, const char *name)
 }
 
 /* The table form's column order: each column in its place, except that a
- * moved one follows the column it names, which must not be moved itself
+ * moved one follows the column it names, which must not be moved itself;
+ * columns without a title are left out.  Returns how many are shown
  * (order: ncols entries). */
-static void table_order(const struct out_table *t, size_t *order)
+static size_t table_order(const struct out_table *t, size_t *order)
 {
-	size_t n = 0;
+	size_t n = 0, shown = 0;
 
 	for (size_t c = 0; c < t->ncols; c++) {
 		const char *after = moved_after(t, t->cols[c].name);
@@ -59,6 +60,10 @@ static void table_order(const struct out_table *t, size_t *order)
 	if (n != t->ncols)
 		for (size_t c = 0; c < t->ncols; c++)
 			order[c] = c;
+	for (size_t i = 0; i < t->ncols; i++)
+		if (t->cols[order[i]].title)
+			order[shown++] = order[i];
+	return shown;
 }
 
 int out_row(struct out_table *t, const char *const *cells)
@@ -96,6 +101,35 @@ void out_free(struct out_table *t)
 	t->nrows = t->cap = 0;
 }
 
+const char *out_cell(const struct out_table *t, size_t r, const char *name)
+{
+	if (r >= t->nrows)
+		return NULL;
+	for (size_t c = 0; c < t->ncols; c++)
+		if (!strcmp(t->cols[c].name, name))
+			return t->cells[r * t->ncols + c];
+	return NULL;
+}
+
+const char *out_printable(const char *s, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		int c = *p == '\n' || *p == '\r' || *p == '\t' ? ' ' : *p;
+		size_t need = c < 0x20 || c == 0x7f ? 4 : 1;
+
+		if (n + need >= cap)
+			break;
+		if (need == 1)
+			buf[n++] = (char)c;
+		else
+			n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", c);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 /* What a cell shows in the table form. */
 static const char *table_text(const struct out_col *c, const char *v, char *buf, size_t cap)
 {
@@ -114,12 +148,8 @@ static const char *table_text(const struct out_col *c, const char *v, char *buf,
 	case OUT_INT:
 		break;
 	}
-	/* one line per row, whatever a message contains */
-	snprintf(buf, cap, "%s", v);
-	for (char *p = buf; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	return buf;
+	/* one line per row, no terminal controls, whatever a message contains */
+	return out_printable(v, buf, cap);
 }
 
 static void print_table(struct out_table *t)
@@ -132,8 +162,10 @@ static void print_table(struct out_table *t)
 		t->oom = 1;
 		return;
 	}
-	table_order(t, order);
+	size_t shown = table_order(t, order);
 	for (size_t c = 0; c < t->ncols; c++) {
+		if (!t->cols[c].title)
+			continue;
 		w[c] = strlen(t->cols[c].title);
 		for (size_t r = 0; r < t->nrows; r++) {
 			size_t n = strlen(table_text(&t->cols[c], t->cells[r * t->ncols + c], buf,
@@ -143,12 +175,12 @@ static void print_table(struct out_table *t)
 		}
 	}
 	for (size_t r = 0; r <= t->nrows; r++) {
-		for (size_t i = 0; i < t->ncols; i++) {
+		for (size_t i = 0; i < shown; i++) {
 			size_t c = order[i];
 			const char *v = r == 0 ? t->cols[c].title
 					       : table_text(&t->cols[c], t->cells[(r - 1) * t->ncols + c],
 							    buf, sizeof buf);
-			if (i + 1 == t->ncols)
+			if (i + 1 == shown)
 				fprintf(t->f, "%s\n", v);   /* no trailing blanks */
 			else
 				fprintf(t->f, "%-*s  ", (int)w[c], v);

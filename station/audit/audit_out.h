@@ -20,7 +20,8 @@ enum out_type {
 
 struct out_col {
 	const char *name;           /* JSON key and CSV header: "cycle_ms" */
-	const char *title;          /* table header: "CYCLE" */
+	const char *title;          /* table header: "CYCLE"; NULL = in JSON and CSV only
+				     * (details the table leaves to another view) */
 	enum out_type type;
 };
 
@@ -56,5 +57,11 @@ int out_row(struct out_table *t, const char *const *cells);
 int out_print(struct out_table *t);
 /* The first row as one JSON object ("null" if none), no newline. */
 int out_print_object(struct out_table *t);
+/* The cell of row r in column `name` (NULL if there is no such column or
+ * row). */
+const char *out_cell(const struct out_table *t, size_t r, const char *name);
+/* s made printable on one line for the table form, into buf (cap > 0):
+ * tab, CR and LF as a space, other control bytes as \xNN; cut to fit. */
+const char *out_printable(const char *s, char *buf, size_t cap);
 void out_free(struct out_table *t);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* audit summary: per slot, per adapter and per chip family - jobs, passed,
- * failed, mean cycle time of the passed jobs, top failure causes. */
+/* audit summary: per slot, per adapter, per chip family and per boot
+ * check result (the jobs that ran one) - jobs, passed, failed, mean cycle
+ * time of the passed jobs, top failure causes. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -52,6 +53,10 @@ int audit_summary(struct audit_ctx *a)
 	if (r == 0) {
 		w.by = "family";
 		r = db_audit_summary(a->db, DB_AUDIT_BY_FAMILY, &a->f, group_row, &w);
+	}
+	if (r == 0) {
+		w.by = "boot";
+		r = db_audit_summary(a->db, DB_AUDIT_BY_BOOT, &a->f, group_row, &w);
 	}
 	int rc = 0;
 	if (r == -ENOMEM)

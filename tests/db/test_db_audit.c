@@ -2,10 +2,12 @@
 /* The audit questions, asked in SQL against a known day of work: backups of
  * a MAC newest first, backup inventory since T, a slot's jobs with stage
  * timings and causes, per-slot and per-adapter summaries (pass/fail, mean
- * cycle time, top failure causes), a chip family's jobs.  The answers must
- * be exact and the plans must use the indexes (no full scan of jobs,
- * backups or events).  Then the same day through db_audit_*: the family
- * filter and the per-family summary (schema v3). */
+ * cycle time, top failure causes), a chip family's jobs, a job's boot check
+ * and the boot results of a day.  The answers must be exact and the plans
+ * must use the indexes (no full scan of jobs, backups or events).  Then the
+ * same day through db_audit_*: the family filter and the per-family summary
+ * (schema v3), and the boot check read from the journal (db_audit_boot,
+ * the boot columns of db_audit_jobs, the summary by boot result). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -38,6 +40,50 @@ static const struct plan_job s_day[] = {
 	{"2", "5c:cf:7f:00:00:05", "failed", "ESP_E_NOSYNC", 4 * HOUR, 15000, 0},
 	{"1", "5c:cf:7f:00:00:01", "passed", NULL, 25 * HOUR, 36000, 1},   /* next day */
 };
+
+/* The boot stage's journal events ("boot.result", as station/job records
+ * them), by job: job 3's check ran twice (the newest counts), job 5's event
+ * carries no data (passed over), job 8's log is longer than the audit reads
+ * back. */
+struct plan_boot {
+	int64_t job;
+	const char *json;           /* NULL: an event without data */
+};
+
+static const struct plan_boot s_boots[] = {
+	{1, "{\"result\": \"booted\", \"quiet_ok\": false, \"rst_cause\": 2, \"boot_mode\": 3,"
+	    " \"banners\": 1, \"app_bytes\": 40, \"ms\": 1200, \"why\": \"the firmware spoke\","
+	    " \"log\": \"ets Jan  8 2013,rst cause:2, boot mode:(3,6)\\n\\u0007\\\"hi\\\"\\n\"}"},
+	{3, "{\"result\": \"silent\", \"rst_cause\": -1, \"ms\": 2000}"},
+	{3, "{\"result\": \"no-output\", \"quiet_ok\": true, \"rst_cause\": 1, \"ms\": 900}"},
+	{5, NULL},
+	{8, "{\"result\": \"booted\", \"rst_cause\": 2, \"ms\": 1100, \"log\": \"@\"}"},
+};
+
+/* Journals job's boot checks (long: job 8's log of 3000 bytes). */
+static void record_boots(struct db *db, int64_t job)
+{
+	for (size_t i = 0; i < sizeof s_boots / sizeof s_boots[0]; i++) {
+		const char *json = s_boots[i].json;
+		char *mine = NULL;
+
+		if (s_boots[i].job != job)
+			continue;
+		if (json && strstr(json, "\"@\"")) {
+			const char *at = strstr(json, "@");
+			size_t head = (size_t)(at - json);
+
+			mine = malloc(strlen(json) + 3000);
+			T_REQUIRE(mine != NULL);
+			memcpy(mine, json, head);
+			memset(mine + head, 'x', 3000);
+			strcpy(mine + head + 3000, at + 1);
+			json = mine;
+		}
+		T_REQUIRE(db_event(db, job, "boot.result", json, NULL) == 0);
+		free(mine);
+	}
+}
 
 static void make_day(struct db *db, int64_t *clock)
 {
@@ -82,6 +128,7 @@ static void make_day(struct db *db, int64_t *clock)
 		st.start_ms = T0 + p->start;
 		st.end_ms = st.start_ms + p->cycle / 4;
 		T_REQUIRE(db_job_stage(db, job, &st) == 0);
+		record_boots(db, job);
 		if (p->backup) {
 			char sha[65], md5[33], chip[33], path[64];
 			struct db_backup b = {.device_id = dev, .job_id = job, .path = path,
@@ -162,6 +209,19 @@ static const char s_q_family_jobs[] =
 	" WHERE d.family = 'esp32' ORDER BY j.start_ms DESC";
 static const char s_q_job_journal[] =
 	"SELECT type FROM events WHERE job_id = 4 ORDER BY id";
+/* a job's boot check: its newest boot.result event with JSON data */
+#define BOOT_OF(job)                                                                       \
+	"(SELECT max(e.id) FROM events e WHERE e.job_id = " job " AND e.type = 'boot.result'" \
+	" AND json_valid(e.data))"
+static const char s_q_boot_of_job[] =
+	"SELECT json_extract(be.data, '$.result'), json_extract(be.data, '$.quiet_ok'),"
+	" json_extract(be.data, '$.rst_cause') FROM jobs j"
+	" LEFT JOIN events be ON be.id = " BOOT_OF("j.id") " WHERE j.id = 3";
+static const char s_q_boot_day[] =
+	"SELECT json_extract(be.data, '$.result') AS r, count(*), sum(j.result = 'passed')"
+	" FROM jobs j JOIN events be ON be.id = " BOOT_OF("j.id")
+	" WHERE j.start_ms >= 1714521600000 AND j.start_ms < 1714521600000 + 86400000"
+	" GROUP BY r ORDER BY r";
 
 static void check_answers(sqlite3 *h)
 {
@@ -219,6 +279,14 @@ static void check_answers(sqlite3 *h)
 	t_set_case("a family's jobs");
 	got = t_q_dump(h, s_q_family_jobs);
 	T_EQ_STR(got, "6\n");
+	free(got);
+
+	t_set_case("a job's boot check, the boot results of a day");
+	got = t_q_dump(h, s_q_boot_of_job);
+	T_EQ_STR(got, "no-output|1|1\n");
+	free(got);
+	got = t_q_dump(h, s_q_boot_day);
+	T_EQ_STR(got, "booted|1|1\nno-output|1|1\n");
 	free(got);
 }
 
@@ -332,6 +400,81 @@ static void check_family_api(struct db *db)
 	T_EQ_INT(dev.security_read, 0);
 }
 
+/* ---- the boot check, from the journal ---------------------------------- */
+
+static int boot_cols(void *user, const struct db_audit_job *j)
+{
+	struct ids *c = user;
+	size_t len = strlen(c->text);
+
+	snprintf(c->text + len, sizeof c->text - len, "%s%lld:%s:%d:%lld", len ? "," : "",
+		 (long long)j->id, j->boot_result, j->boot_rst_cause, (long long)j->boot_ms);
+	return 0;
+}
+
+static void check_boot_api(struct db *db)
+{
+	struct db_audit_filter f = {0};
+	struct db_audit_boot *b = malloc(sizeof *b);
+	struct ids c;
+
+	T_REQUIRE(b != NULL);
+	t_set_case("api: the boot columns of the jobs");
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_jobs(db, NULL, boot_cols, &c), 0);
+	/* newest first; -1: none heard (silent) or no check */
+	T_EQ_STR(c.text, "8:booted:2:1100,7::-1:-1,6::-1:-1,5::-1:-1,4::-1:-1,3:no-output:1:900,"
+			 "2::-1:-1,1:booted:2:1200");
+
+	t_set_case("api: one job's boot check");
+	T_EQ_INT(db_audit_boot(db, 1, b), 0);
+	T_EQ_INT(b->job_id, 1);
+	T_EQ_STR(b->result, "booted");
+	T_EQ_INT(b->quiet_ok, 0);
+	T_EQ_INT(b->rst_cause, 2);
+	T_EQ_INT(b->boot_mode, 3);
+	T_EQ_INT(b->banners, 1);
+	T_EQ_INT(b->app_bytes, 40);
+	T_EQ_INT(b->ms, 1200);
+	T_EQ_STR(b->why, "the firmware spoke");
+	/* the JSON decoded: a newline, a control byte and quotes as stored */
+	T_EQ_STR(b->log, "ets Jan  8 2013,rst cause:2, boot mode:(3,6)\n\a\"hi\"\n");
+	T_CHECK(b->event_id > 0 && b->at_ms > T0);
+	/* checked twice: the newest verdict; what it lacks reads as none */
+	T_EQ_INT(db_audit_boot(db, 3, b), 0);
+	T_EQ_STR(b->result, "no-output");
+	T_EQ_INT(b->quiet_ok, 1);
+	T_EQ_INT(b->rst_cause, 1);
+	T_EQ_INT(b->boot_mode, -1);
+	T_EQ_INT(b->banners, -1);
+	T_EQ_STR(b->why, "");
+	T_EQ_STR(b->log, "");
+	/* a log longer than read back is cut, not refused */
+	T_EQ_INT(db_audit_boot(db, 8, b), 0);
+	T_EQ_INT(strlen(b->log), DB_BOOT_LOG_MAX - 1);
+	T_EQ_INT(strspn(b->log, "x"), DB_BOOT_LOG_MAX - 1);
+	/* no check, an event without data, no such job */
+	T_EQ_INT(db_audit_boot(db, 2, b), -ENOENT);
+	T_HAS_STR(db_errmsg(db), "job 2 recorded no boot check");
+	T_EQ_INT(db_audit_boot(db, 5, b), -ENOENT);
+	T_EQ_INT(db_audit_boot(db, 999, b), -ENOENT);
+
+	t_set_case("api: summary by boot result");
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_BOOT, NULL, group_text, &c), 0);
+	T_EQ_STR(c.text, "booted|2|2|0|38000|\nno-output|1|1|0|44000|\n");
+	f.since_ms = T0 + 24 * HOUR;
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_BOOT, &f, group_text, &c), 0);
+	T_EQ_STR(c.text, "booted|1|1|0|36000|\n");
+	f.since_ms = 0;
+	f.family = "esp32";
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_BOOT, &f, group_text, &c), 0);
+	T_EQ_STR(c.text, "");
+	free(b);
+}
+
 int main(void)
 {
 	char path[300];
@@ -345,6 +488,7 @@ int main(void)
 	db_set_clock(db, t_clock_step, &clock);
 	make_day(db, &clock);
 	check_family_api(db);
+	check_boot_api(db);
 	db_close(db);
 	h = t_raw_open(path);
 	check_answers(h);
@@ -356,6 +500,8 @@ int main(void)
 	check_plan(h, "a unit's jobs", s_q_mac_jobs);
 	check_plan(h, "a job's journal", s_q_job_journal);
 	check_plan(h, "a family's jobs", s_q_family_jobs);
+	check_plan(h, "a job's boot check", s_q_boot_of_job);
+	check_plan(h, "the boot results of a day", s_q_boot_day);
 	check_plan(h, "latest verified",
 		   "SELECT b.id FROM devices d JOIN backups b ON b.device_id = d.id"
 		   " WHERE d.mac = '5c:cf:7f:00:00:01' AND b.verified = 1 ORDER BY b.id DESC LIMIT 1");

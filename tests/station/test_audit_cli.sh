@@ -3,8 +3,9 @@
 # espstation audit on a known day (audit_fixture: fixed clock, real backup
 # files): every sub-command's table, JSON and CSV against golden files (only
 # the scratch directory masked), MAC spellings, filters (the chip family
-# among them), usage errors with their exit codes, and verify-vault catching
-# a deleted and an altered file.
+# among them), the boot check (result per job, the newest check's details
+# with its log escaped, counts per result), usage errors with their exit
+# codes, and verify-vault catching a deleted and an altered file.
 # usage: test_audit_cli.sh ESPSTATION AUDIT_FIXTURE GOLDEN_DIR
 # UPDATE_GOLDEN=1 rewrites the golden files (check them by hand).
 set -u
@@ -45,6 +46,7 @@ DB="--db $T/station.db"
 run mac 5c:cf:7f:00:00:01 $DB; expect_rc 0; golden audit_mac.txt
 run mac 5c:cf:7f:00:00:03 $DB --json; expect_rc 0; golden audit_mac_03.json
 run mac 58:cf:79:00:00:05 $DB; expect_rc 0; golden audit_mac_c3.txt
+run mac 5c:cf:7f:00:00:03 $DB; expect_rc 0; golden audit_mac_03.txt
 run jobs $DB; expect_rc 0; golden audit_jobs.txt
 run jobs $DB --json; expect_rc 0; golden audit_jobs.json
 run jobs $DB --slot 2 --result failed --csv; expect_rc 0; golden audit_jobs_slot2_failed.csv
@@ -57,10 +59,10 @@ run verify-vault $DB --all; expect_rc 0; golden audit_vault_all.txt
 # ---- the JSON is JSON, the CSV is RFC 4180 --------------------------------
 if command -v python3 >/dev/null 2>&1; then
 	run jobs $DB --json
-	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert len(a) == 9 and a[0]["job_id"] == 9 and a[0]["cycle_ms"] == 4100 and a[0]["family"] == "esp8266", a[0]' \
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert len(a) == 10 and a[0]["job_id"] == 9 and a[0]["cycle_ms"] == 4100 and a[0]["family"] == "esp8266", a[0]' \
 		"$T/out" || fail "audit jobs --json is not the expected JSON"
 	run jobs $DB --csv
-	python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); assert len(r) == 10 and r[0][0] == "job_id" and "family" in r[0] and all(len(x) == len(r[0]) for x in r), r' \
+	python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); assert len(r) == 11 and r[0][0] == "job_id" and "family" in r[0] and all(len(x) == len(r[0]) for x in r), r' \
 		"$T/out" || fail "audit jobs --csv is not rectangular CSV"
 	# the family and the ciphertext mark, as JSON and as CSV columns
 	run backups $DB --family esp32c3 --json
@@ -76,13 +78,52 @@ if command -v python3 >/dev/null 2>&1; then
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["device"]; assert (d["family"], d["security"]) == ("esp8266", ""), d' \
 		"$T/out" || fail "audit mac --json of an ESP8285: $(cat "$T/out")"
 	say "JSON and CSV parse"
+
+	# the boot check: per job in JSON (null where none ran), after every older
+	# column in CSV (positions kept), the newest check's log whole in JSON
+	run jobs $DB --json
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); got={j["job_id"]: (j["boot_result"], j["boot_rst_cause"], j["boot_ms"]) for j in a}; want={j: ("", None, None) for j in range(1, 11)}; want.update({6: ("booted", 2, 1240), 10: ("bad-image", 2, 1510)}); assert got == want, got' \
+		"$T/out" || fail "audit jobs --json: boot columns: $(cat "$T/out")"
+	run jobs $DB --csv
+	python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); assert r[0][18:] == ["family", "boot_result", "boot_rst_cause", "boot_ms"] and r[0][14:16] == ["clean_proven", "backup_id"], r[0]; rows={x[0]: x[18:] for x in r[1:]}; assert rows["6"] == ["esp8266", "booted", "2", "1240"] and rows["10"] == ["esp8266", "bad-image", "2", "1510"] and rows["1"] == ["esp8266", "", "", ""], rows' \
+		"$T/out" || fail "audit jobs --csv: boot columns: $(cat "$T/out")"
+	run mac 5ccf7f000003 $DB --json
+	python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["boot"]; assert (b["job_id"], b["result"], b["quiet_ok"], b["rst_cause"], b["boot_mode"], b["ms"]) == (10, "bad-image", False, 2, 3, 1510) and b["why"].startswith("the ROM found a checksum mismatch") and b["log"].endswith("csum err\n\x07\"ets_main.c\" \\xff\n"), b' \
+		"$T/out" || fail "audit mac --json: the boot check of unit 03: $(cat "$T/out")"
+	run mac 5ccf7f000002 $DB --json
+	python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); assert o["boot"] is None and all(j["boot_result"] == "" for j in o["jobs"]), o' \
+		"$T/out" || fail "audit mac --json of a unit never boot-checked: $(cat "$T/out")"
+	say "boot check: per job, the newest in detail, JSON escaped"
 fi
+
+# ---- the boot check in the tables ---------------------------------------------
+BEL=$(printf '\007')
+for sub in "mac 5c:cf:7f:00:00:03" "jobs" "summary"; do
+	run $sub $DB; expect_rc 0
+	! grep -q "$BEL" "$T/out" || fail "audit $sub prints a raw control byte"
+done
+run mac 5c:cf:7f:00:00:03 $DB; expect_rc 0
+grep -qx 'Boot check of job 10 (the newest with one, recorded 2024-05-01T23:00:10.000Z): bad-image in 1.51s, reset cause 2, boot mode 3, 1 ROM banner, 0 bytes from the firmware' "$T/out" ||
+	fail "audit mac: no boot check line for unit 03: $(cat "$T/out")"
+grep -qxF '  \x07"ets_main.c" \xff' "$T/out" || fail "audit mac: the log's control byte not shown as \\x07: $(cat "$T/out")"
+run mac 5c:cf:7f:00:00:02 $DB; expect_rc 0
+grep -qx 'Boot check: none recorded for this unit' "$T/out" || fail "audit mac of a unit never boot-checked: $(cat "$T/out")"
+run jobs $DB --result failed; expect_rc 0
+grep -Eq '^10 .*  -  +bad-image  +-  +-  +ESP_E_BOOT: ' "$T/out" || fail "audit jobs: BOOT of job 10: $(cat "$T/out")"
+grep -Eq '^2 .*  -  +-  +-  +-  +ESP_E_NOSYNC: ' "$T/out" || fail "audit jobs: BOOT of a job without a check: $(cat "$T/out")"
+grep -q 'RST\|boot_ms\|BOOT_MS' "$T/out" && fail "audit jobs: the table shows more than the boot result"
+run summary $DB --csv; expect_rc 0
+[ "$(grep '^boot,' "$T/out" | cut -d, -f1-7 | tr -d '\r' | tr '\n' ' ')" = "boot,bad-image,,1,0,1,0 boot,booted,,1,1,0,0 " ] ||
+	fail "audit summary: boot rows: $(cat "$T/out")"
+run summary $DB --since 2024-05-02 --csv; expect_rc 0
+[ "$(grep -c '^boot,' "$T/out")" = 1 ] || fail "audit summary --since: boot rows: $(cat "$T/out")"
+say "boot check: BOOT per job, the newest check of a unit with its log printable, counts per result"
 
 # ---- the chip family --------------------------------------------------------
 run jobs $DB --family esp32 --csv; expect_rc 0
 [ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" = "7 " ] || fail "--family esp32: $(cat "$T/out")"
 run jobs $DB --family esp8266 --slot 1 --csv; expect_rc 0
-[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" = "6 1 " ] || fail "--family esp8266 --slot 1: $(cat "$T/out")"
+[ "$(tail -n +2 "$T/out" | cut -d, -f1 | tr -d '\r' | tr '\n' ' ')" = "6 10 1 " ] || fail "--family esp8266 --slot 1: $(cat "$T/out")"
 run jobs $DB --family esp32c3 --result failed --csv; expect_rc 0
 [ "$(wc -l <"$T/out")" = 1 ] || fail "--family esp32c3 --result failed: $(cat "$T/out")"
 run backups $DB --family esp32; expect_rc 0
