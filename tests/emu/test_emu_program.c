@@ -73,16 +73,49 @@ static void control(const char *fifo, const char *line)
 	}
 }
 
+/* Runs prog to its end, stdout read to EOF (a long --help must not die of
+ * SIGPIPE); returns its exit status, the output in out. */
+static int run_all(char *const argv[], char *out, size_t cap)
+{
+	int p[2], st;
+	size_t n = 0;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		execv(prog, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (ssize_t r; (r = read(p[0], out + n, cap - 1 - n)) > 0 && n + 1 < cap;)
+		n += (size_t)r;
+	out[n] = 0;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 static void test_usage(struct th *t)
 {
+	static char usage[16384];
 	char line[256];
 	char *help[] = { (char *)"esp8266-emu", (char *)"--help", NULL };
 	char *bad[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--chip",
 			(char *)"esp31", NULL };
 
-	pid_t pid = spawn(help, line, sizeof line, 1);
-	TH_CHECK(t, wait_exit(pid, 5000) == 0 && strstr(line, "Usage: esp8266-emu"), "--help: %s", line);
-	pid = spawn(bad, line, sizeof line, 1);
+	TH_CHECK(t, run_all(help, usage, sizeof usage) == 0 && strncmp(usage, "Usage: esp8266-emu", 18) == 0 &&
+		 strstr(usage, "--firmware chatty|quiet|bootloop:MS|exception") &&
+		 strstr(usage, "--flash-modes") && strstr(usage, "--gpio0-held"), "--help: %.200s", usage);
+	char *badfw[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--firmware",
+			  (char *)"bootloop:10", NULL };
+	char *badmodes[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--flash-modes",
+			     (char *)"dout,", NULL };
+	TH_CHECK(t, run_all(badfw, usage, sizeof usage) == 2, "--firmware bootloop:10 accepted");
+	TH_CHECK(t, run_all(badmodes, usage, sizeof usage) == 2, "--flash-modes 'dout,' accepted");
+	pid_t pid = spawn(bad, line, sizeof line, 1);
 	TH_CHECK(t, wait_exit(pid, 5000) == 2, "bad --chip accepted");
 	char *sdm[] = { (char *)"esp8266-emu", (char *)"--pty", (char *)"/tmp/x", (char *)"--chip",
 			(char *)"esp32", (char *)"--secure-download", NULL };

@@ -16,6 +16,7 @@
 #include "rack.h"
 
 #define RACK_FAULT_POLL_MS 10 /* how often to look for units that hung up by themselves */
+#define RACK_OPERATOR_POLL_MS 50 /* how often the operator looks at a unit they may power-cycle */
 
 int64_t rack_mono_ns(void)
 {
@@ -249,6 +250,7 @@ int rack_plug(struct rack *r, unsigned n)
 	s->port = p;
 	s->plugs++;
 	char mac[18], id_path[64], flash[48], stuck[EMU_MAX_STUCK * 10 + 32] = "", chip[160];
+	char fw[32], boot[96];
 	rack_sysfs_id_path(n, id_path, sizeof id_path);
 	snprintf(flash, sizeof flash, "%s", s->flash ? "flash as unplugged" :
 		 s->unit.image ? "flash from image" : "flash layout ");
@@ -258,19 +260,24 @@ int rack_plug(struct rack *r, unsigned n)
 	for (unsigned i = 0; i < c.faults.n_stuck; i++)
 		snprintf(stuck + strlen(stuck), sizeof stuck - strlen(stuck), "%s0x%X",
 			 i ? "," : ", stuck sectors ", c.faults.stuck_sectors[i]);
+	snprintf(boot, sizeof boot, ", firmware %s at %u%s%s", emu_firmware_name(&c.firmware, fw, sizeof fw),
+		 c.firmware.baud, c.flash_modes == EMU_FLASH_MODES_ALL ? "" :
+		 c.flash_modes == EMU_FLASH_MODES_DOUT ? ", flash boots DOUT only" : ", flash modes limited",
+		 c.faults.gpio0_held ? ", GPIO0 held low" : "");
 	rack_logf(r,
 		  "slot %u: plug %s (%s %s:%s, serial %s, ID_PATH %s) unit MAC %s %s, %uKB "
-		  "wiring %s, %s, timing %s%s%s%s, log %s (its t=0 at %.4f)",
+		  "wiring %s, %s, timing %s%s%s%s%s, log %s (its t=0 at %.4f)",
 		  n, p->devnode, s->kind->name, s->kind->vid, s->kind->pid,
 		  s->serial[0] ? s->serial : "(none)", id_path, rack_mac_str(c.mac, mac),
 		  rack_unit_chip_str(&c, chip, sizeof chip), c.flash_size / 1024, p->wired ? "auto" : "none", flash,
 		  c.fast_flash ? "fast" : "real",
 		  c.faults.never_boot ? ", never boots the loader" : "",
-		  c.faults.unplug_after ? ", hangs up after unplug_after bytes" : "", stuck,
+		  c.faults.unplug_after ? ", hangs up after unplug_after bytes" : "", stuck, boot,
 		  strrchr(log_path, '/') + 1, emu_t0);
 	rack_port_note(p, "plug (unit MAC %s)", mac);
 	if (!p->wired && s->unit.button_s >= 0)
 		s->button_at = rack_now(r) + (int64_t)(s->unit.button_s * 1e9);
+	s->cycle_armed = !p->wired && s->unit.cycle_s >= 0;
 	return 0;
 }
 
@@ -311,6 +318,7 @@ int rack_unplug(struct rack *r, unsigned n, const char *why)
 	p->unplugged = 1;
 	s->port = NULL;
 	s->button_at = 0;
+	s->cycle_armed = 0;
 	rack_port_note(p, "unplug (%s)", why);
 	rack_logf(r, "slot %u: unplug %s (%s)", n, p->devnode, why);
 	return 0;
@@ -405,6 +413,29 @@ int rack_do(struct rack *r, const struct rack_event *ev)
 	return -1;
 }
 
+/* A bare adapter: the station has worked with the unit in its loader and
+ * now waits, the line quiet (it asked for a power-cycle to see the unit
+ * boot).  The operator does it once per plug, without the button.
+ * Returns 1 once done, 0 while still watching. */
+static int operator_cycle(struct rack *r, struct rack_slot *s)
+{
+	struct rack_port *p = s->port;
+	struct emu_activity a = {0};
+	pthread_mutex_lock(&p->lock);
+	if (p->emu)
+		emu_get_activity(p->emu, &a);
+	pthread_mutex_unlock(&p->lock);
+	if (!a.download || a.host_bytes == 0 || a.quiet_ms < (int64_t)(s->unit.cycle_s * 1000))
+		return 0;
+	s->cycle_armed = 0;
+	rack_logf(r,
+		  "slot %u: the line has been quiet for %.1f s with the unit in its loader: the "
+		  "operator power-cycles it without the button",
+		  s->index, (double)a.quiet_ms / 1000);
+	(void)rack_power_cycle(r, s->index, 0);
+	return 1;
+}
+
 int rack_tick(struct rack *r)
 {
 	int64_t now = rack_now(r), wait_ns = -1;
@@ -422,6 +453,9 @@ int rack_tick(struct rack *r)
 		}
 		if (s->button_at && (wait_ns < 0 || s->button_at - now < wait_ns))
 			wait_ns = s->button_at - now;
+		if (s->cycle_armed && operator_cycle(r, s) == 0 &&
+		    (wait_ns < 0 || wait_ns > RACK_OPERATOR_POLL_MS * 1000000ll))
+			wait_ns = RACK_OPERATOR_POLL_MS * 1000000ll;
 		if (!s->unit.emu.faults.unplug_after)
 			continue;
 		struct rack_port *p = s->port;

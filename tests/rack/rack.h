@@ -49,6 +49,10 @@ struct rack_unit {
 	char *image;           /* flash preload file, NULL: emu.layout */
 	int layout_given;      /* layout= was set (refused together with image=) */
 	double button_s;       /* wiring none: the operator presses after this; <0 never */
+	/* wiring none: once per plug, the operator power-cycles (no button) when
+	 * the unit has sat this long in its loader, talked to and then quiet
+	 * (the station waiting for a boot); <0 never */
+	double cycle_s;
 	int mac_given;
 };
 
@@ -68,6 +72,7 @@ struct rack_slot {
 	unsigned plugs;         /* times plugged so far */
 	struct rack_port *port; /* plugged adapter, NULL while unplugged */
 	int64_t button_at;      /* pending operator button press (rack clock), 0 = none */
+	int cycle_armed;        /* the operator's plain power-cycle is still to come this plug */
 };
 
 const struct rack_kind *rack_kind_find(const char *name);

@@ -36,11 +36,12 @@ static const struct rack_kind s_kinds[] = {
 
 #define SLOT_KEYS                                                                      \
 	"kind, serial, mac, chip, pkg, revision, rtc_cali, security, flash, manuf, crystal, " \
-	"stub, wiring, boot, timing, banner, image, layout, button, seed, faults"
+	"stub, wiring, boot, timing, banner, image, layout, button, cycle, seed, faults, firmware, " \
+	"app_baud, flash_modes"
 #define SECURITY_KEYS "fe (flash encrypted), sb (secure boot), dldis (download encryption " \
 	"disabled), sdm (Secure Download Mode, esp32c3), none"
 #define FAULT_KEYS                                                           \
-	"never_boot, drop_ppm=N, flip_ppm=N, rx_drop_ppm=N, rx_flip_ppm=N, " \
+	"never_boot, gpio0_held, drop_ppm=N, flip_ppm=N, rx_drop_ppm=N, rx_flip_ppm=N, " \
 	"brownout_reads=N, lie_writes=N, unplug_after=BYTES, stuck_sector=ADDR"
 
 const struct rack_kind *rack_kind_find(const char *name)
@@ -151,6 +152,7 @@ static void slot_defaults(struct rack_slot *s, unsigned index, const struct rack
 	c->boot_download_at_start = 0; /* a unit on power-up runs its firmware */
 	c->faults.seed = index + 1;
 	s->unit.button_s = 1.0;
+	s->unit.cycle_s = -1;
 }
 
 static int apply_fault(struct emu_faults *f, const char *item, char *err, size_t errlen)
@@ -168,6 +170,10 @@ static int apply_fault(struct emu_faults *f, const char *item, char *err, size_t
 	};
 	if (!strcmp(item, "never_boot")) {
 		f->never_boot = 1;
+		return 0;
+	}
+	if (!strcmp(item, "gpio0_held")) {
+		f->gpio0_held = 1;
 		return 0;
 	}
 	const char *eq = strchr(item, '=');
@@ -351,6 +357,34 @@ static int apply_key(struct rack_slot *s, const char *key, const char *val, char
 				    "button wants seconds after the plug (e.g. 0.5) or never, "
 				    "not '%s'",
 				    val);
+	} else if (!strcmp(key, "cycle")) {
+		char *end;
+		double v = strtod(val, &end);
+		if (!strcmp(val, "never"))
+			s->unit.cycle_s = -1;
+		else if (end != val && !*end && v >= 0.1 && v <= 3600)
+			s->unit.cycle_s = v;
+		else
+			return fail(err, errlen,
+				    "cycle wants the seconds the line must stay quiet before the "
+				    "operator power-cycles (e.g. 1.5; at least 0.1) or never, not '%s'",
+				    val);
+	} else if (!strcmp(key, "firmware")) {
+		if (emu_firmware_parse(val, &c->firmware) < 0)
+			return fail(err, errlen,
+				    "firmware wants chatty, quiet, bootloop:MS (MS 50..60000) or "
+				    "exception, not '%s'",
+				    val);
+	} else if (!strcmp(key, "app_baud")) {
+		unsigned v;
+		if (parse_u32(val, &v) < 0 || v < 300 || v > 5000000)
+			return fail(err, errlen, "app_baud wants the firmware's UART rate (e.g. 115200, "
+						 "74880), not '%s'", val);
+		c->firmware.baud = v;
+	} else if (!strcmp(key, "flash_modes")) {
+		if (emu_flash_modes_parse(val, &c->flash_modes) < 0)
+			return fail(err, errlen, "flash_modes wants a comma list of qio, qout, dio, dout "
+						 "(e.g. dout) or all, not '%s'", val);
 	} else if (!strcmp(key, "seed")) {
 		if (parse_u64(val, &c->faults.seed) < 0)
 			return fail(err, errlen, "seed wants a number, not '%s'", val);

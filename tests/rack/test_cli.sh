@@ -17,7 +17,8 @@ expect_rc 0
 for w in 'kind=cp2102\|ch340\|ft232r\|noreset' 'unplug_after=BYTES' 'stuck_sector=ADDR' \
 	'layout=simple\|stock\|blank' 'TIME plug\|unplug\|swap\|power-cycle SLOT' \
 	'ID_PATH' 'slotN.lines' 'VRACK_READY_FD' 'Exit status' 'chip=esp8266ex|esp8285|esp32|esp32c3' \
-	'security=LIST' 'sdm (Secure Download Mode' 'ch9102   1a86:55d4' 'cp2102n  10c4:ea60'; do
+	'security=LIST' 'sdm (Secure Download Mode' 'ch9102   1a86:55d4' 'cp2102n  10c4:ea60' \
+	'firmware=chatty|quiet|bootloop:MS|exception' 'flash_modes=LIST' 'cycle=SEC|never' 'gpio0_held'; do
 	grep -q -- "$w" "$T/out" || fail "--help does not mention '$w'"
 done
 
@@ -64,6 +65,18 @@ expect_msg "image and layout exclude each other"
 run --slot '0 faults=stuck_sector=0xFB800' -- true
 expect_rc 125
 expect_msg "faults: stuck_sector wants a 4 KiB sector address \(e.g. 0xFB000\), not '0xFB800'"
+
+run --slot '0 firmware=bootloop:20' -- true
+expect_rc 125
+expect_msg "firmware wants chatty, quiet, bootloop:MS \(MS 50..60000\) or exception, not 'bootloop:20'"
+
+run --slot '0 flash_modes=dout,qxo' -- true
+expect_rc 125
+expect_msg "flash_modes wants a comma list of qio, qout, dio, dout"
+
+run --slot '0 kind=noreset cycle=0' -- true
+expect_rc 125
+expect_msg "cycle wants the seconds the line must stay quiet"
 
 run --slot '0 flash=512KB faults=stuck_sector=0xFB000' -- true
 expect_rc 125
