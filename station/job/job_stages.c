@@ -389,6 +389,10 @@ enum esp_err stage_boot(struct job *j)
 		.wait_ms = sp->link.connect_ms,
 	};
 	struct esp_boot_report r;
+	/* reset = "none": the adapter takes DTR/RTS but they reach nothing (a bare
+	 * adapter), so the boot check must ask the operator for the power cycle */
+	if (j->link.plan.mode == ESP_RESET_NONE)
+		esp_session_xport(j->link.s)->caps &= ~XPORT_CAP_LINES;
 	enum esp_err e = esp_boot_check(j->link.s, &j->link.chip, &plan, &r);
 	if (e)
 		return job_link_failed(j, e);
