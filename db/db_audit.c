@@ -190,14 +190,12 @@ static const char s_jobs_from[] =
 	" LEFT JOIN restores r ON r.id = (SELECT max(id) FROM restores WHERE job_id = j.id)"
 	BOOT_EVENT_JOIN("j.id");
 
-/* An integer column, or `none` where it is NULL or negative (-1 in the
- * event: nothing heard). */
+/* An integer field of the event, or `none` where it has none. */
 static int64_t col_count(sqlite3_stmt *st, int col, int64_t none)
 {
 	if (sqlite3_column_type(st, col) == SQLITE_NULL)
 		return none;
-	int64_t v = sqlite3_column_int64(st, col);
-	return v < 0 ? none : v;
+	return sqlite3_column_int64(st, col);
 }
 
 static int job_row(sqlite3_stmt *st, void *fn, void *user_data)

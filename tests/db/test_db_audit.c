@@ -42,9 +42,10 @@ static const struct plan_job s_day[] = {
 };
 
 /* The boot stage's journal events ("boot.result", as station/job records
- * them), by job: job 3's check ran twice (the newest counts), job 5's event
- * carries no data (passed over), job 8's log is longer than the audit reads
- * back. */
+ * them), by job: job 3's check ran twice (the newest counts), job 2 heard
+ * nothing (no reset cause: -1; the database does not ask which stage
+ * failed), job 5's event carries no data (passed over), job 8's log is
+ * longer than the audit reads back. */
 struct plan_boot {
 	int64_t job;
 	const char *json;           /* NULL: an event without data */
@@ -56,6 +57,7 @@ static const struct plan_boot s_boots[] = {
 	    " \"log\": \"ets Jan  8 2013,rst cause:2, boot mode:(3,6)\\n\\u0007\\\"hi\\\"\\n\"}"},
 	{3, "{\"result\": \"silent\", \"rst_cause\": -1, \"ms\": 2000}"},
 	{3, "{\"result\": \"no-output\", \"quiet_ok\": true, \"rst_cause\": 1, \"ms\": 900}"},
+	{2, "{\"result\": \"silent\", \"rst_cause\": -1, \"boot_mode\": -1, \"ms\": 2000}"},
 	{5, NULL},
 	{8, "{\"result\": \"booted\", \"rst_cause\": 2, \"ms\": 1100, \"log\": \"@\"}"},
 };
@@ -286,7 +288,7 @@ static void check_answers(sqlite3 *h)
 	T_EQ_STR(got, "no-output|1|1\n");
 	free(got);
 	got = t_q_dump(h, s_q_boot_day);
-	T_EQ_STR(got, "booted|1|1\nno-output|1|1\n");
+	T_EQ_STR(got, "booted|1|1\nno-output|1|1\nsilent|1|0\n");
 	free(got);
 }
 
@@ -424,7 +426,7 @@ static void check_boot_api(struct db *db)
 	T_EQ_INT(db_audit_jobs(db, NULL, boot_cols, &c), 0);
 	/* newest first; -1: none heard (silent) or no check */
 	T_EQ_STR(c.text, "8:booted:2:1100,7::-1:-1,6::-1:-1,5::-1:-1,4::-1:-1,3:no-output:1:900,"
-			 "2::-1:-1,1:booted:2:1200");
+			 "2:silent:-1:2000,1:booted:2:1200");
 
 	t_set_case("api: one job's boot check");
 	T_EQ_INT(db_audit_boot(db, 1, b), 0);
@@ -449,20 +451,27 @@ static void check_boot_api(struct db *db)
 	T_EQ_INT(b->banners, -1);
 	T_EQ_STR(b->why, "");
 	T_EQ_STR(b->log, "");
+	/* nothing heard: no reset cause, no boot mode */
+	T_EQ_INT(db_audit_boot(db, 2, b), 0);
+	T_EQ_STR(b->result, "silent");
+	T_EQ_INT(b->rst_cause, -1);
+	T_EQ_INT(b->boot_mode, -1);
+	T_EQ_INT(b->ms, 2000);
 	/* a log longer than read back is cut, not refused */
 	T_EQ_INT(db_audit_boot(db, 8, b), 0);
 	T_EQ_INT(strlen(b->log), DB_BOOT_LOG_MAX - 1);
 	T_EQ_INT(strspn(b->log, "x"), DB_BOOT_LOG_MAX - 1);
 	/* no check, an event without data, no such job */
-	T_EQ_INT(db_audit_boot(db, 2, b), -ENOENT);
-	T_HAS_STR(db_errmsg(db), "job 2 recorded no boot check");
+	T_EQ_INT(db_audit_boot(db, 7, b), -ENOENT);
+	T_HAS_STR(db_errmsg(db), "job 7 recorded no boot check");
 	T_EQ_INT(db_audit_boot(db, 5, b), -ENOENT);
 	T_EQ_INT(db_audit_boot(db, 999, b), -ENOENT);
 
 	t_set_case("api: summary by boot result");
 	memset(&c, 0, sizeof c);
 	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_BOOT, NULL, group_text, &c), 0);
-	T_EQ_STR(c.text, "booted|2|2|0|38000|\nno-output|1|1|0|44000|\n");
+	T_EQ_STR(c.text, "booted|2|2|0|38000|\nno-output|1|1|0|44000|\n"
+			 "silent|1|0|1|-1|ESP_E_NOSYNC 1\n");
 	f.since_ms = T0 + 24 * HOUR;
 	memset(&c, 0, sizeof c);
 	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_BOOT, &f, group_text, &c), 0);

@@ -82,10 +82,10 @@ if command -v python3 >/dev/null 2>&1; then
 	# the boot check: per job in JSON (null where none ran), after every older
 	# column in CSV (positions kept), the newest check's log whole in JSON
 	run jobs $DB --json
-	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); got={j["job_id"]: (j["boot_result"], j["boot_rst_cause"], j["boot_ms"]) for j in a}; want={j: ("", None, None) for j in range(1, 11)}; want.update({6: ("booted", 2, 1240), 10: ("bad-image", 2, 1510)}); assert got == want, got' \
+	python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); got={j["job_id"]: (j["boot_result"], j["boot_rst_cause"], j["boot_ms"]) for j in a}; want={j: ("", None, None) for j in range(1, 11)}; want.update({1: ("no-output", 2, 2150), 6: ("booted", 2, 1240), 10: ("bad-image", 2, 1510)}); assert got == want, got' \
 		"$T/out" || fail "audit jobs --json: boot columns: $(cat "$T/out")"
 	run jobs $DB --csv
-	python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); assert r[0][18:] == ["family", "boot_result", "boot_rst_cause", "boot_ms"] and r[0][14:16] == ["clean_proven", "backup_id"], r[0]; rows={x[0]: x[18:] for x in r[1:]}; assert rows["6"] == ["esp8266", "booted", "2", "1240"] and rows["10"] == ["esp8266", "bad-image", "2", "1510"] and rows["1"] == ["esp8266", "", "", ""], rows' \
+	python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1], newline=""))); assert r[0][18:] == ["family", "boot_result", "boot_rst_cause", "boot_ms"] and r[0][14:16] == ["clean_proven", "backup_id"], r[0]; rows={x[0]: x[18:] for x in r[1:]}; assert rows["6"] == ["esp8266", "booted", "2", "1240"] and rows["10"] == ["esp8266", "bad-image", "2", "1510"] and rows["1"] == ["esp8266", "no-output", "2", "2150"] and rows["2"] == ["esp8266", "", "", ""], rows' \
 		"$T/out" || fail "audit jobs --csv: boot columns: $(cat "$T/out")"
 	run mac 5ccf7f000003 $DB --json
 	python3 -c 'import json,sys; b=json.load(open(sys.argv[1]))["boot"]; assert (b["job_id"], b["result"], b["quiet_ok"], b["rst_cause"], b["boot_mode"], b["ms"]) == (10, "bad-image", False, 2, 3, 1510) and b["why"].startswith("the ROM found a checksum mismatch") and b["log"].endswith("csum err\n\x07\"ets_main.c\" \\xff\n"), b' \
@@ -108,12 +108,17 @@ grep -qx 'Boot check of job 10 (the newest with one, recorded 2024-05-01T23:00:1
 grep -qxF '  \x07"ets_main.c" \xff' "$T/out" || fail "audit mac: the log's control byte not shown as \\x07: $(cat "$T/out")"
 run mac 5c:cf:7f:00:00:02 $DB; expect_rc 0
 grep -qx 'Boot check: none recorded for this unit' "$T/out" || fail "audit mac of a unit never boot-checked: $(cat "$T/out")"
+# unit 01: checked twice (a quiet firmware's no-output passed, then booted): the newest shown
+run mac 5c:cf:7f:00:00:01 $DB; expect_rc 0
+grep -q '^Boot check of job 6 (the newest with one, recorded 2024-05-02T17:00:12.750Z): booted in 1.24s, reset cause 2,' "$T/out" ||
+	fail "audit mac: not the newest boot check of unit 01: $(cat "$T/out")"
+grep -Eq '^1 .* passed  .*  no-output  +1  ' "$T/out" || fail "audit mac: the quiet pass of job 1: $(cat "$T/out")"
 run jobs $DB --result failed; expect_rc 0
 grep -Eq '^10 .*  -  +bad-image  +-  +-  +ESP_E_BOOT: ' "$T/out" || fail "audit jobs: BOOT of job 10: $(cat "$T/out")"
 grep -Eq '^2 .*  -  +-  +-  +-  +ESP_E_NOSYNC: ' "$T/out" || fail "audit jobs: BOOT of a job without a check: $(cat "$T/out")"
 grep -q 'RST\|boot_ms\|BOOT_MS' "$T/out" && fail "audit jobs: the table shows more than the boot result"
 run summary $DB --csv; expect_rc 0
-[ "$(grep '^boot,' "$T/out" | cut -d, -f1-7 | tr -d '\r' | tr '\n' ' ')" = "boot,bad-image,,1,0,1,0 boot,booted,,1,1,0,0 " ] ||
+[ "$(grep '^boot,' "$T/out" | cut -d, -f1-7 | tr -d '\r' | tr '\n' ' ')" = "boot,bad-image,,1,0,1,0 boot,booted,,1,1,0,0 boot,no-output,,1,1,0,0 " ] ||
 	fail "audit summary: boot rows: $(cat "$T/out")"
 run summary $DB --since 2024-05-02 --csv; expect_rc 0
 [ "$(grep -c '^boot,' "$T/out")" = 1 ] || fail "audit summary --since: boot rows: $(cat "$T/out")"
