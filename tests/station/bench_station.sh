@@ -16,6 +16,7 @@
 # with 8 KiB of config changed (bench_refurbish's revisit), and back with the
 # firmware the station wrote; cycle times, bytes read and the ratios (b)/(a),
 # (c)/(a) against the targets 0.50 and 0.35.  BENCH_SBS_N=0 skips it.
+# Last, the boot check's stage time per unit on BENCH_BOOT_N (3) units.
 # It never fails on speed, only on wrong results (a job not passed, a slot
 # with no job or two, a backup that is not the unit's flash, a unit whose
 # final flash is not the image).
@@ -430,5 +431,42 @@ if [ "$SBS_N" -gt 0 ]; then
 	echo "  x (a): the station's backup+erase+write+verify over (a)'s; x (a)+d+r: the station's whole cycle over"
 	echo "  (a) plus the same detect and reset.  (b) and (c) are the same units in the station on the rack,"
 	echo "  (a) is one unit without station or rack (see the rows above for its own (b) and (c))."
+fi
+# --- the boot check (issue 13): what the boot stage adds per unit ------------
+# BENCH_BOOT_N (3) units refurbished with a small image (60 000 bytes,
+# timing=fast: the flash stages are not the figure here), boot check on with
+# its defaults (window 2000 ms, firmware at 115200), the emulator's chatty
+# firmware; per unit the boot stage (job_stages) and the verdict's own time
+# from the reset (boot.result ms).  Fails if a unit does not pass as
+# "booted".  BENCH_BOOT_N=0 skips it.
+BOOT_N=${BENCH_BOOT_N:-3}
+if [ "$BOOT_N" -gt 0 ]; then
+	echo
+	say "boot check: $BOOT_N units (cp2102/ch340/ft232r), chatty firmware, boot check on (defaults), refurbish of a 60000-byte image at $BAUD, timing=fast"
+	rm -rf "$T/data"
+	mkdir -p "$T/data"
+	"$MKIMAGE" image "$T/boot_fw.bin" 60000 21
+	"$MKIMAGE" image "$T/boot_orig.bin" 40000 22
+	ST_BOOT_CHECK=true station_cfg "$T/boot.cfg" bench-boot "$T/data" refurbish "$T/boot_fw.bin" \
+		"$BAUD" 460800 60 "$ROM_BAUD"
+	set --
+	s=0
+	while [ "$s" -lt "$BOOT_N" ]; do
+		set -- "$@" --slot "$s kind=$(echo "$KINDS" | cut -d' ' -f$((s % 3 + 1))) timing=fast mac=60:01:94:b0:00:$(printf '%02x' $s) image=$T/boot_orig.bin"
+		s=$((s + 1))
+	done
+	rack --timeout 120 "$@" -- sh -c '. "$IN_RACK"; run_until "$1" "$2" boot "$3"' sh "$ST" "$T" "$BOOT_N"
+	grep -q "boot exit 0" "$T/out" || { show_station; fail "boot check: station did not stop cleanly (rc $RC): $(cat "$T/out")"; }
+	booted=$(q "select count(*) from jobs j join events e on e.job_id = j.id and e.type = 'boot.result'
+		where j.result = 'passed' and json_extract(e.data, '\$.result') = 'booted'")
+	[ "$booted" = "$BOOT_N" ] || { show_station; fail "boot check: $booted of $BOOT_N units passed as booted: $(q "select slot || ':' || coalesce(result, 'open') || ' ' || coalesce(err_msg, '') from jobs")"; }
+	q "select j.slot, s.end_ms - s.start_ms, json_extract(e.data, '\$.ms'), j.end_ms - j.start_ms
+	   from jobs j join job_stages s on s.job_id = j.id and s.stage = 'boot'
+	   join events e on e.job_id = j.id and e.type = 'boot.result' order by j.slot" | tr '|' ' ' |
+		awk '{ n++; st += $2; v += $3; c += $4; if ($2 > mx) mx = $2
+		       printf "[bench_station]   %s: boot stage %.2f s (verdict %.2f s after the reset), cycle %.2f s\n", $1, $2 / 1000, $3 / 1000, $4 / 1000 }
+		     END { printf "[bench_station] boot stage per unit: mean %.2f s (max %.2f s), the verdict %.2f s after the reset (ROM lines, then the 2000 ms window); this run: %.0f%% of a %.2f s cycle (small image)", st / n / 1000, mx / 1000, v / n / 1000, 100 * st / c, c / n / 1000
+			   if (full > 0) printf "; on the full 1 MB unit'"'"'s cycle above (%.2f s) it would add %.0f%%", full, 100 * st / n / 1000 / full
+			   printf "; rack run %.1f s\n", secs }' full="$(awk 'NR == 1 { print $3 }' "$T/table")" secs="$SECS"
 fi
 say "ok (figures only; the benchmark fails only on wrong results)"
