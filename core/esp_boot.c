@@ -283,14 +283,14 @@ enum esp_err esp_boot_check(struct esp_session *s, const struct esp_chip_info *c
 	esp_flush_rx(s);
 	s->stub = 0;
 	s->synced = 0;
-	if (s->x->caps & XPORT_CAP_LINES) {
+	if ((s->x->caps & XPORT_CAP_LINES) && !(plan && plan->operator_reset)) {
 		struct esp_reset_seq seq;
 		esp_reset_seq_hard(&seq);
 		e = esp_reset_run(s->x, &seq);
 	} else {
 		e = wait_for_operator(s, wait, rom, &rn);
 	}
-	t0 = rn ? t0 : esp_now_ms();
+	t0 = esp_now_ms(); /* the verdict's time counts from the reset, not the wait */
 	if (!e)
 		e = listen(s, rom, BUF_LEN, &rn, esp32 ? window : ROM_TOTAL_MS,
 			   esp32 ? 0 : ROM_QUIET_MS, !esp32);

@@ -30,6 +30,8 @@ struct esp_boot_plan {
 	unsigned app_baud;  /* the firmware's log baud; 0 = 115200 */
 	unsigned wait_ms;   /* a port without DTR/RTS: how long to wait for the operator's
 			       power cycle; 0 = the session's connect time */
+	int operator_reset; /* the port's DTR/RTS reach nothing (reset "none": a bare
+			       adapter): ask the operator even if the port has the lines */
 };
 
 struct esp_boot_report {

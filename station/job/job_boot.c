@@ -62,15 +62,13 @@ static int record_boot(struct job *j, const struct esp_boot_report *r, int quiet
 enum esp_err stage_boot(struct job *j)
 {
 	const struct job_spec *sp = j->spec;
-	const struct esp_boot_plan plan = {
-		.window_ms = sp->boot_window_ms, .app_baud = sp->boot_baud,
-		.wait_ms = sp->link.connect_ms,
-	};
-	struct esp_boot_report r;
 	/* reset = "none": the adapter takes DTR/RTS but they reach nothing (a bare
 	 * adapter), so the boot check must ask the operator for the power cycle */
-	if (j->link.plan.mode == ESP_RESET_NONE)
-		esp_session_xport(j->link.s)->caps &= ~XPORT_CAP_LINES;
+	const struct esp_boot_plan plan = {
+		.window_ms = sp->boot_window_ms, .app_baud = sp->boot_baud,
+		.wait_ms = sp->link.connect_ms, .operator_reset = j->link.plan.mode == ESP_RESET_NONE,
+	};
+	struct esp_boot_report r;
 	enum esp_err e = esp_boot_check(j->link.s, &j->link.chip, &plan, &r);
 	if (e)
 		return job_link_failed(j, e);

@@ -74,8 +74,10 @@ static int on_progress(void *user, const struct job *j, enum esp_op op, uint64_t
 	event_init(&ev, j, op == ESP_OP_WAIT_BOOT ? ST_EV_WAITING : ST_EV_PROGRESS);
 	ev.done = done;
 	ev.total = total;
+	/* into the loader the button is held; into the firmware it must not be */
 	if (op == ESP_OP_WAIT_BOOT)
-		snprintf(ev.text, sizeof ev.text, "hold GPIO0 and power-cycle");
+		snprintf(ev.text, sizeof ev.text, "%s", j->stage == ST_STAGE_BOOT
+			 ? "power-cycle WITHOUT the button" : "hold GPIO0 and power-cycle");
 	st_event_send(w->event_fd, &ev);
 	return 0;
 }

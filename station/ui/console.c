@@ -155,8 +155,9 @@ void console_event(struct console *c, int idx, const struct st_event *ev)
 		json_event(c, s, "unit", ev);
 		break;
 	case ST_EV_WAITING:
-		if (!s->waiting)
+		if (!s->waiting || strcmp(s->wait_text, ev->text) != 0)
 			plain(c, 4, s, "needs the operator: %s", ev->text);
+		snprintf(s->wait_text, sizeof s->wait_text, "%.63s", ev->text);
 		s->waiting = 1;
 		break;
 	case ST_EV_NOTE:
@@ -199,7 +200,7 @@ static void draw_slot(struct console *c, const struct console_slot *s)
 				 (double)(s->done - s->prog_done0) / 1.024 / (double)dt);
 	}
 	const char *stage = s->result[0] ? s->result : st_stage_name(s->stage);
-	const char *cause = s->waiting ? "hold GPIO0 and power-cycle" : s->cause;
+	const char *cause = s->waiting ? s->wait_text : s->cause;
 	fprintf(c->out, "\033[2K%-4s %-12.12s %-7s %-12s [%s] %4s %5s %-11s %-17s %.60s\n", s->slot,
 		s->devnode + (strncmp(s->devnode, "/dev/", 5) ? 0 : 5), s->kind, stage, bar, pct, sz,
 		rate, s->mac[0] ? s->mac : "-", cause);

@@ -21,6 +21,7 @@ struct console_slot {
 	uint64_t done, total, stage_t0_ms, prog_t0_ms, prog_done0;
 	int64_t job_id;
 	int waiting;
+	char wait_text[64];     /* what the operator must do while waiting */
 	unsigned last_decile;
 };
 
