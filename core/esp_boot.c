@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "esp_boot.h"
+#include "esp_image_chip.h"
 #include "esp_priv.h"
 
 #define ROM_TOTAL_MS 1500u   /* the ESP8266 ROM prints its lines within ~100 ms */
@@ -28,9 +29,10 @@ const char *esp_boot_result_name(enum esp_boot_result r)
 	return "unknown";
 }
 
+/* ESP32-class ROMs print one stream at 115200 (the family of their images) */
 static int esp32_class(enum esp_chip chip)
 {
-	return chip == ESP_CHIP_ESP32 || chip == ESP_CHIP_ESP32C3;
+	return esp_image_family_of(chip) == ESP_IMAGE_FAMILY_ESP32;
 }
 
 /* memmem over text that may hold NUL bytes. */
@@ -272,7 +274,6 @@ enum esp_err esp_boot_check(struct esp_session *s, const struct esp_chip_info *c
 	/* the ESP8266 ROM speaks at 74880 with a 26 MHz crystal (115200 with 40) */
 	unsigned rom_baud = esp32 || chip->crystal_mhz == 40 ? 115200u : 74880u;
 	memset(ret, 0, sizeof *ret);
-	uint64_t t0 = esp_now_ms();
 	enum esp_err e = set_baud(s, rom_baud);
 	if (e)
 		return e;
@@ -290,7 +291,7 @@ enum esp_err esp_boot_check(struct esp_session *s, const struct esp_chip_info *c
 	} else {
 		e = wait_for_operator(s, wait, rom, &rn);
 	}
-	t0 = esp_now_ms(); /* the verdict's time counts from the reset, not the wait */
+	uint64_t t0 = esp_now_ms(); /* the verdict's time counts from the reset, not the wait */
 	if (!e)
 		e = listen(s, rom, BUF_LEN, &rn, esp32 ? window : ROM_TOTAL_MS,
 			   esp32 ? 0 : ROM_QUIET_MS, !esp32);

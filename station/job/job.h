@@ -81,6 +81,7 @@ struct job {
 	uint32_t written_len;
 	int patched;
 	int64_t image_id;                /* the images row of what is written (0: a backup) */
+	const struct job_image *image;   /* the family's firmware picked at detect, or NULL */
 	uint8_t *owned;                  /* restore: the backup file's bytes */
 	struct db_backup_row src;        /* restore: the backup written */
 	int forced_clone;

@@ -19,11 +19,9 @@ static int quiet_ok(const struct job *j)
 {
 	const struct job_spec *sp = j->spec;
 	const char *name = NULL;
-	if (sp->mode != ST_MODE_RESTORE && sp->images) {
-		int f = st_family_parse(esp_chip_family_name(j->link.chip.chip));
-		const struct job_image *img = f >= 0 ? &sp->images->img[f] : NULL;
-		const char *slash = img ? strrchr(img->name, '/') : NULL;
-		name = img ? (slash ? slash + 1 : img->name) : NULL;
+	if (sp->mode != ST_MODE_RESTORE && j->image) {
+		const char *slash = strrchr(j->image->name, '/');
+		name = slash ? slash + 1 : j->image->name;
 	}
 	for (unsigned i = 0; i < sp->n_quiet; i++)
 		if (sp->mode == ST_MODE_RESTORE ? strcmp(sp->quiet[i], "restore") == 0

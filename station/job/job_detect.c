@@ -83,6 +83,7 @@ static enum esp_err pick_image(struct job *j)
 	j->written_len = img->len;
 	j->patched = img->patched;
 	j->image_id = sp->image_id[f];
+	j->image = img;
 	if (img->digest_rewritten)
 		job_log(j, ESP_LOG_INFO, "boot image header patched; its SHA-256 digest updated");
 	return ESP_OK;
