@@ -20,15 +20,16 @@ static const char *const s_mode_names[] = {"refurbish", "backup", "restore", "fl
 static const char *const s_known[] = {
 	"station", "database", "backup_dir", "mode", "image", "baud", "reset",
 	"connect_timeout", "settle_ms", "retries", "allow_unmapped", "after_job",
-	"led_root", "stub", "erase", "adapters", "slots", "images", "backup_ciphertext", "boot_check", "boot", NULL,
+	"led_root", "stub", "erase", "adapters", "slots", "images", "backup_ciphertext", "boot_check", "boot", "central", NULL,
 };
+static const char *const s_central_known[] = {"url", "password_file", NULL};
 static const char *const s_image_known[] = {"file", "flash_mode", "flash_size", "flash_freq", NULL};
 static const char *const s_images_known[] = {"esp8266", "esp32", "esp32c3", NULL};
 static const char *const s_boot_known[] = {"window_ms", "baud", "quiet", NULL};
 static const char *const s_baud_known[] = {"rom", "stub", "fallback", NULL};
 static const char *const s_after_known[] = {"reset", "wait_removal", NULL};
 static const char *const s_adapter_known[] = {"vid", "pid", "kind", "reset", NULL};
-static const char *const s_slot_known[] = {"id_path", "name", "led", "reset", NULL};
+static const char *const s_slot_known[] = {"id_path", "port", "name", "led", "reset", NULL};
 
 const char *st_mode_name(enum st_mode m)
 {
@@ -378,6 +379,34 @@ static int load_adapters(struct loader *l, const config_setting_t *root, struct 
 	return 0;
 }
 
+/* central = { url = "postgresql://station@db/espstation"; password_file = "/etc/..."; };
+ * a password inside the url would end up in logs and `ps`: refused. */
+static int load_central(struct loader *l, const config_setting_t *root, struct st_config *c)
+{
+	const config_setting_t *g = config_setting_get_member(root, "central");
+	if (!g)
+		return 0;
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return fail(l, g, "'central' must be a group: central = { url = "
+			    "\"postgresql://USER@HOST/DB\"; password_file = \"/etc/espstation/central.pass\"; }");
+	if (check_unknown(l, g, s_central_known, "central") ||
+	    get_str(l, g, "url", c->central.url, sizeof c->central.url) ||
+	    get_str(l, g, "password_file", c->central.password_file, sizeof c->central.password_file))
+		return -1;
+	const char *u = c->central.url;
+	if (!u[0])
+		return fail(l, g, "central needs url = \"postgresql://USER@HOST/DB\"");
+	if (strncmp(u, "postgresql://", 13) != 0 && strncmp(u, "postgres://", 11) != 0)
+		return fail(l, g, "central url must start with postgresql:// (e.g. "
+			    "\"postgresql://station@db.example/espstation\")");
+	const char *auth = strchr(u, '/') + 2, *at = strchr(auth, '@'), *slash = strchr(auth, '/');
+	const char *colon = strchr(auth, ':');
+	if ((at && colon && colon < at && (!slash || at < slash)) || strstr(u, "password="))
+		return fail(l, g, "central url holds a password: remove it and put it in "
+			    "password_file (mode 0600), or in PGPASSWORD / ~/.pgpass");
+	return 0;
+}
+
 static int load_slots(struct loader *l, const config_setting_t *root, struct st_config *c)
 {
 	const config_setting_t *list = config_setting_get_member(root, "slots");
@@ -398,18 +427,30 @@ static int load_slots(struct loader *l, const config_setting_t *root, struct st_
 		if (check_unknown(l, e, s_slot_known, "a slot"))
 			return -1;
 		if (get_str(l, e, "id_path", s->id_path, sizeof s->id_path) ||
+		    get_str(l, e, "port", s->port, sizeof s->port) ||
 		    get_str(l, e, "name", s->name, sizeof s->name) ||
 		    get_str(l, e, "led", s->led, sizeof s->led) ||
 		    get_str(l, e, "reset", s->reset, sizeof s->reset))
 			return -1;
 		if (s->reset[0] && check_reset(l, e, s->reset))
 			return -1;
-		if (!s->id_path[0] || !s->name[0])
-			return fail(l, e, "slot needs id_path and name (find ID_PATH with: udevadm info "
-				    "-q property -n /dev/ttyUSB0 | grep ID_PATH=)");
+		if (s->id_path[0] && s->port[0])
+			return fail(l, e, "slot '%s' has both id_path and port: give id_path for a USB "
+				    "adapter, port = \"rfc2217://HOST:PORT\" for a network one", s->name);
+		if (s->port[0] && strncmp(s->port, "rfc2217://", 10) != 0 &&
+		    strncmp(s->port, "socket://", 9) != 0)
+			return fail(l, e, "slot port '%s' is not a network port: use "
+				    "\"rfc2217://HOST:PORT\" or \"socket://HOST:PORT\" (USB slots use "
+				    "id_path)", s->port);
+		if ((!s->id_path[0] && !s->port[0]) || !s->name[0])
+			return fail(l, e, "slot needs id_path (or port) and name (find ID_PATH with: "
+				    "udevadm info -q property -n /dev/ttyUSB0 | grep ID_PATH=)");
 		for (unsigned k = 0; k < i; k++) {
-			if (strcmp(c->slot[k].id_path, s->id_path) == 0)
+			if (s->id_path[0] && strcmp(c->slot[k].id_path, s->id_path) == 0)
 				return fail(l, e, "ID_PATH %s is mapped twice (slots %s and %s)", s->id_path,
+					    c->slot[k].name, s->name);
+			if (s->port[0] && strcmp(c->slot[k].port, s->port) == 0)
+				return fail(l, e, "port %s is mapped twice (slots %s and %s)", s->port,
 					    c->slot[k].name, s->name);
 			if (strcmp(c->slot[k].name, s->name) == 0)
 				return fail(l, e, "slot name '%s' is used twice", s->name);
@@ -437,7 +478,7 @@ static int load_root(struct loader *l, const config_setting_t *root, struct st_c
 	    get_bool(l, root, "boot_check", &c->boot_check) || load_boot(l, root, c) ||
 	    load_image(l, root, c) ||
 	    load_baud(l, root, c) || load_after(l, root, c) || load_adapters(l, root, c) ||
-	    load_slots(l, root, c))
+	    load_slots(l, root, c) || load_central(l, root, c))
 		return -1;
 	if (mode[0]) {
 		unsigned m;

@@ -34,7 +34,9 @@ struct st_cfg_adapter {
 };
 
 struct st_cfg_slot {
-	char id_path[128];        /* udev ID_PATH of the hub port */
+	char id_path[128];        /* udev ID_PATH of the hub port; "" for a remote port */
+	char port[ST_CFG_STR];    /* a remote port instead of a USB one: "rfc2217://HOST:PORT"
+				     or "socket://HOST:PORT" (a network serial server); "" = USB */
 	char name[32];            /* slot name shown to the operator */
 	char led[64];             /* /sys/class/leds/<led>; "" = none */
 	char reset[64];           /* reset strategy of this slot's jig; "" = by adapter */
@@ -68,6 +70,13 @@ struct st_config {
 	int wait_removal;         /* a fixed jig: wait until the unit is gone, then serve the next */
 	char led_root[ST_CFG_STR];/* /sys/class/leds (tests point elsewhere) */
 	char stub[ST_CFG_STR];    /* flasher stub, esptool JSON; "" = built in (run --stub overrides) */
+	/* central = { url = "postgresql://station@db.example/espstation"; password_file = "..."; }:
+	 * the shared PostgreSQL record the shipper sends the journal and backups to.
+	 * url "" = none (the bench stands alone); never holds a password. */
+	struct {
+		char url[ST_CFG_STR];
+		char password_file[ST_CFG_STR]; /* "" = libpq's own (PGPASSWORD, ~/.pgpass) */
+	} central;
 	unsigned n_adapters;
 	struct st_cfg_adapter adapter[ST_CFG_MAX_ADAPTERS];
 	unsigned n_slots;
