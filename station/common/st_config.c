@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -20,9 +21,10 @@ static const char *const s_mode_names[] = {"refurbish", "backup", "restore", "fl
 static const char *const s_known[] = {
 	"station", "database", "backup_dir", "mode", "image", "baud", "reset",
 	"connect_timeout", "settle_ms", "retries", "allow_unmapped", "after_job",
-	"led_root", "stub", "erase", "adapters", "slots", "images", "backup_ciphertext", "boot_check", "boot", "central", NULL,
+	"led_root", "stub", "erase", "adapters", "slots", "images", "backup_ciphertext", "boot_check", "boot", "central", "http", NULL,
 };
 static const char *const s_central_known[] = {"url", "password_file", NULL};
+static const char *const s_http_known[] = {"listen", "token_file", NULL};
 static const char *const s_image_known[] = {"file", "flash_mode", "flash_size", "flash_freq", NULL};
 static const char *const s_images_known[] = {"esp8266", "esp32", "esp32c3", NULL};
 static const char *const s_boot_known[] = {"window_ms", "baud", "quiet", NULL};
@@ -407,6 +409,30 @@ static int load_central(struct loader *l, const config_setting_t *root, struct s
 	return 0;
 }
 
+/* http = { listen = "127.0.0.1:8080"; token_file = "/etc/espstation/http.token"; };
+ * the group alone turns the web page on at the default address.  Only the
+ * form is checked here; the address itself when the server binds. */
+static int load_http(struct loader *l, const config_setting_t *root, struct st_config *c)
+{
+	const config_setting_t *g = config_setting_get_member(root, "http");
+	if (!g)
+		return 0;
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return fail(l, g, "'http' must be a group: http = { listen = \"127.0.0.1:8080\"; }");
+	snprintf(c->http.listen, sizeof c->http.listen, "127.0.0.1:8080");
+	if (check_unknown(l, g, s_http_known, "http") ||
+	    get_str(l, g, "listen", c->http.listen, sizeof c->http.listen) ||
+	    get_str(l, g, "token_file", c->http.token_file, sizeof c->http.token_file))
+		return -1;
+	const char *colon = strrchr(c->http.listen, ':');
+	char *end = NULL;
+	long port = colon ? strtol(colon + 1, &end, 10) : -1;
+	if (!colon || colon == c->http.listen || !colon[1] || *end || port < 0 || port > 65535)
+		return fail(l, g, "http listen '%s' is not HOST:PORT (e.g. \"127.0.0.1:8080\", "
+			    "\"0.0.0.0:8080\" with token_file, \"[::1]:8080\")", c->http.listen);
+	return 0;
+}
+
 static int load_slots(struct loader *l, const config_setting_t *root, struct st_config *c)
 {
 	const config_setting_t *list = config_setting_get_member(root, "slots");
@@ -478,7 +504,7 @@ static int load_root(struct loader *l, const config_setting_t *root, struct st_c
 	    get_bool(l, root, "boot_check", &c->boot_check) || load_boot(l, root, c) ||
 	    load_image(l, root, c) ||
 	    load_baud(l, root, c) || load_after(l, root, c) || load_adapters(l, root, c) ||
-	    load_slots(l, root, c) || load_central(l, root, c))
+	    load_slots(l, root, c) || load_central(l, root, c) || load_http(l, root, c))
 		return -1;
 	if (mode[0]) {
 		unsigned m;

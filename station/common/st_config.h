@@ -77,6 +77,14 @@ struct st_config {
 		char url[ST_CFG_STR];
 		char password_file[ST_CFG_STR]; /* "" = libpq's own (PGPASSWORD, ~/.pgpass) */
 	} central;
+	/* http = { listen = "127.0.0.1:8080"; token_file = "..."; }: the read-only web
+	 * page, API and metrics of `espstation run` (run --http overrides listen).
+	 * listen "" = no web server.  A listen address other than loopback needs
+	 * token_file (checked when the server starts). */
+	struct {
+		char listen[80];          /* "HOST:PORT", "[V6]:PORT"; port 0 = any free port */
+		char token_file[ST_CFG_STR]; /* the bearer token on its first line (mode 0600) */
+	} http;
 	unsigned n_adapters;
 	struct st_cfg_adapter adapter[ST_CFG_MAX_ADAPTERS];
 	unsigned n_slots;
