@@ -157,8 +157,28 @@ enum esp_err esp_reset_plan_parse(const char *s, struct esp_reset_plan *ret, str
 	return ESP_OK;
 }
 
+/* The unix-tight reset relies on both lines changing in one ioctl (its
+ * (0,0) -> (1,1) -> (0,1) steps); where they change one command at a time
+ * (RFC 2217) the classic reset with the same hold does that job, as esptool
+ * does for rfc2217:// ports. */
+static const struct esp_reset_seq *one_line_at_a_time(const struct esp_reset_seq *seq,
+						      struct esp_reset_seq *buf)
+{
+	for (int extra = 0; extra <= 1; extra++) {
+		esp_reset_seq_unix_tight(buf, extra);
+		if (memcmp(buf, seq, sizeof *buf) == 0) {
+			esp_reset_seq_classic(buf, extra);
+			return buf;
+		}
+	}
+	return seq;
+}
+
 enum esp_err esp_reset_run(struct xport *x, const struct esp_reset_seq *seq)
 {
+	struct esp_reset_seq classic;
+	if (x->caps & XPORT_CAP_LINES_APART)
+		seq = one_line_at_a_time(seq, &classic);
 	for (size_t i = 0; i < seq->n; i++) {
 		const struct esp_reset_step *st = &seq->step[i];
 		enum esp_err e = ESP_OK;

@@ -14,6 +14,9 @@ struct xport;
 /* Capabilities, set by the constructor; the protocol branches on these. */
 #define XPORT_CAP_LINES 0x1u /* DTR/RTS can be driven */
 #define XPORT_CAP_BAUD 0x2u  /* the host side baud rate can be changed */
+/* DTR and RTS change one command at a time (RFC 2217), never together: the
+ * reset sequences that set both lines at once are not used on it */
+#define XPORT_CAP_LINES_APART 0x4u
 
 /* How an fd transport hands DTR/RTS to something that is not a tty (a pty
  * rejects TIOCMSET with ENOTTY): tests route it to the device emulator. */
@@ -101,8 +104,19 @@ enum esp_err xport_tty_open(const char *path, unsigned baud, struct esp_error *e
  * lines, no baud control. */
 enum esp_err xport_tcp_open(const char *host_port, struct esp_error *err, struct xport **ret_x);
 
-/* Picks the transport for a --port argument: "socket://HOST:PORT" -> TCP; a
- * USB/platform serial device -> libserialport; anything else that is a tty
- * (a pty) -> termios fd. */
+/* RFC 2217 network serial server ("rfc2217://HOST:PORT[?OPTIONS]" without
+ * the scheme; ser2net in rfc2217 mode, esptool's esp_rfc2217_server): baud
+ * rate, DTR/RTS (one line per command) and purge over Telnet.  OPTIONS,
+ * joined by '&': timeout=SEC (connect and the server's answers, default 3),
+ * ign_set_control and poll_modem (accepted for esptool's URLs; no effect).
+ * Opens at `baud` 8N1 without flow control and leaves DTR/RTS alone.  A
+ * refused, unreachable or non-RFC 2217 server is ESP_E_NOPORT; a connection
+ * closed later is ESP_E_NODEV. */
+enum esp_err xport_rfc2217_open(const char *spec, unsigned baud, struct esp_error *err,
+				struct xport **ret_x);
+
+/* Picks the transport for a --port argument: "socket://HOST:PORT" -> TCP;
+ * "rfc2217://HOST:PORT" -> RFC 2217; a USB/platform serial device ->
+ * libserialport; anything else that is a tty (a pty) -> termios fd. */
 enum esp_err xport_open_port(const char *port, unsigned baud, struct esp_error *err,
 			     struct xport **ret_x);

@@ -49,6 +49,8 @@ enum esp_err xport_open_port(const char *port, unsigned baud, struct esp_error *
 		return esp_error_set(err, ESP_E_INVAL, 0, "no port given: use --port /dev/ttyUSB0");
 	if (strncmp(port, "socket://", 9) == 0)
 		return xport_tcp_open(port + 9, err, ret_x);
+	if (strncmp(port, "rfc2217://", 10) == 0)
+		return xport_rfc2217_open(port + 10, baud, err, ret_x);
 	struct stat st;
 	if (stat(port, &st) != 0)
 		return xport_open_error(NULL, err, port, errno);
