@@ -184,6 +184,19 @@ void console_note(struct console *c, const char *fmt, ...)
 	plain(c, 4, NULL, "%s", msg);
 }
 
+void console_status(struct console *c, const char *fmt, ...)
+{
+	char msg[sizeof c->status];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (strcmp(msg, c->status) == 0)
+		return;
+	snprintf(c->status, sizeof c->status, "%s", msg);
+	plain(c, 5, NULL, "%s", msg);
+}
+
 static void draw_slot(struct console *c, const struct console_slot *s)
 {
 	char bar[21], pct[8] = "", rate[24] = "", sz[16] = "";
@@ -224,6 +237,10 @@ void console_tick(struct console *c)
 		if (!c->s[i].used)
 			continue;
 		draw_slot(c, &c->s[i]);
+		n++;
+	}
+	if (c->status[0]) {
+		fprintf(c->out, "\033[2K%.150s\n", c->status);
 		n++;
 	}
 	fprintf(c->out, "\033[J");

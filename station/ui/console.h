@@ -31,6 +31,7 @@ struct console {
 	FILE *json;                 /* NULL = no JSON events */
 	unsigned lines_drawn;
 	uint64_t last_draw_ms;
+	char status[400];           /* the station's standing line (central backlog), "" none */
 	struct console_slot s[CONSOLE_MAX_SLOTS];
 };
 
@@ -41,5 +42,8 @@ void console_detach(struct console *c, int idx, const char *why);
 void console_event(struct console *c, int idx, const struct st_event *ev);
 /* Station-wide message (start-up, warnings). */
 void console_note(struct console *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The station's standing line (e.g. the central store's backlog): a plain
+ * notice when it changes, the last line of the live view on a terminal. */
+void console_status(struct console *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Redraws the terminal view if due; no-op when plain. */
 void console_tick(struct console *c);
