@@ -196,6 +196,11 @@ int emu_in_download_mode(struct emu *e);     /* ROM loader or stub running */
 int emu_is_unplugged(struct emu *e);         /* fd closed by emu_unplug or unplug_after */
 int emu_host_gone(struct emu *e);            /* unplugged, or the socket peer closed */
 uint64_t emu_bytes_total(struct emu *e);     /* bytes moved, both directions */
+/* One line {"t":..,"ev":"<ev>",<fields>} in the device's log (if any), for
+ * what serves the device (e.g. the RFC 2217 server); fields is JSON
+ * members without braces, or "". */
+void emu_note(struct emu *e, const char *ev, const char *fields_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* What an operator at the bench could tell: the unit sits in its loader
  * (ROM or stub), the host has sent it this many bytes since its last
  * reset, and the line has been quiet (no byte either way, nothing queued,

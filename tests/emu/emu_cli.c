@@ -11,7 +11,7 @@
 #include <strings.h>
 
 static const char usage[] =
-	"Usage: esp8266-emu (--pty LINK | --tcp PORT) [options]\n"
+	"Usage: esp8266-emu (--pty LINK | --tcp PORT | --rfc2217 PORT) [options]\n"
 	"Emulates one ESP8266, ESP8285, ESP32 or ESP32-C3 (ROM serial loader + flasher\n"
 	"stub) behind a paced UART.\n"
 	"\n"
@@ -21,6 +21,12 @@ static const char usage[] =
 	"  --tcp PORT            listen on 127.0.0.1:PORT (0 = any; the port is printed on\n"
 	"                        stdout line 1), serve one connection at a time (TCP_NODELAY;\n"
 	"                        no baud on a socket: the ROM takes the host to be at 115200)\n"
+	"  --rfc2217 PORT        an RFC 2217 (Telnet COM-PORT-OPTION) server on 127.0.0.1:PORT\n"
+	"                        (0 = any; printed on stdout line 1), one client at a time:\n"
+	"                        SET-BAUDRATE sets the host baud (mismatch = garbage, as on\n"
+	"                        a pty), SET-CONTROL DTR/RTS drive the auto-reset circuit\n"
+	"  --rfc2217-drop-after N   close each RFC 2217 connection after N device-to-host\n"
+	"                        payload bytes (a network link lost mid-read)\n"
 	"Device:\n"
 	"  --chip esp8266ex|esp8285|esp32|esp32c3   the chip (default esp8266ex); esp32 and\n"
 	"                        esp32c3 default to 4MB, 40 MHz and the MACs below\n"
@@ -68,8 +74,8 @@ static const char usage[] =
 	"  --log FILE            JSON-lines command/event log\n"
 	"  --save-flash FILE     write the flash contents to FILE on exit (atomically)\n"
 	"  --control FIFO        create FIFO and accept lines: 'lines <dtr> <rts>',\n"
-	"                        'power-cycle [gpio0-low]', 'unplug', 'replug' (pty only),\n"
-	"                        'save-flash FILE', 'quit'\n"
+	"                        'power-cycle [gpio0-low]', 'unplug', 'replug' (pty and\n"
+	"                        rfc2217), 'drop-after N' (rfc2217), 'save-flash FILE', 'quit'\n"
 	"Faults (all seeded):\n"
 	"  --seed N              PRNG seed for faults and the stock layout (default 0)\n"
 	"  --never-boot          ignore the GPIO0 strap: always boot the application\n"
@@ -137,11 +143,14 @@ enum {
 	O_PTY = 256, O_TCP, O_CHIP, O_MAC, O_FSIZE, O_MANUF, O_IMAGE, O_CRYSTAL, O_FLAVOUR,
 	O_WIRING, O_BOOT, O_FAST, O_NOBANNER, O_LOG, O_SEED, O_NEVER, O_DROP, O_FLIP, O_RXDROP,
 	O_RXFLIP, O_BROWN, O_LIE, O_UNPLUG, O_SAVE, O_CONTROL, O_LAYOUT, O_STUCK, O_PKG, O_REV,
-	O_CALI, O_FE, O_SB, O_DLDIS, O_SDM, O_FIRMWARE, O_APPBAUD, O_FMODES, O_HELD,
+	O_CALI, O_FE, O_SB, O_DLDIS, O_SDM, O_FIRMWARE, O_APPBAUD, O_FMODES, O_HELD, O_RFC2217,
+	O_RFCDROP,
 };
 
 static const struct option opts[] = {
 	{ "pty", required_argument, NULL, O_PTY }, { "tcp", required_argument, NULL, O_TCP },
+	{ "rfc2217", required_argument, NULL, O_RFC2217 },
+	{ "rfc2217-drop-after", required_argument, NULL, O_RFCDROP },
 	{ "chip", required_argument, NULL, O_CHIP }, { "mac", required_argument, NULL, O_MAC },
 	{ "flash-size", required_argument, NULL, O_FSIZE },
 	{ "flash-manuf", required_argument, NULL, O_MANUF },
@@ -181,13 +190,17 @@ static int apply(struct emu_cli *o, int c, const char *a)
 	unsigned long long n = 0;
 	int num = c == O_TCP || c == O_MANUF || c == O_CRYSTAL || c == O_SEED || c == O_DROP ||
 		  c == O_FLIP || c == O_RXDROP || c == O_RXFLIP || c == O_BROWN || c == O_LIE ||
-		  c == O_UNPLUG || c == O_STUCK || c == O_PKG || c == O_CALI || c == O_APPBAUD;
+		  c == O_UNPLUG || c == O_STUCK || c == O_PKG || c == O_CALI || c == O_APPBAUD ||
+		  c == O_RFC2217 || c == O_RFCDROP;
+	int wide = c == O_SEED || c == O_UNPLUG || c == O_RFCDROP;
 
-	if (num && (parse_u64(a, &n) < 0 || (c != O_SEED && c != O_UNPLUG && n > UINT32_MAX)))
+	if (num && (parse_u64(a, &n) < 0 || (!wide && n > UINT32_MAX)))
 		return -1;
 	switch (c) {
 	case O_PTY: o->pty_link = a; return 0;
 	case O_TCP: o->tcp_port = (int)n; return n <= 65535 ? 0 : -1;
+	case O_RFC2217: o->rfc2217_port = (int)n; return n <= 65535 ? 0 : -1;
+	case O_RFCDROP: o->rfc2217_drop_after = n; return 0;
 	case O_CHIP:
 		return 0;               /* applied before every other option */
 	case O_MAC: return parse_mac(a, cfg->mac);
@@ -298,6 +311,7 @@ int emu_cli_parse(struct emu_cli *o, int argc, char **argv)
 		return -1;
 	emu_config_chip(&o->cfg, chip);
 	o->tcp_port = -1;
+	o->rfc2217_port = -1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -316,8 +330,9 @@ int emu_cli_parse(struct emu_cli *o, int argc, char **argv)
 		fputs("esp8266-emu: --flash-image and --layout exclude each other\n", stderr);
 		return -1;
 	}
-	if (optind < argc || (!o->pty_link) == (o->tcp_port < 0)) {
-		fputs("esp8266-emu: give exactly one of --pty LINK or --tcp PORT (try --help)\n", stderr);
+	if (optind < argc || !!o->pty_link + (o->tcp_port >= 0) + (o->rfc2217_port >= 0) != 1) {
+		fputs("esp8266-emu: give exactly one of --pty LINK, --tcp PORT or --rfc2217 PORT "
+		      "(try --help)\n", stderr);
 		return -1;
 	}
 	return 0;

@@ -8,6 +8,8 @@ struct emu_cli {
 	struct emu_config cfg;
 	const char *pty_link;       /* --pty LINK */
 	int tcp_port;               /* --tcp PORT (-1 = not given) */
+	int rfc2217_port;           /* --rfc2217 PORT (-1 = not given) */
+	unsigned long long rfc2217_drop_after;  /* --rfc2217-drop-after N (0 = never) */
 	const char *save_flash;
 	const char *control;
 	int layout_given;           /* --layout (refused together with --flash-image) */

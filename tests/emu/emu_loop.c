@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -705,4 +706,17 @@ uint64_t emu_bytes_total(struct emu *e)
 	uint64_t r = e->bytes_total;
 	pthread_mutex_unlock(&e->lock);
 	return r;
+}
+
+void emu_note(struct emu *e, const char *ev, const char *fields_fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fields_fmt);
+	vsnprintf(buf, sizeof buf, fields_fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&e->lock);
+	emu_logf(&e->log, emu_now(), ev, "%s", buf);
+	pthread_mutex_unlock(&e->lock);
 }

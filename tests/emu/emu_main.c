@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * esp8266-emu: serves one emulated ESP8266 on a pty or on 127.0.0.1:PORT.
- * The main thread only waits for signals, control-FIFO lines and (TCP)
- * connections; the device runs in the library's thread.
+ * esp8266-emu: serves one emulated ESP8266 on a pty, on 127.0.0.1:PORT, or
+ * behind an RFC 2217 server on 127.0.0.1:PORT.  The main thread only waits
+ * for signals, control-FIFO lines, (TCP) connections and the RFC 2217
+ * server's traffic; the device runs in the library's thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,10 +20,12 @@
 
 #include "emu.h"
 #include "emu_cli.h"
+#include "emu_rfc2217.h"
 
 struct server {
 	struct emu_cli o;
 	struct emu *e;
+	struct emu_rfc2217 *rfc;
 	int listen_fd, conn_fd, ctl_fd, sig_fd;
 	char ctl_buf[512];
 	size_t ctl_len;
@@ -88,14 +91,22 @@ static int listen_tcp(struct server *s)
 static void control_line(struct server *s, char *line)
 {
 	int dtr, rts;
+	unsigned long long n;
 	char arg[4096];
 
 	if (sscanf(line, "lines %d %d", &dtr, &rts) == 2)
 		emu_set_lines(s->e, dtr, rts);
 	else if (strncmp(line, "power-cycle", 11) == 0)
 		emu_power_cycle(s->e, strstr(line, "gpio0-low") != NULL);
+	else if (strcmp(line, "unplug") == 0 && s->rfc)
+		emu_rfc2217_unplug(s->rfc);
 	else if (strcmp(line, "unplug") == 0)
 		emu_unplug(s->e);
+	else if (strcmp(line, "replug") == 0 && s->rfc) {
+		if (emu_rfc2217_replug(s->rfc) < 0)
+			fprintf(stderr, "esp8266-emu: replug: cannot serve the device again\n");
+	} else if (sscanf(line, "drop-after %llu", &n) == 1 && s->rfc)
+		emu_rfc2217_set_drop_after(s->rfc, n);
 	else if (strcmp(line, "replug") == 0 && s->o.pty_link && emu_host_gone(s->e)) {
 		emu_stop(s->e);
 		if (serve_pty(s) < 0)
@@ -170,23 +181,38 @@ int main(int argc, char **argv)
 		/* O_RDWR: we are a writer too, so the FIFO never reads EOF */
 		s.ctl_fd = open(s.o.control, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	}
-	if (s.o.pty_link ? serve_pty(&s) : listen_tcp(&s)) {
+	if (s.o.rfc2217_port >= 0) {
+		s.rfc = emu_rfc2217_new(s.e, (unsigned)s.o.rfc2217_port, s.o.rfc2217_drop_after, err,
+					sizeof err);
+		if (!s.rfc) {
+			fprintf(stderr, "esp8266-emu: %s\n", err);
+			emu_free(s.e);
+			return 1;
+		}
+		printf("%u\n", emu_rfc2217_port(s.rfc));
+		fflush(stdout);
+	} else if (s.o.pty_link ? serve_pty(&s) : listen_tcp(&s)) {
 		emu_free(s.e);
 		return 1;
 	}
 	while (!s.quit) {
-		struct pollfd p[3] = { { .fd = s.sig_fd, .events = POLLIN },
-				       { .fd = s.ctl_fd, .events = POLLIN },
-				       { .fd = s.conn_fd < 0 ? s.listen_fd : -1, .events = POLLIN } };
-		if (poll(p, 3, s.o.pty_link ? -1 : 100) < 0 && errno != EINTR)
+		struct pollfd p[3 + EMU_RFC2217_POLLFDS] = {
+			{ .fd = s.sig_fd, .events = POLLIN }, { .fd = s.ctl_fd, .events = POLLIN },
+			{ .fd = s.conn_fd < 0 && !s.rfc ? s.listen_fd : -1, .events = POLLIN } };
+		int n = 3 + (s.rfc ? emu_rfc2217_pollfds(s.rfc, p + 3) : 0);
+		int timeout = s.o.pty_link || s.rfc ? -1 : 100;
+		if (poll(p, (nfds_t)n, timeout) < 0 && errno != EINTR)
 			break;
 		if (p[0].revents & POLLIN)
 			s.quit = 1;
+		if (s.rfc)
+			emu_rfc2217_step(s.rfc, p + 3, n - 3);
 		if (p[1].revents & POLLIN)
 			read_control(&s);
-		if (!s.o.pty_link)
+		if (!s.o.pty_link && !s.rfc)
 			tcp_step(&s, p[2].revents & POLLIN);
 	}
+	emu_rfc2217_free(s.rfc);
 	emu_stop(s.e);
 	if (s.o.save_flash)
 		r = save_flash(s.e, s.o.save_flash) < 0;
