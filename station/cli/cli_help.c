@@ -29,13 +29,16 @@ static const char s_main[] =
 "  audit    what the database knows: a unit (mac), backups, jobs, summary per\n"
 "           slot and adapter, and verify-vault (re-hash every backup file)\n"
 "  vault    vault import: a backup made by hand, for one MAC\n"
+"  status   the station's jobs per slot and what waits for the central store\n"
 "\n"
 "Run 'espstation COMMAND --help' for the options of a command.\n";
 
 static const char s_common[] =
 "Common options:\n"
 "  -p, --port DEV           serial port: /dev/ttyUSB0, /dev/serial/by-path/...,\n"
-"                           or socket://HOST:PORT for a TCP serial server. Required.\n"
+"                           rfc2217://HOST:PORT for a network serial server with\n"
+"                           baud and DTR/RTS control (ser2net, esp_rfc2217_server),\n"
+"                           or socket://HOST:PORT for a raw TCP one. Required.\n"
 "  -b, --baud N             baud rate once the flasher stub runs (default 921600).\n"
 "                           Lower it (460800, 230400, 115200) on long or noisy cables.\n"
 "      --rom-baud N         baud rate for the ROM loader and SYNC (default 115200).\n"
@@ -87,7 +90,12 @@ static const char s_notes[] =
 "  A USB-UART with DTR/RTS wired to EN/GPIO0 (NodeMCU-style auto-reset) needs\n"
 "  nothing more.  A bare USB-UART adapter, as used on Sonoff units, cannot\n"
 "  reset the chip: use --reset none, hold the button (GPIO0) and power-cycle the\n"
-"  unit when asked.  socket://HOST:PORT talks raw TCP to a serial server such as\n"
+"  unit when asked.  rfc2217://HOST:PORT reaches an adapter on another machine\n"
+"  through an RFC 2217 server (ser2net 'telnet(rfc2217)', esptool's\n"
+"  esp_rfc2217_server): baud changes and the DTR/RTS reset work as on a local\n"
+"  port (one line per command, so the classic reset is used); options after '?':\n"
+"  timeout=SEC for the server's answers (default 3).  A closed connection is an\n"
+"  unplug (exit 4).  socket://HOST:PORT talks raw TCP to a serial server such as\n"
 "  ser2net; it has no modem lines and no baud control, so the reset defaults to\n"
 "  none and the server's port must already run at the baud rate in use.\n"
 "\n"
@@ -423,6 +431,37 @@ static const char s_audit[] =
 "  7  the database does not exist or cannot be read; the output cannot be\n"
 "     written\n";
 
+static const char s_status[] =
+"Usage: espstation status [--config FILE] [--json]\n"
+"\n"
+"The station at a glance: its jobs (total, passed, failed, still open) per slot\n"
+"from the local database, read only, and, when the config has a central store\n"
+"(central = { url; password_file; }), what the station has not delivered there\n"
+"yet: jobs, backups (and their bytes) and journal events.  The backlog is asked\n"
+"of the central server itself; when it cannot be reached, the one the running\n"
+"station's shipper last knew is shown (from <database>.central-state: counted\n"
+"locally while the server is down), with the error and since when.  The\n"
+"password is never printed.\n"
+"\n"
+"Options:\n"
+"      --config FILE   the station config: its database and central store (default:\n"
+"                      espstation-data/station.db, no central store).\n"
+"      --json          one JSON object: station, database, jobs, slots, central\n"
+"                      (null without one: url, reachable, error, backlog_source\n"
+"                      \"server\" or \"shipper\", backlog, shipper); times ISO-8601 UTC.\n"
+"  -h, --help          this text\n"
+"\n"
+"Examples:\n"
+"  espstation status --config /etc/espstation/station.cfg\n"
+"  espstation status --config station.cfg --json | jq .central.backlog.jobs\n"
+"\n"
+"Exit status:\n"
+"  0  success (also without a central store)\n"
+"  1  usage error (bad option, a bad --config)\n"
+"  3  the central store is configured but does not answer (the last known\n"
+"     backlog is shown)\n"
+"  7  the database does not exist or cannot be read\n";
+
 struct help_page {
 	const char *cmd;
 	const char *text;
@@ -450,6 +489,10 @@ int cli_help_command(const char *cmd, FILE *f)
 	}
 	if (strcmp(cmd, "vault") == 0) {
 		fputs(s_vault, f); /* no port: the vault and the database only */
+		return 0;
+	}
+	if (strcmp(cmd, "status") == 0) {
+		fputs(s_status, f); /* no port: the database and the central store */
 		return 0;
 	}
 	if (strcmp(cmd, "run") == 0) {

@@ -5,6 +5,8 @@
 
 const char *job_link_default_reset(const char *port)
 {
+	/* a raw TCP server has no modem lines; rfc2217:// drives DTR/RTS and
+	 * the baud rate through the server like a local port */
 	return strncmp(port, "socket://", 9) == 0 ? "none" : "auto";
 }
 
