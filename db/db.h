@@ -665,3 +665,63 @@ typedef int db_audit_group_fn(void *user_data, const struct db_audit_group *g);
 int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_filter *f,
 		     db_audit_group_fn *fn, void *user_data) DB_MUST_CHECK;
 
+
+/* ---- db_export.c: the local file for the central store (db/central/) ---- */
+
+/* Rows of the tables that travel (stations, adapters, devices, images, jobs,
+ * job_stages, job_writes, backups, restores, events) as the central store
+ * ships them: each row whole, as one JSON object column -> value (NULL as
+ * null; a BLOB, which no column holds today, as {"$hex": "..."}), plus the
+ * few fields the shipper acts on.  Strings are valid during the call only. */
+struct db_export_row {
+	const char *table;
+	int64_t id;
+	const char *json;           /* {"id": 7, "job_id": 3, ...} */
+	int64_t job_id;             /* events and a job's rows: its job; 0 none */
+	const char *type;           /* events: the type; "" otherwise */
+	int64_t seen_ms;            /* adapters, devices: last_seen_ms; 0 otherwise */
+	int64_t end_ms;             /* jobs: end_ms; 0 while open (or not a job) */
+	int64_t backup_id;          /* backups: id; a "backup" event, job_writes,
+				     * restores: the backup named; 0 none */
+	const char *path, *sha256;  /* backups: the file and its SHA-256; "" otherwise */
+	uint64_t size;              /* backups: bytes */
+};
+enum db_export_by {
+	DB_EXPORT_AFTER_ID,         /* id > value */
+	DB_EXPORT_ID,               /* id = value */
+	DB_EXPORT_JOB,              /* job_id = value (events and a job's rows) */
+	DB_EXPORT_SEEN_SINCE,       /* last_seen_ms >= value (adapters, devices) */
+};
+typedef int db_export_fn(void *user_data, const struct db_export_row *row);
+/* Calls fn for each selected row of table, in id order, at most limit rows
+ * (<= 0: all).  fn returns 0 to go on, non-zero to stop (returned).  0, or
+ * -EINVAL for an unknown table or a selection the table has no column for. */
+int db_export_rows(struct db *db, const char *table, enum db_export_by by, int64_t value,
+		   int64_t limit, db_export_fn *fn, void *user_data) DB_MUST_CHECK;
+
+/* The name a file ships under: its first station row's.  -ENOENT when it
+ * has none yet. */
+int db_export_station(struct db *db, char name[65]) DB_MUST_CHECK;
+
+/* What the file holds, for a backlog: events after an id (and the time of
+ * the first of them, 0 none), closed jobs, backups and their bytes. */
+struct db_export_counts {
+	int64_t events_after, oldest_ms, jobs_closed, backups;
+	uint64_t backup_bytes;
+};
+int db_export_counts(struct db *db, int64_t after_event_id,
+		     struct db_export_counts *ret) DB_MUST_CHECK;
+
+/* A snapshot (a new file from db_open(), filled with the central store's
+ * rows, renumbered, for the audit to read): db_import_begin() turns foreign
+ * keys off, drops every trigger (a throwaway read model; the rules were
+ * judged where the rows were written) and begins a transaction;
+ * db_import_row() inserts one row of a table from a JSON object (its keys
+ * are column names; a missing key is NULL); db_import_finish() marks an
+ * "original" backup "ours" when a job of another station began to erase or
+ * write its unit at or before the time it was taken (*ret_reclassified:
+ * how many; may be NULL), and commits.  On any failure the transaction is
+ * rolled back (db_import_row: call db_tx_rollback()). */
+int db_import_begin(struct db *db) DB_MUST_CHECK;
+int db_import_row(struct db *db, const char *table, const char *json) DB_MUST_CHECK;
+int db_import_finish(struct db *db, int64_t *ret_reclassified) DB_MUST_CHECK;

@@ -6,7 +6,8 @@
  * (tests/db/check_db_layer.sh checks it):
  *   helpers     db_sql.c, db_clock.c, db_check.c, db_mac.c
  *   connection  db_tx.c, db_open_err.c, db_schema.c, db_conn.c
- *   records     db_job.c, db_device.c, db_backup.c, db_audit.c */
+ *   records     db_job.c, db_device.c, db_backup.c, db_audit.c
+ *   export      db_export.c (the central store's rows out, a snapshot's in) */
 #pragma once
 
 #include <sqlite3.h>

@@ -26,7 +26,7 @@ done
 # only what it or a file before it defines, so the helpers are a leaf and
 # nothing calls back up (the old db.c and db_schema.c called each other).
 order="db_sql db_clock db_check db_mac db_tx db_open_err db_schema db_conn db_job db_device
-	db_backup db_audit"
+	db_backup db_audit db_export"
 for f in "$src"/db/*.c; do
 	case " $(echo $order) " in
 	*" $(basename "$f" .c) "*) ;;
