@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `espstation run [--config FILE] [--stub FILE.json] [--check] [--plain]
- * [--events json[:FILE]]` */
+ * [--events json[:FILE]] [--http ADDR:PORT]` */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include "cli_cmds.h"
 #include "cli_common.h"
 #include "cli_help.h"
+#include "http.h"
 #include "run_check.h"
 #include "st_dirs.h"
 #include "supervisor.h"
@@ -49,10 +50,11 @@ int cmd_run(int argc, char **argv)
 		{"ready-fd", required_argument, NULL, 'r'},
 		{"stub", required_argument, NULL, 's'},
 		{"check", no_argument, NULL, 'k'},
+		{"http", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *cfg_path = NULL, *events = NULL, *stub = NULL;
+	const char *cfg_path = NULL, *events = NULL, *stub = NULL, *http_listen = NULL;
 	int plain = 0, c, ready_fd = -1, check = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -63,6 +65,7 @@ int cmd_run(int argc, char **argv)
 		case 'r': ready_fd = atoi(optarg); break;
 		case 's': stub = optarg; break;
 		case 'k': check = 1; break;
+		case 'w': http_listen = optarg; break;
 		case 'h': (void)cli_help_command("run", stdout); return CLI_EXIT_OK;
 		default: return cli_fail(CLI_EXIT_USAGE, "run: see 'espstation run --help'");
 		}
@@ -115,9 +118,30 @@ int cmd_run(int argc, char **argv)
 			return cli_fail(CLI_EXIT_USAGE, "--events takes json or json:FILE");
 		}
 	}
+	/* --http overrides the config's http.listen; the token stays the config's */
 	struct console con;
-	console_init(&con, json == stdout ? stderr : stdout, plain, json);
+	struct http_server *http = NULL;
+	FILE *sink = json;
+	if (http_listen || cfg.http.listen[0]) {
+		if (http_start(&cfg, http_listen ? http_listen : cfg.http.listen, cfg.http.token_file,
+			       &http, err, sizeof err) != 0) {
+			if (json && json != stdout)
+				fclose(json);
+			return cli_fail(CLI_EXIT_USAGE, "%s", err);
+		}
+		/* the page gets the same events as --events json, which still
+		 * receives them when asked for too */
+		sink = http_event_sink(http, &con, json);
+		if (!sink) {
+			http_stop(http);
+			if (json && json != stdout)
+				fclose(json);
+			return cli_fail(CLI_EXIT_USAGE, "http: out of memory");
+		}
+	}
+	console_init(&con, json == stdout ? stderr : stdout, plain, sink);
 	int rc = supervisor_run(&cfg, &con, ready_fd);
+	http_stop(http); /* closes sink */
 	if (json && json != stdout)
 		fclose(json);
 	return rc;

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/* /metrics in the Prometheus text format 0.0.4: jobs by result and cause,
+ * stage durations as histograms and the bytes each stage moved (from the
+ * database, so a restarted station keeps counting), active workers and
+ * event-stream clients (from the hub), and the central store's backlog once
+ * a shipper exists (http_central_backlog_fn).  Every closed job is read on
+ * each scrape: fine for a bench's history; a long-lived station with
+ * hundreds of thousands of jobs would want the totals kept as it goes. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "http_priv.h"
+
+#define MAX_KEYS 64
+#define MAX_STAGES 16
+
+static const double s_buckets[] = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300};
+#define NBUCKETS (sizeof s_buckets / sizeof s_buckets[0])
+
+struct job_key {
+	char result[16], cause[64];
+	int64_t n;
+};
+
+struct stage_hist {
+	char stage[33];
+	uint64_t count, bucket[NBUCKETS];
+	double sum_s;
+	uint64_t bytes;
+};
+
+struct metrics {
+	struct db *db;
+	struct job_key jobs[MAX_KEYS];
+	unsigned njobs;
+	int64_t open;
+	struct stage_hist st[MAX_STAGES];
+	unsigned nst;
+};
+
+static int stage_add(void *user, const struct db_audit_stage *s)
+{
+	struct metrics *m = user;
+	unsigned i;
+	if (strcmp(s->outcome, "skipped") == 0)
+		return 0;
+	for (i = 0; i < m->nst && strcmp(m->st[i].stage, s->stage); i++)
+		;
+	if (i == m->nst) {
+		if (i == MAX_STAGES)
+			return 0;
+		snprintf(m->st[m->nst++].stage, sizeof m->st[0].stage, "%s", s->stage);
+	}
+	struct stage_hist *h = &m->st[i];
+	double secs = (double)s->duration_ms / 1000.0;
+	h->count++;
+	h->sum_s += secs;
+	h->bytes += s->bytes;
+	for (unsigned b = 0; b < NBUCKETS; b++)
+		h->bucket[b] += secs <= s_buckets[b];
+	return 0;
+}
+
+static int job_add(void *user, const struct db_audit_job *j)
+{
+	struct metrics *m = user;
+	if (!j->result[0]) {
+		m->open++;
+		return 0; /* counted once it is closed, with its stages */
+	}
+	/* the cause of a failure as `audit summary` groups it: the error's
+	 * name, else the result; a pass has none */
+	const char *cause = strcmp(j->result, "passed") == 0 ? "" : j->err_name[0] ? j->err_name
+												  : j->result;
+	unsigned i;
+	for (i = 0; i < m->njobs && (strcmp(m->jobs[i].result, j->result) ||
+				     strcmp(m->jobs[i].cause, cause)); i++)
+		;
+	if (i == m->njobs && i < MAX_KEYS) {
+		snprintf(m->jobs[i].result, sizeof m->jobs[i].result, "%s", j->result);
+		snprintf(m->jobs[i].cause, sizeof m->jobs[i].cause, "%s", cause);
+		m->njobs++;
+	}
+	if (i < MAX_KEYS)
+		m->jobs[i].n++;
+	return db_audit_stages(m->db, j->id, stage_add, m);
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*s, f);
+	}
+}
+
+static void stage_bytes(FILE *f, const struct metrics *m, const char *stage, const char *name,
+			const char *help)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < m->nst; i++)
+		if (strcmp(m->st[i].stage, stage) == 0)
+			n = m->st[i].bytes;
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name, help, name, name, n);
+}
+
+int api_metrics(const struct api_ctx *a, FILE *f)
+{
+	char err[512];
+	struct metrics *m = calloc(1, sizeof *m);
+	if (!m) {
+		api_error(f, "out of memory");
+		return 500;
+	}
+	if (db_open_readonly(a->cfg->database, &m->db, err, sizeof err) != 0) {
+		api_error(f, "%s", err);
+		free(m);
+		return 503;
+	}
+	struct db_audit_filter flt = {.station = a->cfg->station};
+	int r = db_audit_jobs(m->db, &flt, job_add, m);
+	if (r) {
+		api_error(f, "%s", db_errmsg(m->db));
+		db_close(m->db);
+		free(m);
+		return 500;
+	}
+	fputs("# HELP espstation_jobs_total Closed jobs of this station by result and cause "
+	      "(the error's name; the result when it has none; empty for a pass).\n"
+	      "# TYPE espstation_jobs_total counter\n", f);
+	for (unsigned i = 0; i < m->njobs; i++) {
+		fputs("espstation_jobs_total{result=\"", f);
+		label(f, m->jobs[i].result);
+		fputs("\",cause=\"", f);
+		label(f, m->jobs[i].cause);
+		fprintf(f, "\"} %" PRId64 "\n", m->jobs[i].n);
+	}
+	fprintf(f, "# HELP espstation_jobs_open Jobs of this station not closed yet.\n"
+		"# TYPE espstation_jobs_open gauge\nespstation_jobs_open %" PRId64 "\n", m->open);
+	fputs("# HELP espstation_stage_duration_seconds Stage durations of closed jobs (skipped "
+	      "stages left out).\n# TYPE espstation_stage_duration_seconds histogram\n", f);
+	for (unsigned i = 0; i < m->nst; i++) {
+		const struct stage_hist *h = &m->st[i];
+		for (unsigned b = 0; b < NBUCKETS; b++) {
+			fputs("espstation_stage_duration_seconds_bucket{stage=\"", f);
+			label(f, h->stage);
+			fprintf(f, "\",le=\"%g\"} %" PRIu64 "\n", s_buckets[b], h->bucket[b]);
+		}
+		fputs("espstation_stage_duration_seconds_bucket{stage=\"", f);
+		label(f, h->stage);
+		fprintf(f, "\",le=\"+Inf\"} %" PRIu64 "\n", h->count);
+		fputs("espstation_stage_duration_seconds_sum{stage=\"", f);
+		label(f, h->stage);
+		fprintf(f, "\"} %.3f\n", h->sum_s);
+		fputs("espstation_stage_duration_seconds_count{stage=\"", f);
+		label(f, h->stage);
+		fprintf(f, "\"} %" PRIu64 "\n", h->count);
+	}
+	stage_bytes(f, m, "backup", "espstation_flash_read_bytes_total",
+		    "Bytes read from units' flash by the backup stage.");
+	stage_bytes(f, m, "write", "espstation_flash_written_bytes_total",
+		    "Bytes the write stage recorded as written to units' flash.");
+	fprintf(f, "# HELP espstation_active_workers Slots with a job running now.\n"
+		"# TYPE espstation_active_workers gauge\nespstation_active_workers %u\n",
+		hub_active(a->hub));
+	fprintf(f, "# HELP espstation_http_event_clients Open /events streams.\n"
+		"# TYPE espstation_http_event_clients gauge\nespstation_http_event_clients %u\n",
+		hub_client_count(a->hub));
+	/* the central store's backlog: reported once the shipper hands a
+	 * callback in (api_ctx.central_backlog) */
+	int64_t bj, bb;
+	if (a->central_backlog && a->central_backlog(a->central_user, &bj, &bb) == 0)
+		fprintf(f, "# HELP espstation_central_backlog_jobs Jobs not yet shipped to the "
+			"central store.\n# TYPE espstation_central_backlog_jobs gauge\n"
+			"espstation_central_backlog_jobs %" PRId64 "\n"
+			"# HELP espstation_central_backlog_bytes Backup bytes not yet shipped.\n"
+			"# TYPE espstation_central_backlog_bytes gauge\n"
+			"espstation_central_backlog_bytes %" PRId64 "\n", bj, bb);
+	db_close(m->db);
+	free(m);
+	return 200;
+}
