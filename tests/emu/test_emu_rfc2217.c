@@ -486,10 +486,10 @@ static void case_negotiate(struct th *t, unsigned port)
 		 "SET-BAUDRATE 65535: %u (n %zu)", be32(r.v), r.n);
 	tc_baud(&c, 921600);
 	TH_CHECK(t, tc_reply(&c, 101, &r, 1000) == 0 && be32(r.v) == 921600, "SET-BAUDRATE 921600");
-	/* garbage: another option's SB, an overlong SB, an SB cut by IAC WILL,
+	/* garbage: another option's SB, an overlong SB, an SB cut by IAC DO,
 	 * NOP/AYT, a stray SE; then a query split byte by byte still works */
 	static const uint8_t junk[] = { IAC, SB, 24, 1, 2, 3, IAC, SE, IAC, 241, IAC, 246, IAC, SE,
-					IAC, SB, CPO, 1, 0, IAC, WILL, 3 };
+					IAC, SB, CPO, 1, 0, IAC, DO, 5 };
 	tc_raw(&c, junk, sizeof junk);
 	uint8_t big[200];
 	size_t k = 0;
@@ -510,6 +510,7 @@ static void case_negotiate(struct th *t, unsigned port)
 	TH_CHECK(t, tc_reply(&c, 101, &r, 1000) == 0 && be32(r.v) == 921600,
 		 "query after garbage: %u", be32(r.v));
 	TH_CHECK(t, tc_reply(&c, 101, &r, 200) < 0, "a broken or overlong SB was answered");
+	TH_CHECK(t, has_neg(&c, WONT, 5) == 1, "IAC DO inside a broken SB taken as a command");
 	/* FLOWCONTROL-SUSPEND: nothing until RESUME, and neither is answered */
 	tc_cmd(&c, 8, NULL, 0);
 	tc_baud(&c, 0);
