@@ -27,6 +27,7 @@ static const struct cli_command s_commands[] = {
 	{"restore", cmd_restore},
 	{"audit", cmd_audit},
 	{"vault", cmd_vault},
+	{"status", cmd_status},
 };
 
 static const struct cli_command *find_command(const char *name)

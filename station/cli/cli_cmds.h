@@ -12,3 +12,4 @@ int cmd_verify(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_vault(int argc, char **argv);
+int cmd_status(int argc, char **argv);

@@ -453,7 +453,7 @@ static const char s_audit[] =
 "     written\n";
 
 static const char s_status[] =
-"Usage: espstation status [--config FILE] [--json]\n"
+"Usage: espstation status [--config FILE] [--db FILE] [--json]\n"
 "\n"
 "The station at a glance: its jobs (total, passed, failed, still open) per slot\n"
 "from the local database, read only, and, when the config has a central store\n"
@@ -467,6 +467,7 @@ static const char s_status[] =
 "Options:\n"
 "      --config FILE   the station config: its database and central store (default:\n"
 "                      espstation-data/station.db, no central store).\n"
+"      --db FILE       the database (default: the one of --config).\n"
 "      --json          one JSON object: station, database, jobs, slots, central\n"
 "                      (null without one: url, reachable, error, backlog_source\n"
 "                      \"server\" or \"shipper\", backlog, shipper); times ISO-8601 UTC.\n"

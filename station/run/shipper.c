@@ -69,7 +69,7 @@ static void publish(struct ship_loop *l)
 	(void)send(l->state_w, &l->st, sizeof l->st, MSG_DONTWAIT | MSG_NOSIGNAL);
 	char err[320];
 	if (shipper_state_save(l->path, &l->st, err, sizeof err) != 0) {
-		snprintf(l->st.problem, sizeof l->st.problem, "state file: %s", err);
+		snprintf(l->st.problem, sizeof l->st.problem, "state file: %.200s", err);
 		l->sent.updated_ms = 0; /* try again next time */
 	}
 }
@@ -159,6 +159,7 @@ static void try_connect(struct ship_loop *l)
 	int rc = central_open(l->cfg->central.url, pw, &l->c, err, sizeof err);
 	if (rc != 0) {
 		l->c = NULL;
+		l->st.failed_tries++;
 		link_lost(l, rc, err);
 		return;
 	}
@@ -169,6 +170,7 @@ static void try_connect(struct ship_loop *l)
 		return;
 	}
 	l->backoff_ms = 0;
+	l->st.failed_tries = 0;
 	l->st.link = SHIPPER_UP;
 	l->st.down_since_ms = 0;
 	l->st.error[0] = '\0';

@@ -44,7 +44,8 @@ int shipper_state_save(const char *path, const struct shipper_state *s, char *er
 	fprintf(f, "{\"version\":1,\"link\":\"%s\",\"connected\":%s,\"error\":",
 		shipper_link_name(s->link), s->link == SHIPPER_UP ? "true" : "false");
 	st_json_string(f, s->error);
-	fprintf(f, ",\"down_since_ms\":%lld,\"backlog_source\":\"%s\"", (long long)s->down_since_ms,
+	fprintf(f, ",\"down_since_ms\":%lld,\"failed_tries\":%lld,\"backlog_source\":\"%s\"",
+		(long long)s->down_since_ms, (long long)s->failed_tries,
 		s->backlog_local ? "local" : "server");
 	put_backlog(f, "backlog_", &s->backlog);
 	fprintf(f, ",\"server_backlog_at_ms\":%lld", (long long)s->backlog_at_ms);
@@ -147,6 +148,7 @@ int shipper_state_load(const char *path, struct shipper_state *ret)
 			ret->link = (enum shipper_link)i;
 	str(j, "error", ret->error, sizeof ret->error);
 	ret->down_since_ms = num(j, "down_since_ms");
+	ret->failed_tries = num(j, "failed_tries");
 	char src[16];
 	str(j, "backlog_source", src, sizeof src);
 	ret->backlog_local = strcmp(src, "local") == 0;

@@ -22,6 +22,7 @@ struct shipper_state {
 	enum shipper_link link;
 	char error[320];               /* the last error, one line without the password; "" none */
 	int64_t down_since_ms;         /* wall ms the link was lost (DOWN/REFUSED), else 0 */
+	int64_t failed_tries;          /* connection attempts failed since the last success */
 	struct central_backlog backlog;
 	int backlog_local;             /* 1: counted locally (server down), 0: the server's */
 	int64_t backlog_at_ms;         /* when the server last told the backlog; 0 never */

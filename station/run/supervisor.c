@@ -22,6 +22,7 @@
 #include "cancel_signal.h"
 #include "led.h"
 #include "esp_err.h"
+#include "shipper.h"
 #include "st_clock.h"
 #include "supervisor.h"
 #include "worker.h"
@@ -30,6 +31,8 @@
 /* A worker reports at least every few seconds; the longest silent step is
  * one core command (240 s cap, e.g. a chip erase).  Past this it is hung. */
 #define WORKER_HANG_MS 300000u
+/* the shipper finishes its batch (one central transaction) or is killed */
+#define SHIPPER_STOP_MS 3000u
 
 struct worker_slot {
 	int used;
@@ -56,6 +59,10 @@ struct supervisor {
 	int sigfd;
 	int stopping;
 	struct worker_slot w[CONSOLE_MAX_SLOTS];
+	struct shipper *ship;          /* NULL: no central store configured */
+	struct shipper_state ship_st;  /* its last state, for the console line */
+	int ship_announced;            /* the current link state was said */
+	int ship_caught_up;            /* "up to date" was said since it connected */
 };
 
 _Static_assert(SLOT_MAP_MAX >= ST_CFG_MAX_SLOTS, "every configured slot fits the slot map");
@@ -116,6 +123,7 @@ static void worker_child(struct supervisor *sv, struct worker_slot *ws, int fd, 
 			close(sv->w[i].fd);
 	close(sv->sigfd);
 	close(hp_monitor_fd(sv->hp));
+	shipper_forget_in_child(sv->ship);
 	/* a full disk or a file-size limit must fail the write, not kill us */
 	signal(SIGXFSZ, SIG_IGN);
 	sigset_t none;
@@ -227,6 +235,7 @@ static void drain_events(struct supervisor *sv, struct worker_slot *ws)
 			set_led(sv, ws, LED_BUSY);
 		if (ev.type == ST_EV_DONE) {
 			ws->job_id = 0;
+			shipper_poke(sv->ship); /* ship it now, not at the next tick */
 			set_led(sv, ws, strcmp(ev.result, "passed") == 0 ? LED_PASS : LED_FAIL);
 		}
 		console_event(sv->con, ws->con, &ev);
@@ -265,6 +274,7 @@ static void close_orphan_job(struct supervisor *sv, struct worker_slot *ws, int 
 				 .err_name = e ? esp_err_name(e) : NULL, .err_msg = msg};
 	int rc = db_job_finish(sv->db, ws->job_id, &end);
 	if (rc == 0) {
+		shipper_poke(sv->ship);
 		struct st_event ev = {.type = ST_EV_DONE, .stage = ws->stage, .job_id = ws->job_id};
 		snprintf(ev.result, sizeof ev.result, "%s", result);
 		snprintf(ev.text, sizeof ev.text, "%s", msg);
@@ -279,6 +289,12 @@ static void reap(struct supervisor *sv)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		char why[200];
+		if (shipper_reaped(sv->ship, pid, status, why, sizeof why)) {
+			if (!sv->stopping)
+				console_note(sv->con, "%s", why);
+			continue;
+		}
 		for (int i = 0; i < CONSOLE_MAX_SLOTS; i++) {
 			struct worker_slot *ws = &sv->w[i];
 			if (!ws->used || ws->pid != pid)
@@ -356,6 +372,59 @@ static void take_hotplug_events(struct supervisor *sv)
 	}
 }
 
+/* HH:MM:SS local time, as an operator reads a wall clock */
+static const char *clock_text(int64_t ms, char *buf, size_t cap)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, cap, "%H:%M:%S", &tm);
+	return buf;
+}
+
+/* One console line per change of the shipper's state that matters to an
+ * operator (connected, caught up, down with what waits, refused), never one
+ * per batch or per retry. */
+static void on_ship_state(struct supervisor *sv, const struct shipper_state *s)
+{
+	const struct shipper_state *prev = &sv->ship_st;
+	char url[300], bl[160], when[16];
+	central_url_redacted(sv->cfg->central.url, url, sizeof url);
+	if (s->problem[0] && strcmp(s->problem, prev->problem) != 0)
+		console_note(sv->con, "central store: %s (the rest ships)", s->problem);
+	if (s->link != prev->link)
+		sv->ship_announced = sv->ship_caught_up = 0;
+	int idle = !s->backlog.jobs && !s->backlog.backups && !s->backlog.events;
+	switch (s->link) {
+	case SHIPPER_UP:
+		if (!sv->ship_announced)
+			console_status(sv->con, "central store %s: connected; %s", url,
+				       idle ? "up to date" : shipper_backlog_text(&s->backlog, bl, sizeof bl));
+		else if (idle && !sv->ship_caught_up)
+			console_status(sv->con, "central store %s: up to date", url);
+		sv->ship_caught_up |= idle;
+		break;
+	case SHIPPER_DOWN:
+		/* what waits grows with each job: say it then, not at each retry */
+		if (!sv->ship_announced || s->backlog.jobs != prev->backlog.jobs ||
+		    s->backlog.backup_bytes != prev->backlog.backup_bytes)
+			console_status(sv->con, "central store down since %s: %lld job%s, %.1f MiB waiting (%s)",
+				       clock_text(s->down_since_ms, when, sizeof when),
+				       (long long)s->backlog.jobs, s->backlog.jobs == 1 ? "" : "s",
+				       (double)s->backlog.backup_bytes / 1048576.0, s->error);
+		break;
+	case SHIPPER_REFUSED:
+		if (!sv->ship_announced || strcmp(s->error, prev->error) != 0)
+			console_status(sv->con, "central store: %s; shipping paused, the station works on "
+				       "locally (retrying)", s->error);
+		break;
+	case SHIPPER_STARTING:
+		break;
+	}
+	sv->ship_announced = 1;
+	sv->ship_st = *s;
+}
+
 static void loop(struct supervisor *sv)
 {
 	uint64_t stop_deadline = 0;
@@ -369,11 +438,13 @@ static void loop(struct supervisor *sv)
 				if (sv->w[i].used && sv->w[i].pid > 0)
 					kill(sv->w[i].pid, SIGKILL);
 		}
-		struct pollfd pf[2 + CONSOLE_MAX_SLOTS];
-		struct worker_slot *owner[2 + CONSOLE_MAX_SLOTS];
+		struct pollfd pf[3 + CONSOLE_MAX_SLOTS];
+		struct worker_slot *owner[3 + CONSOLE_MAX_SLOTS];
 		nfds_t n = 0;
 		pf[n++] = (struct pollfd){.fd = sv->sigfd, .events = POLLIN};
 		pf[n++] = (struct pollfd){.fd = hp_monitor_fd(sv->hp), .events = POLLIN};
+		/* -1 (no shipper) is skipped by poll() */
+		pf[n++] = (struct pollfd){.fd = shipper_fd(sv->ship), .events = POLLIN};
 		for (int i = 0; i < CONSOLE_MAX_SLOTS; i++) {
 			if (sv->w[i].used && sv->w[i].fd >= 0) {
 				owner[n] = &sv->w[i];
@@ -387,9 +458,14 @@ static void loop(struct supervisor *sv)
 			return;
 		if (pf[0].revents)
 			handle_signal(sv);
-		for (nfds_t k = 2; k < n; k++)
+		struct shipper_state ss;
+		if (pf[2].revents && shipper_take(sv->ship, &ss))
+			on_ship_state(sv, &ss);
+		for (nfds_t k = 3; k < n; k++)
 			if (pf[k].revents && owner[k]->used && owner[k]->fd >= 0)
 				drain_events(sv, owner[k]);
+		if (!sv->stopping)
+			(void)shipper_tick(sv->ship);
 		uint64_t now = st_mono_ms();
 		for (int i = 0; i < CONSOLE_MAX_SLOTS; i++) {
 			struct worker_slot *ws = &sv->w[i];
@@ -425,6 +501,13 @@ static int setup(struct supervisor *sv)
 	int closed = 0;
 	if (db_jobs_close_interrupted(sv->db, sv->station_id, &end, &closed) == 0 && closed)
 		console_note(sv->con, "closed %d job(s) left open by a previous run as interrupted", closed);
+	if (sv->cfg->central.url[0]) {
+		/* before any worker: forked while the supervisor is one thread */
+		char serr[256];
+		if (shipper_start(sv->cfg, &sv->ship, serr, sizeof serr) != 0)
+			console_note(sv->con, "%s: nothing is shipped to the central store until the "
+				     "station restarts (it works on locally)", serr);
+	}
 	if (hp_check_port_thieves(NULL, "/proc", warn_cb, sv->con) < 0) /* hotplug's rules dirs */
 		console_note(sv->con, "could not check for programs that steal serial ports");
 	load_slot_map(sv);
@@ -472,6 +555,7 @@ int supervisor_run(const struct st_config *cfg, struct console *con, int ready_f
 		loop(&sv);
 		reap(&sv);
 	}
+	shipper_stop(sv.ship, SHIPPER_STOP_MS);
 	hp_monitor_free(sv.hp);
 	db_close(sv.db);
 	if (sv.sigfd >= 0)
