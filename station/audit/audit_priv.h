@@ -4,6 +4,7 @@
  * audit_vault.c).  Each prints to stdout and returns an exit code. */
 #pragma once
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@ struct audit_ctx {
 	struct db_audit_filter f;
 	int all;                     /* verify-vault --all: list the good files too */
 	const char *arg;             /* the MAC of `audit mac` */
+	int central;                 /* db is a snapshot of the central store */
 };
 
 int audit_mac(struct audit_ctx *a);
@@ -29,6 +31,24 @@ int audit_jobs(struct audit_ctx *a);
 int audit_backups(struct audit_ctx *a);
 int audit_summary(struct audit_ctx *a);
 int audit_verify_vault(struct audit_ctx *a);
+
+/* audit_central.c: --db postgresql://USER@HOST/DB.  The snapshot of the
+ * central store the audit reads: its private directory and file. */
+struct audit_snapshot {
+	char dir[PATH_MAX - 16];
+	char path[PATH_MAX];
+};
+/* 1 if db_path names a central store (postgresql://, postgres://). */
+int audit_is_central(const char *db_path);
+/* Connects (password_file, else PGPASSWORD / ~/.pgpass), snapshots every
+ * station's rows (only mac's when not NULL) into a new private directory
+ * under $TMPDIR, and opens it read-only.  0, or the exit code after one
+ * line (a bad url, a password in it: usage; unreachable, refused: 7), the
+ * directory then already gone. */
+int audit_central_open(const char *cmd, const char *url, const char *password_file,
+		       const char *mac, struct audit_snapshot *s, struct db **ret);
+/* Removes the snapshot's directory (after db_close); safe to call twice. */
+void audit_snapshot_remove(struct audit_snapshot *s);
 
 /* What became of a recorded backup file. */
 enum audit_file { AUDIT_FILE_OK, AUDIT_FILE_MISSING, AUDIT_FILE_ALTERED, AUDIT_FILE_UNREADABLE };

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "audit_priv.h"
+#include "central.h"
 #include "cli_cmds.h"
 #include "cli_common.h"
 #include "cli_help.h"
@@ -19,7 +20,7 @@
 
 enum {
 	OPT_DB = 0x100, OPT_CONFIG, OPT_JSON, OPT_CSV, OPT_SINCE, OPT_STATION, OPT_SLOT,
-	OPT_RESULT, OPT_MAC, OPT_ALL, OPT_FAMILY,
+	OPT_RESULT, OPT_MAC, OPT_ALL, OPT_FAMILY, OPT_PASSWORD_FILE,
 };
 
 /* Which filters each sub-command takes (the rest are refused, not ignored). */
@@ -137,6 +138,39 @@ static int probe_filter(struct audit_ctx *a, const struct audit_sub *sub, const 
 	return cli_fail(CLI_EXIT_USAGE, "audit %s: %s: %s", sub->name, opt, db_errmsg(a->db));
 }
 
+/* The database to read: a station's file (--db FILE, or the config's),
+ * read only, so that no schema is written into a stray file and read-only
+ * media work; or, for --db postgresql://..., a snapshot of the central
+ * store (every station).  0, or the exit code after reporting. */
+static int open_db(struct audit_ctx *a, const struct audit_sub *sub, const char *cmd,
+		   const char *db_path, const char *cfg_path, const char *password_file,
+		   struct st_config *cfg, struct audit_snapshot *snap, char *store, size_t cap)
+{
+	char err[1024];
+	if (!audit_is_central(db_path)) {
+		if (password_file)
+			return cli_fail(CLI_EXIT_USAGE, "%s: --password-file is for a central store "
+					"(--db postgresql://USER@HOST/DB)", cmd);
+		int rc = cli_open_db(cmd, db_path, cfg_path, 1, cfg, &a->db);
+		a->db_path = db_path ? db_path : cfg->database;
+		return rc;
+	}
+	/* the files a re-hash would read are on the stations that took them */
+	if (sub->run == audit_verify_vault)
+		return cli_fail(CLI_EXIT_USAGE, "%s: re-hashes this machine's vault: run it on each "
+				"station with --db FILE (the central store re-hashes every backup "
+				"when it arrives, and restore again when it fetches one)", cmd);
+	st_config_defaults(cfg);
+	if (cfg_path && st_config_load(cfg_path, cfg, err, sizeof err) != 0)
+		return cli_fail(CLI_EXIT_USAGE, "%s", err);
+	if (!password_file && cfg_path && cfg->central.password_file[0])
+		password_file = cfg->central.password_file;
+	a->central = 1;
+	a->db_path = central_url_redacted(db_path, store, cap);
+	return audit_central_open(cmd, db_path, password_file, sub->nargs ? a->arg : a->f.mac,
+				  snap, &a->db);
+}
+
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -151,6 +185,7 @@ int cmd_audit(int argc, char **argv)
 		{"mac", required_argument, NULL, OPT_MAC},
 		{"all", no_argument, NULL, OPT_ALL},
 		{"family", required_argument, NULL, OPT_FAMILY},
+		{"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -172,7 +207,7 @@ int cmd_audit(int argc, char **argv)
 
 	struct audit_ctx a;
 	memset(&a, 0, sizeof a);
-	const char *db_path = NULL, *cfg_path = NULL, *since = NULL;
+	const char *db_path = NULL, *cfg_path = NULL, *since = NULL, *password_file = NULL;
 	int c;
 	argc--;
 	argv++;
@@ -183,6 +218,7 @@ int cmd_audit(int argc, char **argv)
 		switch (c) {
 		case OPT_DB: db_path = optarg; break;
 		case OPT_CONFIG: cfg_path = optarg; break;
+		case OPT_PASSWORD_FILE: password_file = optarg; break;
 		case OPT_JSON:
 			if (a.fmt == OUT_CSV)
 				return both_formats(sub);
@@ -257,6 +293,8 @@ int cmd_audit(int argc, char **argv)
 	if (a.f.mac && db_mac_normalize(a.f.mac, mac) != 0)
 		return cli_fail(CLI_EXIT_USAGE, "audit %s: --mac '%s' is not a MAC address (e.g. "
 				"5c:cf:7f:01:02:03)", sub->name, a.f.mac);
+	if (a.f.mac)
+		a.f.mac = mac;
 	if (since) {
 		int64_t now = st_wall_ms();
 		if (audit_parse_since(since, now, &a.f.since_ms) != 0 || a.f.since_ms <= 0)
@@ -264,23 +302,21 @@ int cmd_audit(int argc, char **argv)
 					"(2026-11-23, 2026-11-23T10:00) or a time back from now "
 					"(90m, 24h, 7d, 2w)", sub->name, since);
 	}
-	/* read only: no schema written into a stray file, and read-only media work */
 	struct st_config cfg;
-	char cmd[32];
+	struct audit_snapshot snap = {.dir = ""};
+	char cmd[32], store[300];
 	snprintf(cmd, sizeof cmd, "audit %s", sub->name);
-	int rc = cli_open_db(cmd, db_path, cfg_path, 1, &cfg, &a.db);
+	int rc = open_db(&a, sub, cmd, db_path, cfg_path, password_file, &cfg, &snap,
+			 store, sizeof store);
 	if (rc)
 		return rc;
-	a.db_path = db_path ? db_path : cfg.database;
 	if (a.f.result)
 		rc = probe_filter(&a, sub, "--result", (struct db_audit_filter){.result = a.f.result});
 	if (rc == 0 && a.f.family)
 		rc = probe_filter(&a, sub, "--family", (struct db_audit_filter){.family = a.f.family});
-	if (rc) {
-		db_close(a.db);
-		return rc;
-	}
-	rc = sub->run(&a);
+	if (rc == 0)
+		rc = sub->run(&a);
 	db_close(a.db);
+	audit_snapshot_remove(&snap);
 	return rc;
 }

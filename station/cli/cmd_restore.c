@@ -101,8 +101,9 @@ static void on_unit(void *user, const struct job *j)
 }
 
 static int run_restore(struct cli_run *r, const struct restore_args *a, struct db *db,
-		       const struct db_backup_row *row, const char *station)
+		       const struct db_backup_row *row, const struct st_config *cfg)
 {
+	const char *station = a->station ? a->station : cfg->station;
 	int64_t station_id;
 	if (db_station_upsert(db, station, &station_id) != 0)
 		return cli_fail(CLI_EXIT_FILE, "restore: database: %s", db_errmsg(db));
@@ -114,8 +115,10 @@ static int run_restore(struct cli_run *r, const struct restore_args *a, struct d
 			.reset = r->opts.reset, .stub_path = r->opts.stub_path, .cancel = r->cancel,
 		},
 		.after_reset = r->opts.after == CLI_AFTER_HARD_RESET,
+		.backup_dir = cfg->backup_dir,
 		.restore = {.row = row, .mac = a->mac, .force_clone = a->force_clone,
-			    .force_size = a->force_size},
+			    .force_size = a->force_size, .central_url = cfg->central.url,
+			    .central_password_file = cfg->central.password_file},
 	};
 	const struct job_hooks hooks = {
 		.user = r, .unit = on_unit, .log = on_log, .progress = on_progress,
@@ -183,7 +186,7 @@ int cmd_restore(int argc, char **argv)
 	rc = a.backup ? find_by_file(db, a.backup, &row) : 0;
 	if (rc == 0) {
 		cli_run_init(&r);
-		rc = run_restore(&r, &a, db, a.backup ? &row : NULL, a.station ? a.station : cfg.station);
+		rc = run_restore(&r, &a, db, a.backup ? &row : NULL, &cfg);
 	}
 	db_close(db);
 	return rc;

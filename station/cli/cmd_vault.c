@@ -18,7 +18,7 @@
 #include "db.h"
 #include "esp_hash.h"
 #include "file_io.h"
-#include "vault.h"
+#include "vault_import.h"
 
 enum { OPT_MAC = CLI_OPT_CMD_BASE, OPT_DB, OPT_CONFIG };
 
@@ -68,27 +68,16 @@ static int check_file(const char *path, const uint8_t *d, size_t n)
 static int import(struct db *db, const struct st_config *cfg, const char *mac, const char *path,
 		  const uint8_t *d, size_t n)
 {
-	int64_t device_id = 0, backup_id = 0;
-	if (db_device_find(db, mac, &device_id) == -ENOENT) {
-		struct db_device dev = {.mac = mac, .chip = "unknown", .flash_size = (uint32_t)n};
-		if (db_device_seen(db, &dev, &device_id) < 0)
-			return cli_fail(CLI_EXIT_FILE, "vault import: database: %s", db_errmsg(db));
-	}
-	char stored[512], verr[VAULT_ERR_LEN];
+	int64_t backup_id = 0;
+	char stored[512], verr[VAULT_ERR_LEN], shahex[65];
 	if (vault_store(cfg->backup_dir, mac, d, n, NULL, stored, sizeof stored, verr))
 		return cli_fail(CLI_EXIT_FILE, "vault import: %s", verr);
-	uint8_t md5[ESP_MD5_LEN], sha[ESP_SHA256_LEN];
-	char md5hex[33], shahex[65];
-	esp_md5(d, n, md5);
-	esp_sha256(d, n, sha);
 	const char *base = strrchr(path, '/');
-	struct db_backup b = {
-		.device_id = device_id, .path = stored, .size = n,
-		.sha256 = esp_hex(sha, sizeof sha, shahex), .md5 = esp_hex(md5, sizeof md5, md5hex),
-		.provenance = "imported", .imported_by = operator_name(),
+	const struct vault_import im = {
+		.mac = mac, .path = stored, .data = d, .len = n, .imported_by = operator_name(),
 		.imported_from = base ? base + 1 : path,
 	};
-	if (db_backup_add(db, &b, &backup_id) != 0)
+	if (vault_import_record(db, &im, &backup_id, shahex) != 0)
 		return cli_fail(CLI_EXIT_FILE, "vault import: %s stored but not recorded: %s (remove "
 				"it and import again)", stored, db_errmsg(db));
 	printf("Imported %s for %s as backup %" PRId64 ": %s (SHA-256 %s)\n", path, mac, backup_id,

@@ -27,6 +27,9 @@ struct job_restore_pick {
 	const char *mac;                 /* whose backup; NULL: the unit's own */
 	int force_clone;                 /* another unit's backup (recorded donor -> target) */
 	int force_size;                  /* a backup of another flash size */
+	/* the central store (config central.url, .password_file): asked when the
+	 * database has no backup to restore; NULL/"" = none */
+	const char *central_url, *central_password_file;
 };
 
 struct job_spec {
@@ -122,6 +125,14 @@ void job_log(struct job *j, enum esp_log_level lvl, const char *fmt, ...)
 enum esp_err job_connect(struct job *j, unsigned stub_baud);
 enum esp_err job_reconnect_slower(struct job *j);
 enum esp_err job_prepare_restore(struct job *j);
+/* job_restore_central.c: the local database has no backup of mac to
+ * restore onto this unit (why says what it has): asks the central store
+ * (spec->restore.central_url), fetches its choice into the vault and
+ * records it as imported (*ret_fetched = 1).  A store that is down or has
+ * none appends a note to why and returns ESP_OK; an altered copy fails
+ * the job (refused, nothing written). */
+enum esp_err job_restore_from_central(struct job *j, const char *mac, char *why, size_t cap,
+				      int *ret_fetched);
 /* Reads a recorded backup's file and proves it against the row's size and
  * SHA-256 (hex gets what the file hashes to): 0 with *ret malloc'ed, -1
  * unreadable (err says why), -2 altered (nothing returned). */

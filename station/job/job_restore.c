@@ -25,8 +25,19 @@ static enum esp_err pick(struct job *j)
 		return ESP_OK;
 	}
 	const char *mac = p->mac ? p->mac : j->mac;
-	char why[400];
+	char why[1200];
 	int r = db_backup_restore_choice_onto(j->db, mac, j->mac, &j->src, why, sizeof why);
+	if (r == -ENOENT && p->central_url && *p->central_url) {
+		/* another bench may have it: fetched and recorded here, then chosen
+		 * by the same rules as a local one */
+		int fetched;
+		enum esp_err e = job_restore_from_central(j, mac, why, sizeof why, &fetched);
+		if (e)
+			return e;
+		if (fetched)
+			r = db_backup_restore_choice_onto(j->db, mac, j->mac, &j->src, why,
+							  sizeof why);
+	}
 	if (r == -ENOENT)
 		return job_fail(j, ESP_E_IMAGE, "nothing to restore onto %s: %s", j->mac, why);
 	if (r)
