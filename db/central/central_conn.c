@@ -196,11 +196,14 @@ int central_query(struct central *c, PGresult **ret, const char *sql, int n,
 
 int central_exec(struct central *c, const char *sql, const char *what)
 {
-	PGresult *res;
-	int r = central_query(c, &res, sql, 0, NULL, what);
+	/* the simple protocol: a migration is several statements */
+	PGresult *res = PQexec(c->pg, sql);
+	ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		return central_fail_pg(c, res, what);
 	PQclear(res);
-	return r;
+	return 0;
 }
 
 int central_alive(struct central *c)
