@@ -325,18 +325,20 @@ static enum MHD_Result route(void *cls, struct MHD_Connection *c, const char *ur
 {
 	(void)version;
 	(void)upload;
+	(void)req;
 	struct http_server *s = cls;
-	static int first_call_marker;
-	if (!*req) { /* the headers are in; the body (if any) comes next */
-		*req = &first_call_marker;
-		return MHD_YES;
-	}
-	if (*upload_size) { /* a read-only server takes no body */
+	/* answered as soon as the headers are in (the first call): a body is
+	 * never read, and MHD discards it with the connection */
+	if (*upload_size) {
 		*upload_size = 0;
-		return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "no request body is accepted\n");
+		return MHD_YES;
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return send_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
+	const char *clen = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	if ((clen && strcmp(clen, "0") != 0) ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding"))
+		return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "no request body is accepted\n");
 	if (!path_ok(url))
 		return send_text(c, MHD_HTTP_BAD_REQUEST, "bad path\n");
 	const char *cookie;
@@ -350,7 +352,7 @@ static enum MHD_Result route(void *cls, struct MHD_Connection *c, const char *ur
 		return send_asset(c, url + 1, cookie);
 	if (strncmp(url, "/unit/", 6) == 0)
 		return mac_ok(url + 6, mac) ? send_asset(c, "unit.html", cookie)
-		       : send_text(c, MHD_HTTP_BAD_REQUEST, "not a MAC address: %s\n", url + 6);
+		       : send_text(c, MHD_HTTP_BAD_REQUEST, "not a MAC address (use aa:bb:cc:dd:ee:ff)\n");
 	if (strcmp(url, "/events") == 0)
 		return send_events(s, c, cookie);
 	if (strcmp(url, "/api/slots") == 0)
@@ -361,7 +363,7 @@ static enum MHD_Result route(void *cls, struct MHD_Connection *c, const char *ur
 		return send_body(s, c, body_today, NULL, "application/json", cookie);
 	if (strncmp(url, "/api/units/", 11) == 0)
 		return mac_ok(url + 11, mac) ? send_body(s, c, body_unit, mac, "application/json", cookie)
-		       : send_text(c, MHD_HTTP_BAD_REQUEST, "not a MAC address: %s\n", url + 11);
+		       : send_text(c, MHD_HTTP_BAD_REQUEST, "not a MAC address (use aa:bb:cc:dd:ee:ff)\n");
 	if (strcmp(url, "/metrics") == 0)
 		return send_body(s, c, body_metrics, NULL, "text/plain; version=0.0.4; charset=utf-8",
 				 cookie);

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: MIT
+# Run inside the rack by the http tests: the station on DIR/station.cfg with
+# --http $HTTP_LISTEN (default 127.0.0.1:0).  DIR/port gets "HOST:PORT" once
+# it listens; touching DIR/restart stops it (SIGTERM) and starts it again on
+# the same address; touching DIR/stop (or 80 s) ends it.  Each run logs to
+# DIR/station.N.log; DIR/station.exit gets the last exit status.
+# usage: sh in_rack_http.sh ESPSTATION DIR
+ST=$1
+D=$2
+listen=${HTTP_LISTEN:-127.0.0.1:0}
+n=0
+start() {
+	n=$((n + 1))
+	"$ST" run --config "$D/station.cfg" --plain --http "$listen" >"$D/station.$n.log" 2>&1 &
+	pid=$!
+}
+start
+i=0
+while [ $i -lt 800 ] && [ ! -e "$D/stop" ]; do
+	if [ ! -s "$D/port" ]; then
+		addr=$(sed -n 's/.*http: listening on \([^ ]*\).*/\1/p' "$D/station.$n.log" | head -n 1)
+		if [ -n "$addr" ]; then
+			listen=$addr
+			echo "$addr" >"$D/port.tmp" && mv "$D/port.tmp" "$D/port"
+		fi
+	fi
+	if [ -e "$D/restart" ]; then
+		rm -f "$D/restart" "$D/port"
+		kill -TERM $pid
+		wait $pid
+		start
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+echo $? >"$D/station.exit"
