@@ -25,18 +25,16 @@ void central_one_line(char *s)
 {
 	char *w = s;
 
+	/* in place, so never longer: a line break becomes one blank */
 	for (char *r = s; *r; r++) {
-		if (*r == '\n' || *r == '\r' || *r == '\t') {
-			if (r[1] && w > s && w[-1] != ' ') {
-				*w++ = ';';
-				*w++ = ' ';
-			}
+		char ch = (*r == '\n' || *r == '\r' || *r == '\t') ? ' ' : *r;
+
+		if (ch == ' ' && (w == s || w[-1] == ' '))
 			continue;
-		}
-		*w++ = *r;
+		*w++ = ch;
 	}
 	*w = '\0';
-	while (w > s && (w[-1] == ' ' || w[-1] == ';'))
+	while (w > s && w[-1] == ' ')
 		*--w = '\0';
 }
 

@@ -16,7 +16,7 @@ int central_fetch_backup(struct central *c, const char *sha256, const char *dest
 	char got[65];
 	PGresult *res;
 	size_t len;
-	int r, fmt = 1;
+	int r;
 
 	if (!c)
 		return -EINVAL;
@@ -31,7 +31,7 @@ int central_fetch_backup(struct central *c, const char *sha256, const char *dest
 	if (r)
 		goto out;
 	/* the bytes as they are stored, in binary */
-	res = PQexecParams(c->pg, "SELECT data FROM blobs WHERE sha256 = $1", 1, NULL, p, NULL, &fmt, 1);
+	res = PQexecParams(c->pg, "SELECT data FROM blobs WHERE sha256 = $1", 1, NULL, p, NULL, NULL, 1);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		r = central_fail_pg(c, res, "fetch a backup");
 		goto out;

@@ -43,7 +43,8 @@ int central_query(struct central *c, PGresult **ret, const char *sql, int n,
 		  const char *const *params, const char *what);
 /* Reconnects a connection the server dropped (a restart): 0 or an error. */
 int central_alive(struct central *c);
-/* One line out of a libpq message (newlines to "; ", trailing blanks cut). */
+/* One line out of a libpq message (line breaks to blanks, runs of blanks
+ * and trailing blanks cut). */
 void central_one_line(char *s);
 /* Opens up to version target (CENTRAL_SCHEMA_VERSION for central_open;
  * the migration tests stop earlier). */
