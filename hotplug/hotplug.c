@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "hotplug.h"
+#include "hp_remote.h"
 #include "port_table.h"
 
 /* A hub of eight adapters powered on at once sends some forty uevents, and
@@ -27,6 +28,7 @@ struct hp_monitor {
 	struct udev_monitor *mon;
 	struct hp_filter filter;
 	struct port_table table;
+	struct hp_remote_set remote;
 };
 
 static uint64_t now_ns(void)
@@ -177,6 +179,7 @@ int hp_monitor_new(const struct hp_filter *f, unsigned settle_ms, struct hp_moni
 	if (f)
 		m->filter = *f;
 	port_table_init(&m->table, settle_ms);
+	hp_remote_init(&m->remote);
 
 	errno = 0;
 	m->udev = udev_new();
@@ -215,6 +218,7 @@ void hp_monitor_free(struct hp_monitor *m)
 	udev_monitor_unref(m->mon);
 	udev_unref(m->udev);
 	port_table_free(&m->table);
+	hp_remote_free(&m->remote);
 	free(m);
 }
 
@@ -230,7 +234,22 @@ int hp_monitor_fd(const struct hp_monitor *m)
 
 int hp_monitor_timeout_ms(const struct hp_monitor *m)
 {
-	return port_table_timeout_ms(&m->table, now_ns());
+	uint64_t now = now_ns();
+	int usb = port_table_timeout_ms(&m->table, now);
+	int remote = hp_remote_timeout_ms(&m->remote, now);
+	return usb < 0 ? remote : remote < 0 || usb < remote ? usb : remote;
+}
+
+int hp_monitor_add_remote(struct hp_monitor *m, const char *url)
+{
+	if (!m)
+		return -EINVAL;
+	return hp_remote_add(&m->remote, url, now_ns());
+}
+
+int hp_monitor_remote_ended(struct hp_monitor *m, const char *devnode)
+{
+	return m && devnode ? hp_remote_ended(&m->remote, devnode, now_ns()) : 0;
 }
 
 int hp_monitor_enumerate(struct hp_monitor *m)
@@ -310,5 +329,7 @@ int hp_monitor_next(struct hp_monitor *m, struct hp_event *ev)
 		if (r < 0)
 			return r;
 	}
-	return port_table_pop_add(&m->table, now_ns(), ev);
+	if (port_table_pop_add(&m->table, now_ns(), ev))
+		return 1;
+	return hp_remote_pop(&m->remote, now_ns(), ev);
 }

@@ -125,6 +125,24 @@ HP_MUST_CHECK int hp_monitor_enumerate(struct hp_monitor *m);
  * Does not block. */
 HP_MUST_CHECK int hp_monitor_next(struct hp_monitor *m, struct hp_event *ev);
 
+/* ---- remote ports (hp_remote.c) ---- */
+
+/* A network serial port from the config ("rfc2217://HOST:PORT" or
+ * "socket://HOST:PORT", at most 63 characters) served as a fixed jig: it
+ * has no uevents, so hp_monitor_next() reports it as an HP_ADD once a TCP
+ * connect to it succeeds (devnode, syspath and id_path are the URL, driver
+ * "rfc2217" or "socket", no USB ids), probing again 1 s, 2 s, 4 s ... 60 s
+ * apart while the server refuses or does not answer.  hp_monitor_enumerate()
+ * leaves remote ports alone.  Returns 0 (also if already known), -EINVAL,
+ * -ENAMETOOLONG or -ENOSPC (more than 32). */
+HP_MUST_CHECK int hp_monitor_add_remote(struct hp_monitor *m, const char *url);
+/* The worker of a remote port ended (the server went away, the connection
+ * dropped): it is reported HP_REMOVE at the next hp_monitor_next() and
+ * probed again after the back-off (from 1 s again if it had been plugged for
+ * a minute or more).  Returns 1 for a plugged remote port, 0 otherwise (a
+ * USB devnode: nothing happens). */
+int hp_monitor_remote_ended(struct hp_monitor *m, const char *devnode);
+
 /* ---- slots (pure; slot_map.c) ---- */
 
 struct slot_map_entry {
