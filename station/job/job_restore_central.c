@@ -54,10 +54,9 @@ static int fetch_and_record(struct job *j, struct central *c, const char *store,
 	}
 	int r = central_fetch_backup(c, b->sha256, path, err, sizeof err);
 	if (r == -EBADMSG) {
-		*ret_e = job_fail(j, ESP_E_IMAGE, "central store %s: backup %" PRId64 " of %s from "
-				  "station %s (SHA-256 %.16s...) is altered there: %s: refusing it, "
-				  "nothing was written to the unit", store, b->id, b->mac, cb->station,
-				  b->sha256, err);
+		/* err names the store, the hashes and the cause */
+		*ret_e = job_fail(j, ESP_E_IMAGE, "backup of %s from station %s refused, nothing "
+				  "written to the unit: %s", b->mac, cb->station, err);
 		return -1;
 	}
 	if (r) {
