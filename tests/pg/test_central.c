@@ -252,6 +252,12 @@ static int64_t bench_job(struct bench *b, const char *mac, size_t size, unsigned
 	return job;
 }
 
+/* The path of the backup file that backup_file() numbered 3. */
+static const char *p2_path(struct bench *b, char *buf, size_t cap)
+{
+	return t_path(buf, cap, b->dir, "backup-3.bin");
+}
+
 static void bench_close(struct bench *b)
 {
 	db_close(b->db);
@@ -423,6 +429,12 @@ static void case_append_only(void)
 	T_EQ_INT(q_int(pg, "SELECT central_put_rows(1, 'devices', '[{\"id\": 1, \"mac\": \"m\", "
 			   "\"last_seen_ms\": 14, \"family\": \"esp32\", \"security\": "
 			   "\"flash_encryption\"}]')"), 1);
+	/* the trigger itself, not only central_put_rows: a device's MAC never
+	 * changes, its last_seen never goes back */
+	T_EQ_STR(q_state(pg, "UPDATE station_rows SET row = jsonb_set(row, '{mac}', '\"z\"') "
+			 "WHERE tbl = 'devices'", st), "ES409");
+	T_EQ_STR(q_state(pg, "UPDATE station_rows SET row = jsonb_set(row, '{last_seen_ms}', '1') "
+			 "WHERE tbl = 'devices'", st), "ES409");
 	/* bytes that do not hash to their name never get in */
 	T_EQ_STR(q_state(pg, "INSERT INTO blobs (sha256, size, data) VALUES (repeat('0', 64), 1, "
 			 "'\\x01'::bytea)", st), "23514");
@@ -508,6 +520,25 @@ static void case_ship(void)
 				   "tbl = 'devices' AND row->>'mac' = '5c:cf:7f:00:00:01'"),
 			 local_count(&b, "SELECT last_seen_ms FROM devices WHERE mac = '5c:cf:7f:00:00:01'"));
 		/* the file comes back: the next call ships it */
+		{
+			char sha[65], md5[33], p2[700];
+			int n = b.nfiles;
+
+			b.nfiles = 3;
+			backup_file(&b, 16 << 10, 4, p2, sizeof p2, sha, md5);
+			b.nfiles = n;
+		}
+		/* an altered file (same size) is a problem too, until it is put right */
+		{
+			FILE *f = fopen(p2_path(&b, path, sizeof path), "r+b");
+
+			T_REQUIRE(f && fseek(f, 100, SEEK_SET) == 0);
+			T_REQUIRE(fwrite("\x5a\xa5\x5a\xa5", 1, 4, f) == 4 && fclose(f) == 0);
+		}
+		T_EQ_INT(central_ship(c, b.db, 0, &st), 1);
+		T_EQ_INT(st.unshippable, 1);
+		T_HAS_STR(st.problem, "altered");
+		T_EQ_INT(q_int(pg, "SELECT count(*) FROM backup_problems WHERE resolved_at IS NULL"), 1);
 		{
 			char sha[65], md5[33], p2[700];
 			int n = b.nfiles;
