@@ -28,6 +28,8 @@
  *   -EEXIST      a row of this station and local id exists with other content
  *   -EBADMSG     a backup whose bytes do not hash to its SHA-256 (refused on
  *                arrival, or fetched altered)
+ *   -EPERM       the store's append-only rules refused a change (a bug, or a
+ *                hand-made row: the message has the server's text)
  *   -ENOENT      no such backup / MAC
  *   -EIO         anything else (the message has the server's text) */
 #pragma once
@@ -75,7 +77,11 @@ int central_backlog(struct central *c, struct db *local, struct central_backlog 
  * reported as a "backup.unshippable" problem in st and skipped, never
  * blocking the rest).  At most max_bytes of backup data per call (0 = 8 MiB).
  * Each batch is one central transaction: a crash or a cut connection
- * loses nothing and duplicates nothing.  Returns 1 when everything was
+ * loses nothing and duplicates nothing.  The file ships under the name of
+ * its first station row (-ENOENT before it has one); where to resume is
+ * asked from the server, so the station keeps no outbox state.  A skipped
+ * backup is retried by every later call until its file is back.  A dropped
+ * connection is reopened by the next call.  Returns 1 when everything was
  * shipped (caught up), 0 when more remains, or a negative error. */
 struct central_ship_stats {
 	int64_t events, rows, jobs, backups;  /* delivered by this call */
