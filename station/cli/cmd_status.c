@@ -131,8 +131,12 @@ static void json_time(const char *key, int64_t ms)
 
 static void json_backlog(const struct central_backlog *b)
 {
-	printf("{\"jobs\":%lld,\"backups\":%lld,\"backup_bytes\":%llu,\"events\":%lld", (long long)b->jobs,
-	       (long long)b->backups, (unsigned long long)b->backup_bytes, (long long)b->events);
+	printf("{\"jobs\":%lld,\"backups\":%lld,\"backup_bytes\":%llu,\"events\":", (long long)b->jobs,
+	       (long long)b->backups, (unsigned long long)b->backup_bytes);
+	if (b->events >= 0)
+		printf("%lld", (long long)b->events);
+	else
+		printf("null"); /* counted locally: not known */
 	json_time("oldest", b->oldest_ms);
 	printf("}");
 }

@@ -30,6 +30,8 @@
 struct shipper {
 	const struct st_config *cfg;
 	pid_t pid;
+	int keep_fd[SHIPPER_MAX_FDS]; /* the supervisor's fds the child closes */
+	unsigned n_keep;
 	int wake_w;                 /* supervisor -> child: "a job ended" */
 	int state_r;                /* child -> supervisor: struct shipper_state */
 	uint64_t restart_at_ms;     /* monotonic; 0 = running or not due */
@@ -118,6 +120,7 @@ static void count_locally(struct ship_loop *l)
 	b.backup_bytes += n.bytes;
 	if (!b.oldest_ms)
 		b.oldest_ms = n.oldest_ms;
+	b.events = -1; /* the journal's rows are not counted here */
 	l->st.backlog = b;
 	l->st.backlog_local = 1;
 }
@@ -270,17 +273,18 @@ static int child_main(const struct st_config *cfg, int wake_r, int state_w)
 	return 0;
 }
 
-static void run_child(const struct st_config *cfg, int wake_r, int state_w, pid_t parent)
+static void run_child(const struct shipper *s, int wake_r, int state_w, pid_t parent)
 {
+	const struct st_config *cfg = s->cfg;
 	/* abandoning a batch is safe (one central transaction); an orphan is not */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(3);
-	/* nothing of the supervisor's: its database, udev and worker sockets */
-	long max = sysconf(_SC_OPEN_MAX);
-	for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
-		if (fd != wake_r && fd != state_w)
-			close(fd);
+	/* nothing of the supervisor's (signals, udev, worker sockets); its
+	 * database's descriptors stay open but unused: SQLite shares them with
+	 * the connection this process opens on the same file */
+	for (unsigned i = 0; i < s->n_keep; i++)
+		close(s->keep_fd[i]);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_term; /* no SA_RESTART: poll() returns at once */
@@ -316,7 +320,7 @@ static int spawn(struct shipper *s, char *err, size_t cap)
 	if (pid == 0) {
 		close(wake[1]);
 		close(st[0]);
-		run_child(s->cfg, wake[0], st[1], parent);
+		run_child(s, wake[0], st[1], parent);
 	}
 	int e = errno;
 	close(wake[0]);
@@ -334,7 +338,16 @@ static int spawn(struct shipper *s, char *err, size_t cap)
 	return 0;
 }
 
-int shipper_start(const struct st_config *cfg, struct shipper **ret, char *err, size_t cap)
+static void set_fds(struct shipper *s, const int *fds, unsigned n)
+{
+	s->n_keep = 0;
+	for (unsigned i = 0; i < n && s->n_keep < SHIPPER_MAX_FDS; i++)
+		if (fds[i] >= 0)
+			s->keep_fd[s->n_keep++] = fds[i];
+}
+
+int shipper_start(const struct st_config *cfg, const int *close_fds, unsigned n_fds,
+		  struct shipper **ret, char *err, size_t cap)
 {
 	struct shipper *s = calloc(1, sizeof *s);
 	if (!s) {
@@ -343,6 +356,7 @@ int shipper_start(const struct st_config *cfg, struct shipper **ret, char *err, 
 	}
 	s->cfg = cfg;
 	s->wake_w = s->state_r = -1;
+	set_fds(s, close_fds, n_fds);
 	int rc = spawn(s, err, cap);
 	if (rc != 0) {
 		free(s);
@@ -408,10 +422,11 @@ int shipper_reaped(struct shipper *s, pid_t pid, int status, char *why, size_t c
 	return 1;
 }
 
-int shipper_tick(struct shipper *s)
+int shipper_tick(struct shipper *s, const int *close_fds, unsigned n_fds)
 {
 	if (!s || s->pid || !s->restart_at_ms || st_mono_ms() < s->restart_at_ms)
 		return 0;
+	set_fds(s, close_fds, n_fds);
 	char err[256];
 	if (spawn(s, err, sizeof err) != 0) {
 		s->restart_at_ms = st_mono_ms() + SHIP_RESTART_MS;

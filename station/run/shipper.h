@@ -25,10 +25,16 @@
 
 struct shipper;
 
+/* Most descriptors of the supervisor a child has to close. */
+#define SHIPPER_MAX_FDS 80
+
 /* Forks the shipper for cfg (cfg->central.url must be set).  Call from a
- * single-threaded process.  0, or -errno (fork, pipe) with err. */
-int shipper_start(const struct st_config *cfg, struct shipper **ret, char *err, size_t cap)
-	__attribute__((warn_unused_result));
+ * single-threaded process.  close_fds: the supervisor's descriptors the
+ * child closes (signalfd, udev monitor, worker sockets; -1 entries are
+ * skipped); never the database's, which SQLite shares inside a process.
+ * 0, or -errno (fork, pipe) with err. */
+int shipper_start(const struct st_config *cfg, const int *close_fds, unsigned n_fds,
+		  struct shipper **ret, char *err, size_t cap) __attribute__((warn_unused_result));
 
 /* The fd to poll for state messages (POLLIN); -1 once the shipper is gone. */
 int shipper_fd(const struct shipper *s);
@@ -46,8 +52,9 @@ pid_t shipper_pid(const struct shipper *s);
  * by shipper_tick after a pause), else 0. */
 int shipper_reaped(struct shipper *s, pid_t pid, int status, char *why, size_t cap);
 
-/* Restarts a shipper that died, once its pause has passed.  1 if it did. */
-int shipper_tick(struct shipper *s);
+/* Restarts a shipper that died, once its pause has passed (close_fds as
+ * for shipper_start).  1 if it did. */
+int shipper_tick(struct shipper *s, const int *close_fds, unsigned n_fds);
 
 /* In a freshly forked worker: closes the shipper's fds without touching the
  * shipper. */

@@ -168,8 +168,11 @@ int shipper_state_load(const char *path, struct shipper_state *ret)
 const char *shipper_backlog_text(const struct central_backlog *b, char *buf, size_t cap)
 {
 	double mib = (double)b->backup_bytes / 1048576.0;
-	snprintf(buf, cap, "%lld job%s, %lld backup%s (%.1f MiB), %lld event%s", (long long)b->jobs,
-		 b->jobs == 1 ? "" : "s", (long long)b->backups, b->backups == 1 ? "" : "s", mib,
-		 (long long)b->events, b->events == 1 ? "" : "s");
+	int n = snprintf(buf, cap, "%lld job%s, %lld backup%s (%.1f MiB)", (long long)b->jobs,
+			 b->jobs == 1 ? "" : "s", (long long)b->backups, b->backups == 1 ? "" : "s",
+			 mib);
+	if (b->events >= 0 && n > 0 && (size_t)n < cap)
+		snprintf(buf + n, cap - (size_t)n, ", %lld event%s", (long long)b->events,
+			 b->events == 1 ? "" : "s");
 	return buf;
 }

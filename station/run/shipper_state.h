@@ -24,7 +24,8 @@ struct shipper_state {
 	int64_t down_since_ms;         /* wall ms the link was lost (DOWN/REFUSED), else 0 */
 	int64_t failed_tries;          /* connection attempts failed since the last success */
 	struct central_backlog backlog;
-	int backlog_local;             /* 1: counted locally (server down), 0: the server's */
+	int backlog_local;             /* 1: counted locally (server down; events -1:
+					* unknown), 0: the server's */
 	int64_t backlog_at_ms;         /* when the server last told the backlog; 0 never */
 	struct central_backlog backlog_server; /* what it told then */
 	int64_t last_shipped_ms;       /* wall ms of the last batch that delivered; 0 never */
@@ -49,5 +50,5 @@ int shipper_state_load(const char *path, struct shipper_state *ret)
 
 const char *shipper_link_name(enum shipper_link l);
 
-/* "3 jobs, 2 backups (2.1 MiB), 40 events" */
+/* "3 jobs, 2 backups (2.1 MiB), 40 events" (events left out when unknown: < 0) */
 const char *shipper_backlog_text(const struct central_backlog *b, char *buf, size_t cap);

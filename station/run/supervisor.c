@@ -66,6 +66,7 @@ struct supervisor {
 };
 
 _Static_assert(SLOT_MAP_MAX >= ST_CFG_MAX_SLOTS, "every configured slot fits the slot map");
+_Static_assert(SHIPPER_MAX_FDS >= 2 + CONSOLE_MAX_SLOTS, "the shipper closes every fd of ours");
 
 static void load_slot_map(struct supervisor *sv)
 {
@@ -372,6 +373,18 @@ static void take_hotplug_events(struct supervisor *sv)
 	}
 }
 
+/* The descriptors a forked shipper must not keep: ours, not the database's. */
+static unsigned inherited_fds(const struct supervisor *sv, int fds[SHIPPER_MAX_FDS])
+{
+	unsigned n = 0;
+	fds[n++] = sv->sigfd;
+	fds[n++] = sv->hp ? hp_monitor_fd(sv->hp) : -1;
+	for (int i = 0; i < CONSOLE_MAX_SLOTS && n < SHIPPER_MAX_FDS; i++)
+		if (sv->w[i].used && sv->w[i].fd >= 0)
+			fds[n++] = sv->w[i].fd;
+	return n;
+}
+
 /* HH:MM:SS local time, as an operator reads a wall clock */
 static const char *clock_text(int64_t ms, char *buf, size_t cap)
 {
@@ -389,6 +402,8 @@ static void on_ship_state(struct supervisor *sv, const struct shipper_state *s)
 {
 	const struct shipper_state *prev = &sv->ship_st;
 	char url[300], bl[160], when[16];
+	/* the central library's messages name the store already */
+	const char *who = strncmp(s->error, "central store", 13) == 0 ? "" : "central store: ";
 	central_url_redacted(sv->cfg->central.url, url, sizeof url);
 	if (s->problem[0] && strcmp(s->problem, prev->problem) != 0)
 		console_note(sv->con, "central store: %s (the rest ships)", s->problem);
@@ -405,18 +420,21 @@ static void on_ship_state(struct supervisor *sv, const struct shipper_state *s)
 		sv->ship_caught_up |= idle;
 		break;
 	case SHIPPER_DOWN:
-		/* what waits grows with each job: say it then, not at each retry */
+		/* what waits grows with each job: say it then, not at each
+		 * retry; the cause once */
 		if (!sv->ship_announced || s->backlog.jobs != prev->backlog.jobs ||
 		    s->backlog.backup_bytes != prev->backlog.backup_bytes)
-			console_status(sv->con, "central store down since %s: %lld job%s, %.1f MiB waiting (%s)",
-				       clock_text(s->down_since_ms, when, sizeof when),
+			console_status(sv->con, "central store down since %s: %lld job%s, %.1f MiB "
+				       "waiting%s%s%s", clock_text(s->down_since_ms, when, sizeof when),
 				       (long long)s->backlog.jobs, s->backlog.jobs == 1 ? "" : "s",
-				       (double)s->backlog.backup_bytes / 1048576.0, s->error);
+				       (double)s->backlog.backup_bytes / 1048576.0,
+				       sv->ship_announced ? "" : " (", sv->ship_announced ? "" : s->error,
+				       sv->ship_announced ? "" : ")");
 		break;
 	case SHIPPER_REFUSED:
 		if (!sv->ship_announced || strcmp(s->error, prev->error) != 0)
-			console_status(sv->con, "central store: %s; shipping paused, the station works on "
-				       "locally (retrying)", s->error);
+			console_status(sv->con, "%s%s; shipping paused, the station works on locally "
+				       "(retrying)", who, s->error);
 		break;
 	case SHIPPER_STARTING:
 		break;
@@ -464,8 +482,10 @@ static void loop(struct supervisor *sv)
 		for (nfds_t k = 3; k < n; k++)
 			if (pf[k].revents && owner[k]->used && owner[k]->fd >= 0)
 				drain_events(sv, owner[k]);
-		if (!sv->stopping)
-			(void)shipper_tick(sv->ship);
+		if (!sv->stopping) {
+			int fds[SHIPPER_MAX_FDS];
+			(void)shipper_tick(sv->ship, fds, inherited_fds(sv, fds));
+		}
 		uint64_t now = st_mono_ms();
 		for (int i = 0; i < CONSOLE_MAX_SLOTS; i++) {
 			struct worker_slot *ws = &sv->w[i];
@@ -504,7 +524,8 @@ static int setup(struct supervisor *sv)
 	if (sv->cfg->central.url[0]) {
 		/* before any worker: forked while the supervisor is one thread */
 		char serr[256];
-		if (shipper_start(sv->cfg, &sv->ship, serr, sizeof serr) != 0)
+		int fds[SHIPPER_MAX_FDS];
+		if (shipper_start(sv->cfg, fds, inherited_fds(sv, fds), &sv->ship, serr, sizeof serr) != 0)
 			console_note(sv->con, "%s: nothing is shipped to the central store until the "
 				     "station restarts (it works on locally)", serr);
 	}

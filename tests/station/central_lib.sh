@@ -11,10 +11,12 @@ command -v python3 >/dev/null 2>&1 || { echo "SKIP [$CASE]: no python3"; exit 77
 chmod 0711 "$T"
 # on the way out: stop every station and rack still running, then the cluster
 central_cleanup() {
+	rc=$?
 	for p in "$T"/*/rack.pid; do
 		[ -e "$p" ] || continue
 		: >"$(dirname "$p")/stop"
 		wait "$(cat "$p")" 2>/dev/null
+		[ $rc = 0 ] || { echo "--- $(dirname "$p")/station.log (last 30 lines)"; tail -n 30 "$(dirname "$p")/station.log"; }
 	done
 	pg_cleanup
 	rm -rf "$T"
