@@ -78,7 +78,7 @@ unsigned hub_client_count(struct hub *h);
 struct http_token {
 	int set;
 	unsigned char digest[32];  /* SHA-256 of the token: compared in constant time */
-	char cookie_value[160];
+	char cookie_value[256];
 };
 /* Reads the first line of path.  -1 with the cause and fix in err. */
 int http_token_load(struct http_token *t, const char *path, char *err, size_t cap);

@@ -293,7 +293,7 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
  * is set when it came in the query, so the browser keeps it. */
 static int authorized(struct http_server *s, struct MHD_Connection *c, const char **cookie)
 {
-	static __thread char set[256];
+	static __thread char set[320];
 	*cookie = NULL;
 	if (!s->token.set)
 		return 1;
