@@ -40,6 +40,14 @@ central_run='
 	st=$!
 	echo "$st" >"$2/station.pid"
 	while [ ! -e "$2/stop" ]; do sleep 0.1; done
+	# the cost of the station before it stops: CPU ticks (utime + stime) and
+	# peak RSS (VmHWM, kB) of the supervisor, and of its shipper child if any
+	cost() { echo "$(awk "{ print \$14 + \$15 }" "/proc/$1/stat") $(awk "/^VmHWM/ { print \$2 }" "/proc/$1/status")"; }
+	shp=
+	for c in $(cat "/proc/$st/task/$st/children" 2>/dev/null); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = espst-shipper ] && shp=$c
+	done
+	echo "$(cost $st) $([ -n "$shp" ] && cost "$shp" || echo 0 0)" >"$2/cost"
 	kill -TERM $st
 	wait $st
 	echo "station exit $?"'
@@ -49,7 +57,7 @@ central_run='
 start_rack() {
 	d=$1
 	shift
-	TMPDIR=$d umockdev-wrapper "$VRACK" -q --workdir "$d/w" --timeout 120 --baud-fast "$@" \
+	TMPDIR=$d umockdev-wrapper "$VRACK" -q --workdir "$d/w" --timeout "${RACK_TIMEOUT:-120}" --baud-fast "$@" \
 		-- sh -c "$central_run" sh "$ST" "$d" >"$d/out" 2>"$d/err" &
 	echo $! >"$d/rack.pid"
 }
