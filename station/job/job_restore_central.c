@@ -112,7 +112,8 @@ enum esp_err job_restore_from_central(struct job *j, const char *mac, char *why,
 	if (r == -ENOENT) {
 		add_note(why, cap, "the central store %s has none either: %s", store, cwhy);
 	} else if (r) {
-		add_note(why, cap, "central store unreachable: %s", cb ? central_errmsg(c) : "out of memory");
+		add_note(why, cap, "central store unreachable: %s",
+			 cb ? central_errmsg(c) : "out of memory");
 	} else {
 		job_log(j, ESP_LOG_NOTICE, "the local database has none; the central store %s offers "
 			"%s", store, cwhy);
