@@ -153,6 +153,9 @@ static void spec_init(struct job_spec *sp, const struct worker_ctx *w)
 	sp->station_id = w->station_id;
 	sp->adapter_id = w->port.adapter_id;
 	sp->slot = w->port.slot;
+	/* a unit with no backup here may have one from another bench */
+	sp->restore.central_url = c->central.url;
+	sp->restore.central_password_file = c->central.password_file;
 }
 
 static int run_job(const struct worker_ctx *w, struct db *db, const struct job_spec *sp,
