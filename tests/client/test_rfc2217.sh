@@ -83,8 +83,10 @@ backup)
 		fail "no reset into download mode through DTR/RTS"
 	grep -q '"ev":"baud","who":"host","baud":921600' "$T/emu.log" ||
 		fail "the server's port never went to 921600 (SET-BAUDRATE)"
-	grep '"ev":"garbled"' "$T/emu.log" | grep -q '"host_baud":921600' &&
-		fail "bytes garbled at 921600: the baud switch was not in effect in time"
+	# (after the final reset the ROM's banner at 74880 is garbled by design)
+	grep '"ev":"garbled"' "$T/emu.log" |
+		grep -qE '"host_baud":921600,"dev_baud":115200|"host_baud":115200,"dev_baud":921600' &&
+		fail "bytes garbled between 115200 and 921600: the switch was not in effect in time"
 	;;
 drop)
 	emu_start --boot app --layout stock --rfc2217-drop-after 300000
