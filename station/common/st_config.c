@@ -463,6 +463,9 @@ static int load_slots(struct loader *l, const config_setting_t *root, struct st_
 		if (s->id_path[0] && s->port[0])
 			return fail(l, e, "slot '%s' has both id_path and port: give id_path for a USB "
 				    "adapter, port = \"rfc2217://HOST:PORT\" for a network one", s->name);
+		if (strlen(s->port) > 63)
+			return fail(l, e, "slot port '%.40s...' is longer than 63 characters: give the "
+				    "server by IP address or a short host name", s->port);
 		if (s->port[0] && strncmp(s->port, "rfc2217://", 10) != 0 &&
 		    strncmp(s->port, "socket://", 9) != 0)
 			return fail(l, e, "slot port '%s' is not a network port: use "

@@ -71,8 +71,9 @@ _Static_assert(SHIPPER_MAX_FDS >= 2 + CONSOLE_MAX_SLOTS, "the shipper closes eve
 static void load_slot_map(struct supervisor *sv)
 {
 	for (unsigned i = 0; i < sv->cfg->n_slots; i++) {
-		snprintf(sv->slots.e[i].id_path, sizeof sv->slots.e[i].id_path, "%s",
-			 sv->cfg->slot[i].id_path);
+		/* a remote slot's port is its identity (hotplug reports it as ID_PATH) */
+		snprintf(sv->slots.e[i].id_path, sizeof sv->slots.e[i].id_path, "%.127s",
+			 sv->cfg->slot[i].port[0] ? sv->cfg->slot[i].port : sv->cfg->slot[i].id_path);
 		snprintf(sv->slots.e[i].slot, sizeof sv->slots.e[i].slot, "%s", sv->cfg->slot[i].name);
 	}
 	sv->slots.n = sv->cfg->n_slots;
@@ -164,7 +165,11 @@ static void start_worker(struct supervisor *sv, const struct hp_event *ev)
 	p->vid = ev->vid;
 	p->pid = ev->pid;
 	const struct st_cfg_adapter *a = st_config_adapter(sv->cfg, ev->vid, ev->pid);
-	snprintf(p->kind, sizeof p->kind, "%s", a && a->kind[0] ? a->kind : "usb-uart");
+	const char *scheme_end = strstr(ev->devnode, "://");
+	if (scheme_end) /* a remote slot: the kind is its protocol ("rfc2217 adapter attached") */
+		snprintf(p->kind, sizeof p->kind, "%.*s", (int)(scheme_end - ev->devnode), ev->devnode);
+	else
+		snprintf(p->kind, sizeof p->kind, "%s", a && a->kind[0] ? a->kind : "usb-uart");
 	struct db_adapter da = {.station_id = sv->station_id, .vid = ev->vid, .pid = ev->pid,
 				.usb_serial = ev->serial, .id_path = ev->id_path, .slot = name,
 				.kind = p->kind};
@@ -305,6 +310,9 @@ static void reap(struct supervisor *sv)
 			ws->pid = 0;
 			close(ws->fd);
 			ws->fd = -1;
+			/* a remote port has no uevents: its worker ending is its unplug */
+			if (!ws->removed && !sv->stopping)
+				(void)hp_monitor_remote_ended(sv->hp, ws->port.devnode);
 			if (ws->removed || sv->stopping) {
 				set_led(sv, ws, LED_IDLE);
 				console_detach(sv->con, ws->con, ws->removed ? NULL : "station stopping");
@@ -541,6 +549,13 @@ static int setup(struct supervisor *sv)
 	int rc = hp_monitor_new(&f, sv->cfg->settle_ms, &sv->hp);
 	if (rc == 0)
 		rc = hp_monitor_enumerate(sv->hp);
+	/* remote slots (port = "rfc2217://..."): served as if plugged */
+	for (unsigned i = 0; rc == 0 && i < sv->cfg->n_slots; i++) {
+		int r = sv->cfg->slot[i].port[0] ? hp_monitor_add_remote(sv->hp, sv->cfg->slot[i].port) : 0;
+		if (r < 0)
+			console_note(sv->con, "slot %s: port %s cannot be served (%s): ignored",
+				     sv->cfg->slot[i].name, sv->cfg->slot[i].port, strerror(-r));
+	}
 	if (rc != 0) {
 		fprintf(stderr, "espstation: cannot watch udev for adapters: %s\n", strerror(-rc));
 		return 1;
