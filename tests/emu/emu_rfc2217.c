@@ -50,6 +50,7 @@ struct emu_rfc2217 {
 	unsigned baud;
 	uint8_t datasize, parity, stopsize;
 	int dtr, rts, brk, suspended;
+	int modem_told;             /* the opening NOTIFY-MODEMSTATE went out */
 	uint8_t linestate_mask, modemstate_mask;
 };
 
@@ -293,6 +294,7 @@ static void accept_client(struct emu_rfc2217 *r)
 	r->dev_len = 0;
 	r->to_host = r->to_device = 0;
 	r->suspended = 0;
+	r->modem_told = 0;
 	r->conn_fd = c;
 	tn_greet(&r->tn, &r->net);
 	if (r->unplugged) {
@@ -326,8 +328,16 @@ static void read_client(struct emu_rfc2217 *r)
 		disconnect(r, "peer");
 		return;
 	}
-	if (n > 0)
-		tn_input(&r->tn, buf, (size_t)n, &r->net, &ops, r);
+	if (n <= 0)
+		return;
+	tn_input(&r->tn, buf, (size_t)n, &r->net, &ops, r);
+	/* once COM-PORT-OPTION is agreed, tell the modem lines (none active),
+	 * as servers do: pyserial's client refuses to read CTS/DSR until a
+	 * NOTIFY-MODEMSTATE has come */
+	if (!r->modem_told && r->tn.him[TN_OPT_COM_PORT] == TN_Q_YES) {
+		r->modem_told = 1;
+		reply1(r, CPO_NOTIFY_MODEMSTATE, 0);
+	}
 }
 
 static void write_device(struct emu_rfc2217 *r)

@@ -451,6 +451,8 @@ static void case_negotiate(struct th *t, unsigned port)
 		 c.nneg - 10);
 	TH_CHECK(t, has_neg(&c, WONT, 1) == 1 && has_neg(&c, DONT, 24) == 1 && has_neg(&c, WILL, CPO) == 1,
 		 "refusals / grant");
+	TH_CHECK(t, tc_reply(&c, 107, &r, 500) == 0 && r.n == 1 && r.v[0] == 0,
+		 "unasked NOTIFY-MODEMSTATE once COM-PORT-OPTION is agreed (pyserial needs it)");
 	/* every command, queries first */
 	tc_cmd(&c, 0, NULL, 0);
 	TH_CHECK(t, tc_reply(&c, 100, &r, 1000) == 0 && r.n > 10 && memcmp(r.v, "esp8266-emu", 11) == 0,
