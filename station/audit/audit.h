@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* Inside `espstation audit`: the parsed options and the sub-commands, one
- * file each (audit_mac.c, audit_jobs.c, audit_backups.c, audit_summary.c,
- * audit_vault.c).  Each prints to stdout and returns an exit code. */
+/* The audit's queries, for `espstation audit` (cli/cmd_audit.c parses its
+ * options and opens the database) and the web surface (http/): the
+ * sub-commands, one file each (audit_mac.c, audit_jobs.c, audit_backups.c,
+ * audit_summary.c, audit_vault.c).  Each writes its tables to a->out and
+ * returns an exit code (CLI_EXIT_*), after one error line (audit_fail). */
 #pragma once
 
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "audit_out.h"
 #include "db.h"
+#include "job_outcome.h"
 
 /* Exit status of verify-vault when a recorded file is missing or altered,
  * and of `audit mac` for a MAC the database has never seen: the data
@@ -24,8 +28,22 @@ struct audit_ctx {
 	int all;                     /* verify-vault --all: list the good files too */
 	const char *arg;             /* the MAC of `audit mac` */
 	int central;                 /* db is a snapshot of the central store */
+	FILE *out;                   /* the tables: stdout, or an HTTP answer's body */
+	int quiet_errors;            /* 1: errors into err only, not on stderr (http/) */
+	char err[600];               /* the last error line, without "espstation: " */
 };
 
+/* Reports one error line: into a->err and, unless a->quiet_errors, on
+ * stderr as "espstation: <line>" (as the other commands do).  a may be
+ * NULL (stderr only).  Returns code. */
+int audit_fail(struct audit_ctx *a, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* One unit's history (device, jobs, boot check, backups, the restore
+ * choice) for MAC a->arg, to a->out: the `audit mac` text, or with
+ * a->fmt = OUT_JSON one object {"device", "jobs", "boot", "backups",
+ * "restore"} (also /api/units/MAC).  AUDIT_EXIT_DATA for a MAC the database
+ * has never seen. */
 int audit_mac(struct audit_ctx *a);
 int audit_jobs(struct audit_ctx *a);
 int audit_backups(struct audit_ctx *a);
@@ -65,7 +83,7 @@ const char *audit_time(int64_t ms, char buf[32]);
 int audit_parse_since(const char *s, int64_t now_ms, int64_t *ret_ms);
 
 /* Prints the table; an error line and the exit code if that failed. */
-int audit_print(struct out_table *t);
+int audit_print(struct audit_ctx *a, struct out_table *t);
 
 /* The jobs (f) and backups (f; hash: re-hash each file for its status,
  * else only check size) as tables, shared by mac, jobs and backups.  0 or

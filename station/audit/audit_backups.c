@@ -7,8 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "audit_priv.h"
-#include "cli_common.h"
+#include "audit.h"
 
 static const struct out_col s_cols[] = {
 	{"backup_id", "BACKUP", OUT_INT},
@@ -60,13 +59,13 @@ int audit_backups_table(struct audit_ctx *a, const struct db_audit_filter *f, in
 			struct out_table *t)
 {
 	struct backups_walk w = {t, hash};
-	out_init(t, stdout, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
+	out_init(t, a->out, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
 	out_table_moves(t, s_moves, sizeof s_moves / sizeof s_moves[0]);
 	int r = db_audit_backups(a->db, f, backup_row, &w);
 	if (r == -ENOMEM)
-		return cli_fail(CLI_EXIT_FILE, "audit: out of memory");
+		return audit_fail(a, CLI_EXIT_FILE, "audit: out of memory");
 	if (r)
-		return cli_fail(CLI_EXIT_FILE, "audit: %s: %s", a->db_path, db_errmsg(a->db));
+		return audit_fail(a, CLI_EXIT_FILE, "audit: %s: %s", a->db_path, db_errmsg(a->db));
 	return 0;
 }
 
@@ -77,7 +76,7 @@ int audit_backups(struct audit_ctx *a)
 	 * is verify-vault's job */
 	int rc = audit_backups_table(a, &a->f, 0, &t);
 	if (rc == 0)
-		rc = audit_print(&t);
+		rc = audit_print(a, &t);
 	out_free(&t);
 	return rc;
 }

@@ -12,9 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit_priv.h"
+#include "audit.h"
 #include "central.h"
-#include "cli_common.h"
 
 int audit_is_central(const char *db_path)
 {
@@ -46,16 +45,18 @@ int audit_central_open(const char *cmd, const char *url, const char *password_fi
 	/* a password in the url is refused here (-EINVAL): a usage error */
 	int r = central_open(url, password_file, &c, err, sizeof err);
 	if (r)
-		return cli_fail(r == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FILE, "%s: %s", cmd, err);
+		return audit_fail(NULL, r == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FILE, "%s: %s",
+				  cmd, err);
 	const char *tmp = getenv("TMPDIR");
 	snprintf(s->dir, sizeof s->dir, "%s/espstation-audit.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(s->dir)) {
 		int e = errno;
 		s->dir[0] = '\0';
 		central_close(c);
-		return cli_fail(CLI_EXIT_FILE, "%s: cannot make a directory for the central store's "
-				"snapshot under %s: %s (set TMPDIR to a writable directory)", cmd,
-				tmp && *tmp ? tmp : "/tmp", strerror(e));
+		return audit_fail(NULL, CLI_EXIT_FILE, "%s: cannot make a directory for the "
+				  "central store's snapshot under %s: %s (set TMPDIR to a "
+				  "writable directory)", cmd, tmp && *tmp ? tmp : "/tmp",
+				  strerror(e));
 	}
 	snprintf(s->path, sizeof s->path, "%s/central.db", s->dir);
 	r = central_snapshot(c, s->path, mac, err, sizeof err);
@@ -64,7 +65,7 @@ int audit_central_open(const char *cmd, const char *url, const char *password_fi
 		r = db_open_readonly(s->path, ret, err, sizeof err);
 	if (r) {
 		audit_snapshot_remove(s);
-		return cli_fail(CLI_EXIT_FILE, "%s: %s", cmd, err);
+		return audit_fail(NULL, CLI_EXIT_FILE, "%s: %s", cmd, err);
 	}
 	return 0;
 }

@@ -8,8 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit_priv.h"
-#include "cli_common.h"
+#include "audit.h"
 
 static const struct out_col s_cols[] = {
 	{"job_id", "JOB", OUT_INT},
@@ -106,13 +105,13 @@ static int job_row(void *user, const struct db_audit_job *j)
 int audit_jobs_table(struct audit_ctx *a, const struct db_audit_filter *f, struct out_table *t)
 {
 	struct jobs_walk w = {a, t};
-	out_init(t, stdout, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
+	out_init(t, a->out, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
 	out_table_moves(t, s_moves, sizeof s_moves / sizeof s_moves[0]);
 	int r = db_audit_jobs(a->db, f, job_row, &w);
 	if (r == -ENOMEM)
-		return cli_fail(CLI_EXIT_FILE, "audit: out of memory");
+		return audit_fail(a, CLI_EXIT_FILE, "audit: out of memory");
 	if (r)
-		return cli_fail(CLI_EXIT_FILE, "audit: %s: %s", a->db_path, db_errmsg(a->db));
+		return audit_fail(a, CLI_EXIT_FILE, "audit: %s: %s", a->db_path, db_errmsg(a->db));
 	return 0;
 }
 
@@ -121,7 +120,7 @@ int audit_jobs(struct audit_ctx *a)
 	struct out_table t;
 	int rc = audit_jobs_table(a, &a->f, &t);
 	if (rc == 0)
-		rc = audit_print(&t);
+		rc = audit_print(a, &t);
 	out_free(&t);
 	return rc;
 }

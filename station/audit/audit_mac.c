@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit_priv.h"
-#include "cli_common.h"
+#include "audit.h"
 #include "esp_image.h"
 
 static const struct out_col s_dev_cols[] = {
@@ -121,9 +120,9 @@ static int mac_backup_row(void *user, const struct db_audit_backup *row)
 static int mac_backups(struct audit_ctx *a, const struct db_audit_filter *f,
 		       struct out_table *t, struct out_table *restore)
 {
-	out_init(t, stdout, a->fmt, s_backup_cols, sizeof s_backup_cols / sizeof s_backup_cols[0]);
+	out_init(t, a->out, a->fmt, s_backup_cols, sizeof s_backup_cols / sizeof s_backup_cols[0]);
 	out_table_moves(t, s_backup_moves, sizeof s_backup_moves / sizeof s_backup_moves[0]);
-	out_init(restore, stdout, a->fmt, s_restore_cols,
+	out_init(restore, a->out, a->fmt, s_restore_cols,
 		 sizeof s_restore_cols / sizeof s_restore_cols[0]);
 	int r = db_audit_backups(a->db, f, mac_backup_row, t);
 	struct db_backup_row *row = r ? NULL : malloc(sizeof *row);
@@ -142,9 +141,9 @@ static int mac_backups(struct audit_ctx *a, const struct db_audit_filter *f,
 	if (r == 0 && out_row(restore, cells))
 		r = -ENOMEM;
 	if (r == -ENOMEM)
-		return cli_fail(CLI_EXIT_FILE, "audit: out of memory");
+		return audit_fail(a, CLI_EXIT_FILE, "audit: out of memory");
 	if (r)
-		return cli_fail(CLI_EXIT_FILE, "audit: %s: %s", a->db_path, db_errmsg(a->db));
+		return audit_fail(a, CLI_EXIT_FILE, "audit: %s: %s", a->db_path, db_errmsg(a->db));
 	return 0;
 }
 
@@ -162,7 +161,7 @@ static const char *count_cell(int64_t v, char *buf, size_t cap)
 static int mac_boot(struct audit_ctx *a, const struct out_table *jobs, struct out_table *t,
 		    struct db_audit_boot *b)
 {
-	out_init(t, stdout, a->fmt, s_boot_cols, sizeof s_boot_cols / sizeof s_boot_cols[0]);
+	out_init(t, a->out, a->fmt, s_boot_cols, sizeof s_boot_cols / sizeof s_boot_cols[0]);
 	for (size_t r = 0; r < jobs->nrows; r++) {
 		const char *result = out_cell(jobs, r, "boot_result");
 		if (!result || !*result)
@@ -171,7 +170,8 @@ static int mac_boot(struct audit_ctx *a, const struct out_table *jobs, struct ou
 		if (rc == -ENOENT)
 			continue;
 		if (rc)
-			return cli_fail(CLI_EXIT_FILE, "audit: %s: %s", a->db_path, db_errmsg(a->db));
+			return audit_fail(a, CLI_EXIT_FILE, "audit: %s: %s", a->db_path,
+					  db_errmsg(a->db));
 		char id[24], at[32], rst[24], mode[24], banners[24], bytes[24], ms[24];
 		const char *cells[] = {
 			count_cell(b->job_id, id, sizeof id), audit_time(b->at_ms, at), b->result,
@@ -181,7 +181,7 @@ static int mac_boot(struct audit_ctx *a, const struct out_table *jobs, struct ou
 			count_cell(b->app_bytes, bytes, sizeof bytes), count_cell(b->ms, ms, sizeof ms),
 			b->why, b->log,
 		};
-		return out_row(t, cells) ? cli_fail(CLI_EXIT_FILE, "audit: out of memory") : 0;
+		return out_row(t, cells) ? audit_fail(a, CLI_EXIT_FILE, "audit: out of memory") : 0;
 	}
 	return 0;
 }
@@ -190,38 +190,36 @@ static int mac_boot(struct audit_ctx *a, const struct out_table *jobs, struct ou
  * the first lines heard, each on its own line, printable (blank ones left
  * out).  The reset cause as the ROM spells it: decimal on an ESP8266, hex
  * on the ESP32 class. */
-static void print_boot(const struct db_audit_boot *b, const char *family, int any)
+static void print_boot(FILE *f, const struct db_audit_boot *b, const char *family, int any)
 {
 	char buf[1024], at[32];
 	int hex = !strncmp(family, "esp32", 5);
 	if (!any) {
-		printf("\nBoot check: none recorded for this unit\n");
+		fprintf(f, "\nBoot check: none recorded for this unit\n");
 		return;
 	}
-	printf("\nBoot check of job %" PRId64 " (the newest with one, recorded %s): %s",
-	       b->job_id, audit_time(b->at_ms, at), out_printable(b->result, buf, sizeof buf));
+	fprintf(f, "\nBoot check of job %" PRId64 " (the newest with one, recorded %s): %s",
+		b->job_id, audit_time(b->at_ms, at), out_printable(b->result, buf, sizeof buf));
 	if (b->quiet_ok)
-		printf(" (passed: a firmware listed as quiet)");
+		fprintf(f, " (passed: a firmware listed as quiet)");
 	if (b->ms >= 0)
-		printf(" in %.2fs", (double)b->ms / 1000.0);
+		fprintf(f, " in %.2fs", (double)b->ms / 1000.0);
 	if (b->rst_cause < 0)
-		printf(", no reset cause heard");
+		fprintf(f, ", no reset cause heard");
 	else
-		printf(hex ? ", reset cause 0x%x" : ", reset cause %d",
-		       b->rst_cause);
+		fprintf(f, hex ? ", reset cause 0x%x" : ", reset cause %d", b->rst_cause);
 	if (b->boot_mode >= 0)
-		printf(hex ? ", boot mode 0x%x" : ", boot mode %d",
-		       b->boot_mode);
+		fprintf(f, hex ? ", boot mode 0x%x" : ", boot mode %d", b->boot_mode);
 	if (b->banners >= 0)
-		printf(", %" PRId64 " ROM banner%s", b->banners, b->banners == 1 ? "" : "s");
+		fprintf(f, ", %" PRId64 " ROM banner%s", b->banners, b->banners == 1 ? "" : "s");
 	if (b->app_bytes >= 0)
-		printf(", %" PRId64 " bytes from the firmware", b->app_bytes);
-	printf("\nWhy: %s\n", b->why[0] ? out_printable(b->why, buf, sizeof buf) : "-");
+		fprintf(f, ", %" PRId64 " bytes from the firmware", b->app_bytes);
+	fprintf(f, "\nWhy: %s\n", b->why[0] ? out_printable(b->why, buf, sizeof buf) : "-");
 	if (!b->log[0]) {
-		printf("First lines heard: none\n");
+		fprintf(f, "First lines heard: none\n");
 		return;
 	}
-	printf("First lines heard (as stored):\n");
+	fprintf(f, "First lines heard (as stored):\n");
 	for (const char *line = b->log; *line;) {
 		size_t len = strcspn(line, "\n"), shown = len;
 		char one[sizeof b->log];
@@ -229,7 +227,7 @@ static void print_boot(const struct db_audit_boot *b, const char *family, int an
 			shown--;   /* the ROM ends some lines with a blank */
 		snprintf(one, sizeof one, "%.*s", (int)shown, line);
 		if (shown)
-			printf("  %s\n", out_printable(one, buf, sizeof buf));
+			fprintf(f, "  %s\n", out_printable(one, buf, sizeof buf));
 		line += len + (line[len] == '\n');
 	}
 }
@@ -239,25 +237,25 @@ int audit_mac(struct audit_ctx *a)
 	struct db_audit_device d;
 	int r = db_audit_device(a->db, a->arg, &d);
 	if (r)
-		return cli_fail(r == -ENOENT ? AUDIT_EXIT_DATA : CLI_EXIT_FILE, "audit mac: %s",
-				db_errmsg(a->db));
+		return audit_fail(a, r == -ENOENT ? AUDIT_EXIT_DATA : CLI_EXIT_FILE, "audit mac: %s",
+				  db_errmsg(a->db));
 	struct db_audit_filter f = {.mac = d.mac};
 	struct out_table dev, jobs, boot, backups, restore;
 	struct db_audit_boot *b = calloc(1, sizeof *b);
 	if (!b)
-		return cli_fail(CLI_EXIT_FILE, "audit: out of memory");
-	out_init(&jobs, stdout, a->fmt, NULL, 0);
-	out_init(&boot, stdout, a->fmt, NULL, 0);
-	out_init(&backups, stdout, a->fmt, NULL, 0);
-	out_init(&restore, stdout, a->fmt, NULL, 0);
+		return audit_fail(a, CLI_EXIT_FILE, "audit: out of memory");
+	out_init(&jobs, a->out, a->fmt, NULL, 0);
+	out_init(&boot, a->out, a->fmt, NULL, 0);
+	out_init(&backups, a->out, a->fmt, NULL, 0);
+	out_init(&restore, a->out, a->fmt, NULL, 0);
 	char fid[16], size[24], first[32], last[32];
 	snprintf(fid, sizeof fid, "0x%06x", (unsigned)d.flash_id);
 	snprintf(size, sizeof size, "%" PRIu32, d.flash_size);
 	const char *cells[] = {d.mac, d.chip, d.family, d.description, d.revision,
 			       security_text(&d), fid, size, audit_time(d.first_seen_ms, first),
 			       audit_time(d.last_seen_ms, last)};
-	out_init(&dev, stdout, a->fmt, s_dev_cols, sizeof s_dev_cols / sizeof s_dev_cols[0]);
-	int rc = out_row(&dev, cells) ? cli_fail(CLI_EXIT_FILE, "audit: out of memory") : 0;
+	out_init(&dev, a->out, a->fmt, s_dev_cols, sizeof s_dev_cols / sizeof s_dev_cols[0]);
+	int rc = out_row(&dev, cells) ? audit_fail(a, CLI_EXIT_FILE, "audit: out of memory") : 0;
 	if (rc == 0)
 		rc = audit_jobs_table(a, &f, &jobs);
 	if (rc == 0)
@@ -267,45 +265,45 @@ int audit_mac(struct audit_ctx *a)
 	if (rc == 0 && a->fmt == OUT_JSON) {
 		/* one object: {"device": {...}, "jobs": [...], "boot": {...} or null,
 		 * "backups": [...], "restore": {"backup_id": N or null, "why": "..."}} */
-		fputs("{\"device\": ", stdout);
+		fputs("{\"device\": ", a->out);
 		rc = out_print_object(&dev);
-		fputs(",\n\"jobs\": ", stdout);
+		fputs(",\n\"jobs\": ", a->out);
 		if (rc == 0)
 			rc = out_print(&jobs);
-		fputs(",\n\"boot\": ", stdout);
+		fputs(",\n\"boot\": ", a->out);
 		if (rc == 0)
 			rc = out_print_object(&boot);
-		fputs(",\n\"backups\": ", stdout);
+		fputs(",\n\"backups\": ", a->out);
 		if (rc == 0)
 			rc = out_print(&backups);
-		fputs(",\n\"restore\": ", stdout);
+		fputs(",\n\"restore\": ", a->out);
 		if (rc == 0)
 			rc = out_print_object(&restore);
-		fputs("}\n", stdout);
-		fflush(stdout);
+		fputs("}\n", a->out);
+		fflush(a->out);
 		if (rc)
-			rc = cli_fail(CLI_EXIT_FILE, "audit mac: cannot write the output");
+			rc = audit_fail(a, CLI_EXIT_FILE, "audit mac: cannot write the output");
 	} else if (rc == 0) {
 		char name[16];
-		printf("Unit %s: %s (%s), flash 0x%06x, %s, security: %s\n\n", d.mac,
-		       d.description[0] ? d.description : d.chip, d.family[0] ? d.family
-		       : "family unknown", (unsigned)d.flash_id, d.flash_size
-		       ? esp_flash_size_name(d.flash_size, name, sizeof name) : "size unknown",
-		       d.security_read ? security_text(&d) : "not read");
-		rc = audit_print(&dev);
-		printf("\nJobs, newest first:\n");
+		fprintf(a->out, "Unit %s: %s (%s), flash 0x%06x, %s, security: %s\n\n", d.mac,
+			d.description[0] ? d.description : d.chip, d.family[0] ? d.family
+			: "family unknown", (unsigned)d.flash_id, d.flash_size
+			? esp_flash_size_name(d.flash_size, name, sizeof name) : "size unknown",
+			d.security_read ? security_text(&d) : "not read");
+		rc = audit_print(a, &dev);
+		fprintf(a->out, "\nJobs, newest first:\n");
 		if (rc == 0)
-			rc = audit_print(&jobs);
+			rc = audit_print(a, &jobs);
 		if (rc == 0)
-			print_boot(b, d.family, boot.nrows > 0);
-		printf("\nBackups, newest first (FILE: the file re-hashed now):\n");
+			print_boot(a->out, b, d.family, boot.nrows > 0);
+		fprintf(a->out, "\nBackups, newest first (FILE: the file re-hashed now):\n");
 		if (rc == 0)
-			rc = audit_print(&backups);
+			rc = audit_print(a, &backups);
 		/* one line: the backup restore writes unless told --backup FILE */
 		const char *id = restore.nrows ? restore.cells[0] : "";
 		if (rc == 0)
-			printf("\nRestore without --backup %s: %s\n", *id ? "writes" : "refuses",
-			       restore.nrows ? restore.cells[1] : "");
+			fprintf(a->out, "\nRestore without --backup %s: %s\n",
+				*id ? "writes" : "refuses", restore.nrows ? restore.cells[1] : "");
 	}
 	out_free(&dev);
 	out_free(&jobs);

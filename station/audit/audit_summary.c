@@ -6,8 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "audit_priv.h"
-#include "cli_common.h"
+#include "audit.h"
 
 static const struct out_col s_cols[] = {
 	{"by", "BY", OUT_TEXT},
@@ -43,7 +42,7 @@ static int group_row(void *user, const struct db_audit_group *g)
 int audit_summary(struct audit_ctx *a)
 {
 	struct out_table t;
-	out_init(&t, stdout, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
+	out_init(&t, a->out, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
 	struct summary_walk w = {&t, "slot"};
 	int r = db_audit_summary(a->db, DB_AUDIT_BY_SLOT, &a->f, group_row, &w);
 	if (r == 0) {
@@ -60,11 +59,12 @@ int audit_summary(struct audit_ctx *a)
 	}
 	int rc = 0;
 	if (r == -ENOMEM)
-		rc = cli_fail(CLI_EXIT_FILE, "audit summary: out of memory");
+		rc = audit_fail(a, CLI_EXIT_FILE, "audit summary: out of memory");
 	else if (r)
-		rc = cli_fail(CLI_EXIT_FILE, "audit summary: %s: %s", a->db_path, db_errmsg(a->db));
+		rc = audit_fail(a, CLI_EXIT_FILE, "audit summary: %s: %s", a->db_path,
+				db_errmsg(a->db));
 	if (rc == 0)
-		rc = audit_print(&t);
+		rc = audit_print(a, &t);
 	out_free(&t);
 	return rc;
 }

@@ -9,8 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "audit_priv.h"
-#include "cli_common.h"
+#include "audit.h"
 #include "esp_hash.h"
 #include "file_io.h"
 
@@ -101,22 +100,22 @@ static int vault_row(void *user, const struct db_audit_backup *row)
 int audit_verify_vault(struct audit_ctx *a)
 {
 	struct vault_walk v = {.a = a};
-	out_init(&v.t, stdout, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
+	out_init(&v.t, a->out, a->fmt, s_cols, sizeof s_cols / sizeof s_cols[0]);
 	int r = db_audit_backups(a->db, &a->f, vault_row, &v);
 	if (r) {
 		out_free(&v.t);
-		return cli_fail(CLI_EXIT_FILE, "audit verify-vault: %s",
-				r == -ENOMEM ? "out of memory" : db_errmsg(a->db));
+		return audit_fail(a, CLI_EXIT_FILE, "audit verify-vault: %s",
+				  r == -ENOMEM ? "out of memory" : db_errmsg(a->db));
 	}
 	/* a clean vault in table form is its verdict line alone */
-	int rc = a->fmt == OUT_TABLE && v.t.nrows == 0 ? 0 : audit_print(&v.t);
+	int rc = a->fmt == OUT_TABLE && v.t.nrows == 0 ? 0 : audit_print(a, &v.t);
 	out_free(&v.t);
 	unsigned long bad = v.missing + v.altered + v.unreadable;
 	/* the verdict goes to stderr for --json and --csv, so stdout stays data */
-	FILE *f = a->fmt == OUT_TABLE ? stdout : stderr;
+	FILE *f = a->fmt == OUT_TABLE ? a->out : stderr;
 	fprintf(f, "%lu backup file%s checked: %lu intact, %lu missing, %lu altered, %lu unreadable\n",
 		v.n, v.n == 1 ? "" : "s", v.ok, v.missing, v.altered, v.unreadable);
-	fflush(stdout);
+	fflush(a->out);
 	if (rc)
 		return rc;
 	return bad ? AUDIT_EXIT_DATA : CLI_EXIT_OK;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "audit_priv.h"
+#include "audit.h"
 #include "http_priv.h"
 #include "json_text.h"
 #include "st_clock.h"

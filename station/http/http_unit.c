@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit_priv.h"
+#include "audit.h"
 #include "http_priv.h"
 
 static const struct out_col s_dev_cols[] = {
