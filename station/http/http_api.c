@@ -68,18 +68,19 @@ int api_jobs(const struct api_ctx *a, const struct http_query *q, FILE *f)
 		}
 		flt.mac = mac;
 	}
-	struct audit_ctx ac = {.db_path = a->cfg->database, .fmt = OUT_JSON};
+	/* the audit's own table and formatter, into this answer */
+	struct audit_ctx ac = {.db_path = a->cfg->database, .fmt = OUT_JSON, .out = f,
+			       .quiet_errors = 1};
 	int st = open_db(a, &ac.db, f);
 	if (st)
 		return st;
 	struct out_table t;
 	int rc = audit_jobs_table(&ac, &flt, &t);
 	if (rc == 0) {
-		t.f = f; /* the audit's formatter, into this answer */
 		rc = out_print(&t);
 		fputc('\n', f);
 	} else {
-		api_error(f, "%s", db_errmsg(ac.db));
+		api_error(f, "%s", ac.err);
 	}
 	out_free(&t);
 	db_close(ac.db);
