@@ -9,6 +9,9 @@
 #include "st_clock.h"
 
 #define REDRAW_MS 200u
+/* a JSON progress line per slot at most this often: a tool or the web page
+ * sees the bar move without a line per core report */
+#define JSON_PROGRESS_MS 1000u
 
 
 void console_init(struct console *c, FILE *out, int force_plain, FILE *json)
@@ -45,6 +48,16 @@ static void plain(struct console *c, int prio, const struct console_slot *s, con
 	fflush(c->out);
 }
 
+/* The slot's transfer rate in bytes/s, counted from the stage's first
+ * report with bytes done; 0 while unknown (too early to say). */
+static double slot_rate_bps(const struct console_slot *s, uint64_t now)
+{
+	uint64_t dt = now - s->prog_t0_ms;
+	if (dt <= 300 || s->done <= s->prog_done0)
+		return 0;
+	return (double)(s->done - s->prog_done0) * 1000.0 / (double)dt;
+}
+
 static void json_event(struct console *c, const struct console_slot *s, const char *type,
 		       const struct st_event *ev)
 {
@@ -59,9 +72,15 @@ static void json_event(struct console *c, const struct console_slot *s, const ch
 	if (ev) {
 		fprintf(c->json, ",\"job\":%lld,\"stage\":\"%s\"", (long long)ev->job_id,
 			st_stage_name((enum st_stage)ev->stage));
-		if (ev->type == ST_EV_PROGRESS)
+		if (ev->type == ST_EV_PROGRESS) {
 			fprintf(c->json, ",\"done\":%llu,\"total\":%llu", (unsigned long long)ev->done,
 				(unsigned long long)ev->total);
+			double bps = slot_rate_bps(s, st_mono_ms());
+			if (bps > 0)
+				fprintf(c->json, ",\"rate_bps\":%.0f", bps);
+			if (bps > 0 && ev->total > ev->done)
+				fprintf(c->json, ",\"eta_s\":%.1f", (double)(ev->total - ev->done) / bps);
+		}
 		if (ev->mac[0])
 			fprintf(c->json, ",\"mac\":\"%s\"", ev->mac);
 		if (ev->result[0])
@@ -131,10 +150,13 @@ void console_event(struct console *c, int idx, const struct st_event *ev)
 		s->prog_done0 = 0;
 		s->waiting = 0;
 		s->last_decile = 0;
+		s->json_prog_ms = 0;
 		plain(c, 6, s, "%s", st_stage_name(s->stage));
 		json_event(c, s, "stage", ev);
 		break;
-	case ST_EV_PROGRESS:
+	case ST_EV_PROGRESS: {
+		/* the end of a wait is a change the stream must show at once */
+		int was_waiting = s->waiting;
 		if (s->done == 0 && ev->done > 0) {
 			s->prog_t0_ms = now;
 			s->prog_done0 = ev->done;
@@ -146,20 +168,29 @@ void console_event(struct console *c, int idx, const struct st_event *ev)
 			s->last_decile = (unsigned)(ev->done * 4 / ev->total);
 			plain(c, 6, s, "%s %u%%", st_stage_name(s->stage), s->last_decile * 25);
 		}
-		if (c->json && (ev->done == ev->total || ev->done == 0))
+		if (c->json && (ev->done == ev->total || ev->done == 0 || was_waiting ||
+				!s->json_prog_ms || now - s->json_prog_ms >= JSON_PROGRESS_MS)) {
+			s->json_prog_ms = now;
 			json_event(c, s, "progress", ev);
+		}
 		break;
+	}
 	case ST_EV_UNIT:
 		snprintf(s->mac, sizeof s->mac, "%s", ev->mac);
 		plain(c, 5, s, "unit %s %s", ev->mac, ev->text);
 		json_event(c, s, "unit", ev);
 		break;
-	case ST_EV_WAITING:
-		if (!s->waiting || strcmp(s->wait_text, ev->text) != 0)
-			plain(c, 4, s, "needs the operator: %s", ev->text);
+	case ST_EV_WAITING: {
+		int changed = !s->waiting || strncmp(s->wait_text, ev->text, sizeof s->wait_text - 1);
+		/* the state first: the web page's hub reads it as the line arrives */
 		snprintf(s->wait_text, sizeof s->wait_text, "%.63s", ev->text);
 		s->waiting = 1;
+		if (changed) {
+			plain(c, 4, s, "needs the operator: %s", ev->text);
+			json_event(c, s, "waiting", ev);
+		}
 		break;
+	}
 	case ST_EV_NOTE:
 		plain(c, ev->warn ? 4 : 6, s, "%s", ev->text);
 		json_event(c, s, "note", ev);
@@ -207,10 +238,9 @@ static void draw_slot(struct console *c, const struct console_slot *s)
 	if (s->total) {
 		snprintf(pct, sizeof pct, "%3u%%", (unsigned)(s->done * 100 / s->total));
 		human_bytes(sz, sizeof sz, s->total);
-		uint64_t dt = st_mono_ms() - s->prog_t0_ms;
-		if (dt > 300 && s->done > s->prog_done0)
-			snprintf(rate, sizeof rate, "%5.1f KiB/s",
-				 (double)(s->done - s->prog_done0) / 1.024 / (double)dt);
+		double bps = slot_rate_bps(s, st_mono_ms());
+		if (bps > 0)
+			snprintf(rate, sizeof rate, "%5.1f KiB/s", bps / 1024.0);
 	}
 	const char *stage = s->result[0] ? s->result : st_stage_name(s->stage);
 	const char *cause = s->waiting ? s->wait_text : s->cause;

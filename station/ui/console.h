@@ -3,7 +3,9 @@
  * on a terminal one redrawn line per slot (slot, adapter, stage, progress
  * bar, rate, MAC, result and cause); otherwise plain log lines that each
  * name the slot and the port (journald-friendly); optionally one JSON object
- * per event for other tools. */
+ * per event for other tools (and the web page): a stage's progress at most
+ * about once a second (first and last report always), and a line when a
+ * slot starts waiting for the operator. */
 #pragma once
 
 #include <stdint.h>
@@ -23,6 +25,7 @@ struct console_slot {
 	int waiting;
 	char wait_text[64];     /* what the operator must do while waiting */
 	unsigned last_decile;
+	uint64_t json_prog_ms;  /* when the last JSON progress line went out, 0: none this stage */
 };
 
 struct console {
