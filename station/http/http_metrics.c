@@ -2,17 +2,20 @@
 /* /metrics in the Prometheus text format 0.0.4: jobs by result and cause,
  * stage durations as histograms and the bytes each stage moved (from the
  * database, so a restarted station keeps counting), active workers and
- * event-stream clients (from the hub), and the central store's backlog once
- * a shipper exists (http_central_backlog_fn).  Every closed job is read on
+ * event-stream clients (from the hub), and the central store's link and
+ * backlog (the shipper's state file, when a central store is configured).
+ * Every closed job is read on
  * each scrape: fine for a bench's history; a long-lived station with
  * hundreds of thousands of jobs would want the totals kept as it goes. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "http_priv.h"
+#include "shipper_state.h"
 
 #define MAX_KEYS 64
 #define MAX_STAGES 16
@@ -113,6 +116,44 @@ static void stage_bytes(FILE *f, const struct metrics *m, const char *stage, con
 	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n%s %" PRIu64 "\n", name, help, name, name, n);
 }
 
+static void gauge(FILE *f, const char *name, const char *help, int64_t v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n%s %" PRId64 "\n", name, help, name, name, v);
+}
+
+/* The central store's link and backlog as the shipper last wrote them
+ * (<database>.central-state, read on each scrape: the shipper is another
+ * process).  Nothing without a central store; only _connected 0 before the
+ * shipper's first word; _events only when known (the server counts them,
+ * not the station while the link is down). */
+static void central_metrics(const struct st_config *cfg, FILE *f)
+{
+	if (!cfg->central.url[0])
+		return;
+	char path[PATH_MAX];
+	struct shipper_state *s = malloc(sizeof *s);
+	int have = s && shipper_state_load(shipper_state_path(cfg->database, path, sizeof path),
+					   s) == 0;
+	gauge(f, "espstation_central_connected", "1 while the shipper is connected to the central "
+	      "store, else 0.", have && s->link == SHIPPER_UP);
+	if (have) {
+		const struct central_backlog *b = &s->backlog;
+		const char *from = s->backlog_local ? "counted by the station" : "as the server said";
+		char help[160];
+		snprintf(help, sizeof help, "Jobs not yet in the central store (%s).", from);
+		gauge(f, "espstation_central_backlog_jobs", help, b->jobs);
+		snprintf(help, sizeof help, "Backups not yet in the central store (%s).", from);
+		gauge(f, "espstation_central_backlog_backups", help, b->backups);
+		snprintf(help, sizeof help, "Bytes of backups not yet in the central store (%s).",
+			 from);
+		gauge(f, "espstation_central_backlog_bytes", help, (int64_t)b->backup_bytes);
+		if (b->events >= 0)
+			gauge(f, "espstation_central_backlog_events", "Journal events not yet in the "
+			      "central store (as the server said).", b->events);
+	}
+	free(s);
+}
+
 int api_metrics(const struct api_ctx *a, FILE *f)
 {
 	char err[512];
@@ -175,16 +216,7 @@ int api_metrics(const struct api_ctx *a, FILE *f)
 	fprintf(f, "# HELP espstation_http_event_clients Open /events streams.\n"
 		"# TYPE espstation_http_event_clients gauge\nespstation_http_event_clients %u\n",
 		hub_client_count(a->hub));
-	/* the central store's backlog: reported once the shipper hands a
-	 * callback in (api_ctx.central_backlog) */
-	int64_t bj, bb;
-	if (a->central_backlog && a->central_backlog(a->central_user, &bj, &bb) == 0)
-		fprintf(f, "# HELP espstation_central_backlog_jobs Jobs not yet shipped to the "
-			"central store.\n# TYPE espstation_central_backlog_jobs gauge\n"
-			"espstation_central_backlog_jobs %" PRId64 "\n"
-			"# HELP espstation_central_backlog_bytes Backup bytes not yet shipped.\n"
-			"# TYPE espstation_central_backlog_bytes gauge\n"
-			"espstation_central_backlog_bytes %" PRId64 "\n", bj, bb);
+	central_metrics(a->cfg, f);
 	db_close(m->db);
 	free(m);
 	return 200;

@@ -100,15 +100,9 @@ int http_listen_bind(const struct sockaddr_storage *sa, unsigned salen, char *bo
 struct http_query {
 	const char *since, *result, *slot, *mac;
 };
-/* The hook for the central store's backlog (issue: central shipping): when
- * set, /metrics reports espstation_central_backlog_jobs and _bytes.  NULL
- * until the shipper exists. */
-typedef int http_central_backlog_fn(void *user, int64_t *jobs, int64_t *bytes);
 struct api_ctx {
 	const struct st_config *cfg;
 	struct hub *hub;
-	http_central_backlog_fn *central_backlog;   /* NULL = no central store yet */
-	void *central_user;
 };
 int api_jobs(const struct api_ctx *a, const struct http_query *q, FILE *f);
 int api_today(const struct api_ctx *a, FILE *f);

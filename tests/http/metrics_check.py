@@ -11,7 +11,9 @@ repeated, values are floats; a histogram's buckets carry le, their counts
 never fall as le grows, and the +Inf bucket equals _count.
 
 Prints: "jobs RESULT N" for each result of espstation_jobs_total (summed
-over causes), "stage STAGE COUNT" for each histogram, "active N".
+over causes), "stage STAGE COUNT" for each histogram, "active N", then
+"central NAME N" for each espstation_central_* gauge (by name; none when the
+station has no central store).
 Exit status 1 with a reason on the first problem."""
 import re
 import sys
@@ -50,7 +52,7 @@ def family_of(name, types):
 
 def main():
     types, seen_samples = {}, set()
-    jobs, hist, active = {}, {}, None
+    jobs, hist, active, central = {}, {}, None, {}
     for lineno, line in enumerate(sys.stdin.read().split('\n'), 1):
         if line == '':
             continue
@@ -84,6 +86,10 @@ def main():
             jobs[labels['result']] = jobs.get(labels['result'], 0) + value
         if name == 'espstation_active_workers':
             active = value
+        if name.startswith('espstation_central_'):
+            if types[fam] != 'gauge' or labels:
+                die(lineno, 'a central metric is not a plain gauge', line)
+            central[name[len('espstation_central_'):]] = value
         if types[fam] == 'histogram':
             key = tuple(sorted((k, v) for k, v in labels.items() if k != 'le'))
             h = hist.setdefault((fam, key), {'buckets': [], 'count': None})
@@ -106,6 +112,8 @@ def main():
     for (fam, key), h in sorted(hist.items()):
         print(f'stage {dict(key).get("stage", "?")} {int(h["count"])}')
     print(f'active {int(active) if active is not None else "missing"}')
+    for name in sorted(central):
+        print(f'central {name} {int(central[name])}')
 
 
 main()

@@ -8,7 +8,10 @@
 # the page or the data; /api/jobs byte for byte `audit jobs --json` (also
 # filtered); /api/units/MAC equal to `audit mac --json`; /api/slots and the
 # first event-stream picture show both units; /metrics passes the text-format
-# checker and its job counts and stage counts equal the database's.
+# checker and its job counts and stage counts equal the database's; with an
+# unreachable central store, its backlog (the shipper's state file, counted
+# locally) equals the database's jobs and backups, and it is gone once the
+# station runs without a central store.
 CASE=http_api
 . "$(dirname "$0")/http_lib.sh"
 
@@ -18,6 +21,9 @@ TOKEN=Ab3dEf6hIj9kLm2nOp5qRs8t
 echo "$TOKEN" >"$T/tok"
 chmod 600 "$T/tok"
 echo "http = { token_file = \"$T/tok\"; };" >>"$T/station.cfg"
+cp "$T/station.cfg" "$T/station.nocentral.cfg"
+# nothing listens on port 1: the shipper finds the store down at once
+echo 'central = { url = "postgresql://station@127.0.0.1:1/espstation"; };' >>"$T/station.cfg"
 rack_bg --baud-fast \
 	--slot "0 kind=cp2102 timing=fast mac=60:01:94:00:10:01" \
 	--slot "1 kind=ch340 timing=fast mac=60:01:94:00:10:02 faults=lie_writes=1"
@@ -114,14 +120,27 @@ grep -q '^retry: ' "$T/events" && grep -q '^event: snapshot' "$T/events" || fail
 	fail "/events snapshot: $(head -c 600 "$T/events")"
 
 # ---- /metrics ----------------------------------------------------------
+# the shipper counts the backlog when a job ends (the store is down)
+wait_for 20 'grep -q "\"backlog_jobs\":2," "$DB.central-state" 2>/dev/null' ||
+	fail "the shipper did not count the 2 jobs: $(cat "$DB.central-state" 2>&1)"
 [ "$(code $A "$AUTH" "$URL/metrics")" = 200 ] || fail "/metrics"
 grep -qi '^Content-Type: text/plain; version=0.0.4' "$T/head" || fail "/metrics content type: $(cat "$T/head")"
 python3 "$HERE/metrics_check.py" <"$T/body" >"$T/metrics.sum" || fail "$(cat "$T/metrics.sum")"
 q "select 'jobs ' || result || ' ' || count(*) from jobs where end_ms is not null group by result order by result" >"$T/db.sum"
 q "select 'stage ' || s.stage || ' ' || count(*) from job_stages s join jobs j on j.id = s.job_id where j.end_ms is not null and s.outcome != 'skipped' group by s.stage order by s.stage" >>"$T/db.sum"
 echo "active 0" >>"$T/db.sum"
+q "select 'central backlog_backups ' || count(*) || char(10) || 'central backlog_bytes ' || coalesce(sum(size), 0) from backups" >>"$T/db.sum"
+printf 'central backlog_jobs %s\ncentral connected 0\n' "$(closed)" >>"$T/db.sum"
 diff "$T/metrics.sum" "$T/db.sum" >"$T/metrics.diff" || fail "/metrics against the database: $(cat "$T/metrics.diff")"
 say "metrics: $(tr '\n' ' ' <"$T/metrics.sum")"
+# without a central store: no central metrics at all
+cp "$T/station.nocentral.cfg" "$T/station.cfg"
+touch "$T/restart"
+wait_for 10 '[ ! -e "$T/restart" ]' || fail "the station did not restart"
+wait_port
+[ "$(code $A "$AUTH" "$URL/metrics")" = 200 ] || fail "/metrics after the restart"
+python3 "$HERE/metrics_check.py" <"$T/body" >"$T/metrics.sum" || fail "$(cat "$T/metrics.sum")"
+! grep -q '^central\|espstation_central_' "$T/metrics.sum" "$T/body" || fail "central metrics without a central store: $(grep central "$T/body")"
 
 stop_rack
 [ "$(cat "$T/station.exit")" = 0 ] || { show_station; fail "the station did not stop cleanly: $(cat "$T/station.exit")"; }
