@@ -10,25 +10,19 @@
 #include <time.h>
 
 #include "audit.h"
+#include "st_error.h"
 
 int audit_fail(struct audit_ctx *a, int code, const char *fmt, ...)
 {
 	char line[sizeof a->err];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	st_error_vformat(line, sizeof line, fmt, ap);
 	va_end(ap);
-	/* one line, whatever the message holds: scripts and journald count on
-	 * it (the format of cli_fail, which the audit may not call) */
-	for (char *c = line; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
 	if (a)
 		memcpy(a->err, line, sizeof a->err);
-	if (a && a->quiet_errors)
-		return code;
-	fflush(stdout);
-	fprintf(stderr, "espstation: %s\n", line);
+	if (!a || !a->quiet_errors)
+		st_error_print(line);
 	return code;
 }
 

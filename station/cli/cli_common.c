@@ -13,6 +13,7 @@
 #include "db.h"
 #include "cli_help.h"
 #include "cancel_signal.h"
+#include "st_error.h"
 
 enum {
 	OPT_ROM_BAUD = 0x100,
@@ -43,15 +44,9 @@ int cli_fail(int code, const char *fmt, ...)
 	char line[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	st_error_vformat(line, sizeof line, fmt, ap);
 	va_end(ap);
-	/* One line, whatever the message contains: scripts and journald
-	 * count on it. */
-	for (char *c = line; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
-	fflush(stdout);
-	fprintf(stderr, "espstation: %s\n", line);
+	st_error_print(line);
 	return code;
 }
 
