@@ -23,7 +23,7 @@
  *   -EINVAL      bad url (not postgresql://, or a password in it), bad argument
  *   -EACCES      authentication failed or permission denied
  *   -ECONNREFUSED, -EHOSTUNREACH, -ETIMEDOUT, -ECONNRESET  the server is not
- *                reachable or went away (the shipper retries later)
+ *                reachable or went away (a station's shipper retries later)
  *   -ENOTSUP     the central schema is newer than this program
  *   -EEXIST      a row of this station and local id exists with other content
  *   -EBADMSG     a backup whose bytes do not hash to its SHA-256 (refused on

@@ -173,9 +173,11 @@ int central_fail_pg(struct central *c, PGresult *res, const char *what)
 	if (code == -EEXIST)
 		return central_fail(c, code, "central store %s: %s: %s (fix: give each bench its own "
 				    "station = name in its config)", c->url, what, msg);
-	if (code == -ECONNRESET || code == -ECONNREFUSED || code == -ETIMEDOUT)
-		return central_fail(c, code, "central store %s: %s: %s (the shipper retries; nothing "
-				    "is lost)", c->url, what, msg);
+	/* connect adds the fix that fits its cause (central_open) */
+	if ((code == -ECONNRESET || code == -ECONNREFUSED || code == -ETIMEDOUT) &&
+	    strcmp(what, "connect") != 0)
+		return central_fail(c, code, "central store %s: %s: %s (fix: check that the server "
+				    "runs and the network reaches it)", c->url, what, msg);
 	return central_fail(c, code, "central store %s: %s: %s", c->url, what, msg);
 }
 
@@ -292,7 +294,7 @@ int central_open_at(const char *url, const char *password_file, int target, stru
 		if (r == -EACCES)
 			snprintf(c->err + strlen(c->err), sizeof c->err - strlen(c->err),
 				 " (fix: check the user in the url and the password in password_file)");
-		else if (r == -ECONNREFUSED)
+		else if (r == -ECONNREFUSED || r == -ETIMEDOUT || r == -ECONNRESET || r == -EHOSTUNREACH)
 			snprintf(c->err + strlen(c->err), sizeof c->err - strlen(c->err),
 				 " (fix: start the server, or check host and port)");
 		goto fail;
