@@ -6,9 +6,11 @@
  * (BINARY), RFC 858 (SUPPRESS-GO-AHEAD) and RFC 2217 (COM-PORT-OPTION).
  *
  * The Telnet stream carries the serial data with every 0xFF doubled (IAC
- * IAC) and the server's commands mixed in; a push decoder takes the commands
- * out and leaves the data in a local buffer that read() hands out.  Every
- * wait is bounded: connect, the option negotiation, the server's acks. */
+ * IAC) and the server's commands mixed in; a push decoder (xport_telnet.c,
+ * the byte codec) takes the commands out and leaves the data in a local
+ * buffer that read() hands out.  This file owns the connection, the option
+ * negotiation, what the server's commands mean, and the waits.  Every wait
+ * is bounded: connect, the option negotiation, the server's acks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -23,20 +25,7 @@
 #include <unistd.h>
 
 #include "xport_priv.h"
-
-/* RFC 854 */
-#define TN_IAC 255u
-#define TN_DONT 254u
-#define TN_DO 253u
-#define TN_WONT 252u
-#define TN_WILL 251u
-#define TN_SB 250u
-#define TN_SE 240u
-/* options: RFC 856, RFC 857, RFC 858, RFC 2217 */
-#define OPT_BINARY 0u
-#define OPT_ECHO 1u
-#define OPT_SGA 3u
-#define OPT_COM_PORT 44u
+#include "xport_telnet.h"
 
 /* RFC 2217 client-to-server commands; the server answers with command + 100 */
 #define CPC_SET_BAUDRATE 1u
@@ -63,7 +52,6 @@
 
 #define RFC_DATA_CAP 65536u  /* decoded serial bytes not yet read */
 #define RFC_RAW_CHUNK 4096u  /* one recv(); never decodes to more bytes */
-#define RFC_SB_CAP 64u       /* the longest subnegotiation kept (signatures are cut) */
 #define RFC_ACK_MS 3000u     /* default wait for the server's answers and for connect */
 #define RFC_PURGE_ACK_MS 500u
 
@@ -72,8 +60,6 @@
 #define OPT_ASKED 0x2u
 #define OPT_REFUSED 0x4u
 
-enum tn_state { TN_DATA, TN_CMD, TN_OPTION, TN_SUB, TN_SUB_IAC };
-
 struct xport_rfc2217 {
 	struct xport base; /* must be first */
 	int fd;
@@ -81,12 +67,8 @@ struct xport_rfc2217 {
 	/* the serial data decoded so far, data[pos .. len) not yet read */
 	uint8_t data[RFC_DATA_CAP];
 	size_t pos, len;
-	/* the decoder */
-	enum tn_state st;
-	uint8_t verb; /* WILL/WONT/DO/DONT waiting for its option byte */
-	uint8_t sb[RFC_SB_CAP];
-	size_t sb_len;
-	uint8_t us[256], him[256];
+	struct xport_telnet_dec dec;
+	uint8_t us[256], him[256]; /* option state bits */
 	/* what the server said */
 	unsigned acks[CPC_COMMANDS];
 	uint32_t ack_value[CPC_COMMANDS];
@@ -183,37 +165,20 @@ static enum esp_err send_now(struct xport_rfc2217 *r, const uint8_t *p, size_t n
 	return send_raw(r, p, n, now_ms() + r->ack_ms);
 }
 
-/* IAC SB COM-PORT-OPTION cmd value... IAC SE into out (value escaped). */
-static size_t build_sub(uint8_t *out, uint8_t cmd, const uint8_t *val, size_t n)
-{
-	size_t k = 0;
-	out[k++] = TN_IAC;
-	out[k++] = TN_SB;
-	out[k++] = OPT_COM_PORT;
-	out[k++] = cmd;
-	for (size_t i = 0; i < n; i++) {
-		out[k++] = val[i];
-		if (val[i] == TN_IAC)
-			out[k++] = TN_IAC;
-	}
-	out[k++] = TN_IAC;
-	out[k++] = TN_SE;
-	return k;
-}
-
+/* values are at most 4 bytes (the baud rate) */
 static enum esp_err send_sub(struct xport_rfc2217 *r, uint8_t cmd, const uint8_t *val, size_t n)
 {
-	uint8_t out[4 + 2 * 4 + 2];
-	return send_now(r, out, build_sub(out, cmd, val, n));
+	uint8_t out[XPORT_TELNET_SUB_MAX(4)];
+	return send_now(r, out, xport_telnet_build_sub(out, cmd, val, n));
 }
 
 static enum esp_err send_verb(struct xport_rfc2217 *r, uint8_t verb, uint8_t opt)
 {
-	uint8_t out[3] = {TN_IAC, verb, opt};
+	uint8_t out[3] = {XPORT_TELNET_IAC, verb, opt};
 	return send_now(r, out, sizeof out);
 }
 
-/* ---- the decoder ------------------------------------------------------- */
+/* ---- what the server's commands mean ------------------------------------ */
 
 /* A reply the decoder owes the server; a failure is kept for the caller. */
 static void reply(struct xport_rfc2217 *r, uint8_t verb, uint8_t opt)
@@ -228,27 +193,28 @@ static void reply(struct xport_rfc2217 *r, uint8_t verb, uint8_t opt)
 static int wanted(uint8_t opt, int ours)
 {
 	/* we send COM-PORT-OPTION commands; the server need not send us any */
-	return opt == OPT_BINARY || opt == OPT_SGA || (ours && opt == OPT_COM_PORT);
+	return opt == XPORT_TELNET_OPT_BINARY || opt == XPORT_TELNET_OPT_SGA ||
+	       (ours && opt == XPORT_TELNET_OPT_COM_PORT);
 }
 
 /* RFC 854 option negotiation: acknowledge only changes (no loops), refuse
  * what we do not want (ECHO would send our SLIP frames back to us). */
 static void negotiate(struct xport_rfc2217 *r, uint8_t verb, uint8_t opt)
 {
-	int ours = verb == TN_DO || verb == TN_DONT;
+	int ours = verb == XPORT_TELNET_DO || verb == XPORT_TELNET_DONT;
 	uint8_t *s = ours ? &r->us[opt] : &r->him[opt];
-	int enable = verb == TN_DO || verb == TN_WILL;
+	int enable = verb == XPORT_TELNET_DO || verb == XPORT_TELNET_WILL;
 	if (enable) {
 		if (!wanted(opt, ours)) {
-			reply(r, ours ? TN_WONT : TN_DONT, opt);
+			reply(r, ours ? XPORT_TELNET_WONT : XPORT_TELNET_DONT, opt);
 			return;
 		}
 		if (!(*s & OPT_ON) && !(*s & OPT_ASKED))
-			reply(r, ours ? TN_WILL : TN_DO, opt);
+			reply(r, ours ? XPORT_TELNET_WILL : XPORT_TELNET_DO, opt);
 		*s = (uint8_t)((*s | OPT_ON) & ~OPT_ASKED & ~OPT_REFUSED);
 	} else {
 		if (*s & OPT_ON && !(*s & OPT_ASKED))
-			reply(r, ours ? TN_WONT : TN_DONT, opt);
+			reply(r, ours ? XPORT_TELNET_WONT : XPORT_TELNET_DONT, opt);
 		if (wanted(opt, ours))
 			*s = OPT_REFUSED;
 		else
@@ -261,14 +227,14 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void subnegotiation(struct xport_rfc2217 *r)
+static void subnegotiation(struct xport_rfc2217 *r, const uint8_t *sb, size_t sb_len)
 {
-	if (r->sb_len < 2 || r->sb[0] != OPT_COM_PORT || r->sb[1] < CPC_SERVER ||
-	    r->sb[1] >= CPC_SERVER + CPC_COMMANDS)
+	if (sb_len < 2 || sb[0] != XPORT_TELNET_OPT_COM_PORT || sb[1] < CPC_SERVER ||
+	    sb[1] >= CPC_SERVER + CPC_COMMANDS)
 		return; /* another option's, or a client-side code: nothing for us */
-	unsigned cmd = r->sb[1] - CPC_SERVER;
-	const uint8_t *v = r->sb + 2;
-	size_t n = r->sb_len - 2;
+	unsigned cmd = sb[1] - CPC_SERVER;
+	const uint8_t *v = sb + 2;
+	size_t n = sb_len - 2;
 	r->acks[cmd]++;
 	r->ack_value[cmd] = n >= 4 ? be32(v) : n >= 1 ? v[0] : 0;
 	switch (cmd) {
@@ -297,67 +263,28 @@ static void subnegotiation(struct xport_rfc2217 *r)
 	}
 }
 
-static void keep(struct xport_rfc2217 *r, uint8_t c)
-{
-	if (r->len == RFC_DATA_CAP && r->pos) {
-		memmove(r->data, r->data + r->pos, r->len - r->pos);
-		r->len -= r->pos;
-		r->pos = 0;
-	}
-	if (r->len < RFC_DATA_CAP) /* pump() never reads more than there is room for */
-		r->data[r->len++] = c;
-}
-
+/* Decodes one chunk: data into the buffer, commands acted on in stream order
+ * (a PURGE-DATA ack drops the data before it, not after it). */
 static void feed(struct xport_rfc2217 *r, const uint8_t *in, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = in[i];
-		switch (r->st) {
-		case TN_DATA:
-			if (c == TN_IAC)
-				r->st = TN_CMD;
-			else
-				keep(r, c);
-			break;
-		case TN_CMD:
-			r->st = TN_DATA;
-			if (c == TN_IAC) {
-				keep(r, c);
-			} else if (c >= TN_WILL && c <= TN_DONT) {
-				r->verb = c;
-				r->st = TN_OPTION;
-			} else if (c == TN_SB) {
-				r->sb_len = 0;
-				r->st = TN_SUB;
-			}
-			/* NOP, GA, DM, AYT ...: nothing to do on a serial link */
-			break;
-		case TN_OPTION:
-			r->st = TN_DATA;
-			negotiate(r, r->verb, c);
-			break;
-		case TN_SUB:
-			if (c == TN_IAC)
-				r->st = TN_SUB_IAC;
-			else if (r->sb_len < RFC_SB_CAP)
-				r->sb[r->sb_len++] = c;
-			break;
-		case TN_SUB_IAC:
-			if (c == TN_IAC) {
-				if (r->sb_len < RFC_SB_CAP)
-					r->sb[r->sb_len++] = c;
-				r->st = TN_SUB;
-			} else if (c == TN_SE) {
-				subnegotiation(r);
-				r->st = TN_DATA;
-			} else {
-				/* IAC <command> inside SB: a broken server; drop the SB
-				 * and take the command as it comes */
-				r->st = TN_CMD;
-				i--;
-			}
-			break;
+	while (n) {
+		if (r->pos && RFC_DATA_CAP - r->len < n) {
+			memmove(r->data, r->data + r->pos, r->len - r->pos);
+			r->len -= r->pos;
+			r->pos = 0;
 		}
+		size_t got = 0;
+		enum xport_telnet_event ev;
+		/* pump() never reads more than there is room for */
+		size_t used = xport_telnet_decode(&r->dec, in, n, r->data + r->len,
+						  RFC_DATA_CAP - r->len, &got, &ev);
+		r->len += got;
+		in += used;
+		n -= used;
+		if (ev == XPORT_TELNET_EV_OPTION)
+			negotiate(r, r->dec.verb, r->dec.opt);
+		else if (ev == XPORT_TELNET_EV_SUB)
+			subnegotiation(r, r->dec.sb, r->dec.sb_len);
 	}
 }
 
@@ -480,14 +407,9 @@ static enum esp_err rfc_write(struct xport *x, const void *buf, size_t len, unsi
 	const uint8_t *p = buf;
 	uint8_t out[2 * 1024];
 	while (len) {
-		size_t k = 0;
-		while (len && k + 2 <= sizeof out) {
-			out[k++] = *p;
-			if (*p == TN_IAC)
-				out[k++] = TN_IAC; /* 0xFF is data: double it */
-			p++;
-			len--;
-		}
+		size_t k = 0, used = xport_telnet_escape(p, len, out, sizeof out, &k);
+		p += used;
+		len -= used;
 		enum esp_err e = send_raw(r, out, k, deadline);
 		if (e)
 			return e;
@@ -512,19 +434,19 @@ static enum esp_err rfc_write(struct xport *x, const void *buf, size_t len, unsi
 static enum esp_err rfc_set_lines(struct xport *x, int dtr, int rts)
 {
 	struct xport_rfc2217 *r = to_rfc(x);
-	uint8_t out[2 * 7], d, t;
+	uint8_t out[2 * XPORT_TELNET_SUB_MAX(1)], d, t;
 	size_t k = 0;
 	d = (uint8_t)(dtr ? CONTROL_DTR_ON : CONTROL_DTR_OFF);
 	t = (uint8_t)(rts ? CONTROL_RTS_ON : CONTROL_RTS_OFF);
 	if (rts > 0) {
-		k += build_sub(out + k, CPC_SET_CONTROL, &t, 1);
+		k += xport_telnet_build_sub(out + k, CPC_SET_CONTROL, &t, 1);
 		if (dtr >= 0)
-			k += build_sub(out + k, CPC_SET_CONTROL, &d, 1);
+			k += xport_telnet_build_sub(out + k, CPC_SET_CONTROL, &d, 1);
 	} else {
 		if (dtr >= 0)
-			k += build_sub(out + k, CPC_SET_CONTROL, &d, 1);
+			k += xport_telnet_build_sub(out + k, CPC_SET_CONTROL, &d, 1);
 		if (rts == 0)
-			k += build_sub(out + k, CPC_SET_CONTROL, &t, 1);
+			k += xport_telnet_build_sub(out + k, CPC_SET_CONTROL, &t, 1);
 	}
 	if (!k)
 		return ESP_OK;
@@ -731,16 +653,20 @@ static enum esp_err connect_error(const char *where, int e, unsigned ms, struct 
 static enum esp_err handshake(struct xport_rfc2217 *r, unsigned baud)
 {
 	static const uint8_t hello[] = {
-		TN_IAC, TN_WILL, OPT_COM_PORT, TN_IAC, TN_WILL, OPT_BINARY, TN_IAC, TN_DO, OPT_BINARY,
-		TN_IAC, TN_WILL, OPT_SGA, TN_IAC, TN_DO, OPT_SGA,
+		XPORT_TELNET_IAC, XPORT_TELNET_WILL, XPORT_TELNET_OPT_COM_PORT,
+		XPORT_TELNET_IAC, XPORT_TELNET_WILL, XPORT_TELNET_OPT_BINARY,
+		XPORT_TELNET_IAC, XPORT_TELNET_DO,   XPORT_TELNET_OPT_BINARY,
+		XPORT_TELNET_IAC, XPORT_TELNET_WILL, XPORT_TELNET_OPT_SGA,
+		XPORT_TELNET_IAC, XPORT_TELNET_DO,   XPORT_TELNET_OPT_SGA,
 	};
-	r->us[OPT_COM_PORT] = r->us[OPT_BINARY] = r->us[OPT_SGA] = OPT_ASKED;
-	r->him[OPT_BINARY] = r->him[OPT_SGA] = OPT_ASKED;
+	r->us[XPORT_TELNET_OPT_COM_PORT] = OPT_ASKED;
+	r->us[XPORT_TELNET_OPT_BINARY] = r->him[XPORT_TELNET_OPT_BINARY] = OPT_ASKED;
+	r->us[XPORT_TELNET_OPT_SGA] = r->him[XPORT_TELNET_OPT_SGA] = OPT_ASKED;
 	enum esp_err e = send_now(r, hello, sizeof hello);
 	if (e)
 		return e;
 	uint64_t deadline = now_ms() + r->ack_ms;
-	while (!(r->us[OPT_COM_PORT] & (OPT_ON | OPT_REFUSED))) {
+	while (!(r->us[XPORT_TELNET_OPT_COM_PORT] & (OPT_ON | OPT_REFUSED))) {
 		if (r->closed)
 			return esp_error_set(r->base.err, ESP_E_NOPORT, r->closed_errno,
 					     "%s closed the connection at once: is it an RFC 2217 "
@@ -754,7 +680,7 @@ static enum esp_err handshake(struct xport_rfc2217 *r, unsigned baud)
 		if ((e = pump(r, left)))
 			return e;
 	}
-	if (r->us[OPT_COM_PORT] & OPT_REFUSED)
+	if (r->us[XPORT_TELNET_OPT_COM_PORT] & OPT_REFUSED)
 		return esp_error_set(r->base.err, ESP_E_NOPORT, 0,
 				     "%s refuses COM-PORT-OPTION: not an RFC 2217 server (ser2net: "
 				     "use 'telnet(rfc2217)'; for a raw TCP server use socket://)",
@@ -776,7 +702,7 @@ static enum esp_err handshake(struct xport_rfc2217 *r, unsigned baud)
 	if ((e = send_sub(r, CPC_SET_CONTROL, &v, 1)))
 		return e;
 	/* the baud ack came after the server read our BINARY requests */
-	if ((r->us[OPT_BINARY] | r->him[OPT_BINARY]) & OPT_REFUSED)
+	if ((r->us[XPORT_TELNET_OPT_BINARY] | r->him[XPORT_TELNET_OPT_BINARY]) & OPT_REFUSED)
 		return esp_error_set(r->base.err, ESP_E_NOPORT, 0,
 				     "%s refuses Telnet BINARY mode: it would mangle 0x0D and 0xFF "
 				     "in the data; enable binary mode on the server", r->base.name);

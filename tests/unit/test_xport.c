@@ -2,8 +2,9 @@
 /* Transport decisions that need no device (xport_priv.h): splitting a
  * socket:// address (ports 1..65535 only, IPv6 in brackets) and the advice
  * for "permission denied" on a port (a group only where the group may read
- * and write the node, never 'root'; else the shipped udev rule).  And the
- * rfc2217:// client against scripted fake servers on loopback (a thread
+ * and write the node, never 'root'; else the shipped udev rule).  The
+ * Telnet codec on its own: 0xFF escaping, COM-PORT-OPTION frames, commands
+ * split across chunks at every point.  And the rfc2217:// client against scripted fake servers on loopback (a thread
  * each): Telnet negotiation, 0xFF escaping both ways, server commands taken
  * out of the data, the baud ack waited for, purge, the order of DTR/RTS
  * commands, refused and silent servers, a connection closed mid-read. */
@@ -22,6 +23,7 @@
 #include "esp_reset.h"
 #include "test.h"
 #include "xport_priv.h"
+#include "xport_telnet.h"
 
 /* ---- socket:// addresses ------------------------------------------------- */
 
@@ -224,6 +226,84 @@ static void test_open_error(void)
 	T_HAS_STR(err.msg, "70-espstation.rules");
 
 	unlink(path);
+	t_set_case("%s", "");
+}
+
+/* ---- the Telnet codec, no socket ------------------------------------------ */
+
+static void test_telnet_escape(void)
+{
+	t_set_case("telnet escape");
+	static const uint8_t in[] = {0xc0, 0xff, 0x01, 0xff, 0xff};
+	static const uint8_t want[] = {0xc0, 0xff, 0xff, 0x01, 0xff, 0xff, 0xff, 0xff};
+	uint8_t out[16];
+	size_t k = 0;
+	T_EQ_INT(xport_telnet_escape(in, sizeof in, out, sizeof out, &k), sizeof in);
+	T_EQ_MEM(out, k, want, sizeof want);
+	/* an 0xFF is never split from its double: it waits for the next call */
+	T_EQ_INT(xport_telnet_escape(in, sizeof in, out, 3, &k), 2);
+	T_EQ_MEM(out, k, want, 3);
+	T_EQ_INT(xport_telnet_escape(in + 1, sizeof in - 1, out, 3, &k), 1);
+	T_EQ_MEM(out, k, want + 1, 2);
+
+	t_set_case("telnet COM-PORT-OPTION frame");
+	static const uint8_t baud[] = {0x00, 0x01, 0xff, 0x00};
+	static const uint8_t frame[] = {255, 250, 44, 1, 0x00, 0x01, 0xff, 0xff, 0x00, 255, 240};
+	T_EQ_INT(xport_telnet_build_sub(out, 1, baud, sizeof baud), sizeof frame);
+	T_EQ_MEM(out, sizeof frame, frame, sizeof frame);
+	T_CHECK(sizeof frame <= XPORT_TELNET_SUB_MAX(sizeof baud));
+	t_set_case("%s", "");
+}
+
+/* Decodes `in` in chunks of `step` bytes into a transcript: data as "d<hex>",
+ * options as "o<verb>,<opt>", subnegotiations as "s<hex>...". */
+static void telnet_transcript(const uint8_t *in, size_t n, size_t step, char *buf, size_t cap)
+{
+	struct xport_telnet_dec d;
+	memset(&d, 0, sizeof d);
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t at = 0; at < n; at += step) {
+		size_t left = n - at < step ? n - at : step;
+		const uint8_t *p = in + at;
+		while (left) {
+			uint8_t data[16];
+			size_t got = 0;
+			enum xport_telnet_event ev;
+			size_t k = xport_telnet_decode(&d, p, left, data, sizeof data, &got, &ev);
+			T_REQUIRE(k >= 1 && k <= left);
+			p += k;
+			left -= k;
+			for (size_t i = 0; i < got; i++)
+				used += (size_t)snprintf(buf + used, cap - used, "d%02x ", data[i]);
+			if (ev == XPORT_TELNET_EV_OPTION)
+				used += (size_t)snprintf(buf + used, cap - used, "o%u,%u ", d.verb, d.opt);
+			if (ev == XPORT_TELNET_EV_SUB) {
+				used += (size_t)snprintf(buf + used, cap - used, "s");
+				for (size_t i = 0; i < d.sb_len; i++)
+					used += (size_t)snprintf(buf + used, cap - used, "%02x",
+								 d.sb[i]);
+				used += (size_t)snprintf(buf + used, cap - used, " ");
+			}
+			T_REQUIRE(used < cap);
+		}
+	}
+}
+
+static void test_telnet_decode(void)
+{
+	/* data, IAC IAC, an option, a NOP, an SB with an escaped 0xFF, and an SB
+	 * broken by a command (dropped, the command taken) */
+	static const uint8_t in[] = {'A', 255, 255, 'B', 255, 251, 1, 255, 241, 'C',
+				     255, 250, 44, 106, 255, 255, 0x60, 255, 240, 'D',
+				     255, 250, 44, 255, 253, 3, 'E'};
+	static const char want[] = "d41 dff d42 o251,1 d43 s2c6aff60 d44 o253,3 d45 ";
+	char got[256];
+	for (size_t step = 1; step <= sizeof in; step++) {
+		t_set_case("telnet decode in chunks of %zu", step);
+		telnet_transcript(in, sizeof in, step, got, sizeof got);
+		T_EQ_STR(got, want);
+	}
 	t_set_case("%s", "");
 }
 
@@ -676,6 +756,8 @@ int main(void)
 	test_tcp_parse();
 	test_perm_advice();
 	test_open_error();
+	test_telnet_escape();
+	test_telnet_decode();
 	test_rfc2217();
 	return t_done("test_xport");
 }
