@@ -651,7 +651,10 @@ int db_audit_backups(struct db *db, const struct db_audit_filter *f, db_audit_ba
 enum db_audit_by { DB_AUDIT_BY_SLOT, DB_AUDIT_BY_ADAPTER, DB_AUDIT_BY_FAMILY, DB_AUDIT_BY_BOOT };
 struct db_audit_group {
 	char key[300];                  /* slot name, "vvvv:pppp SERIAL-or-ID_PATH", family,
-					 * boot result */
+					 * boot result; a slot or adapter key is
+					 * "STATION/slot" ("bench-a/1", "bench-a/vvvv:pppp
+					 * ...") when the file holds several stations (the
+					 * central snapshot) and no station filter is given */
 	char kind[33];                  /* adapter kind(s) seen ("" by slot) */
 	int64_t jobs, passed, failed;   /* failed = closed and not passed */
 	int64_t open;                   /* still running */

@@ -388,6 +388,13 @@ int db_audit_backups(struct db *db, const struct db_audit_filter *f, db_audit_ba
 #define KEY_ADAPTER                                                  \
 	"printf('%04x:%04x %s', a.vid, a.pid,"                       \
 	" CASE WHEN a.usb_serial <> '' THEN a.usb_serial ELSE a.id_path END)"
+/* A slot or an adapter's key named by its station ("bench-a/1") when the
+ * file holds several (the central store's snapshot): slot "1" of two
+ * benches, or two racks wired alike (same ID_PATH), are different places.
+ * One station's file keeps the bare key. */
+#define KEY_OF_STATION(key)                                             \
+	"CASE WHEN (SELECT count(*) FROM stations) > 1"                 \
+	" THEN s.name || '/' || " key " ELSE " key " END"
 
 static int group_row(sqlite3_stmt *st, void *fn, void *user_data)
 {
@@ -415,8 +422,12 @@ int db_audit_summary(struct db *db, enum db_audit_by by, const struct db_audit_f
 	sqlite3_stmt *st;
 	int r;
 
+	/* a station filter asks about one station: its bare slot names */
+	int one_station = f && f->station;
+	if (by == DB_AUDIT_BY_SLOT && !one_station)
+		key = KEY_OF_STATION(KEY_SLOT);
 	if (by == DB_AUDIT_BY_ADAPTER)
-		key = KEY_ADAPTER;
+		key = one_station ? KEY_ADAPTER : KEY_OF_STATION(KEY_ADAPTER);
 	if (by == DB_AUDIT_BY_FAMILY) {
 		snprintf(family_key, sizeof family_key, "coalesce(%s, '')", db_family_column(db));
 		key = family_key;

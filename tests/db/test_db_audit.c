@@ -6,8 +6,9 @@
  * and the boot results of a day.  The answers must be exact and the plans
  * must use the indexes (no full scan of jobs, backups or events).  Then the
  * same day through db_audit_*: the family filter and the per-family summary
- * (schema v3), and the boot check read from the journal (db_audit_boot,
- * the boot columns of db_audit_jobs, the summary by boot result). */
+ * (schema v3), the boot check read from the journal (db_audit_boot,
+ * the boot columns of db_audit_jobs, the summary by boot result), and a
+ * file of two stations sharing a slot name (their slots stay apart). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -484,6 +485,86 @@ static void check_boot_api(struct db *db)
 	free(b);
 }
 
+/* ---- several stations in one file (the central store's snapshot) ------ */
+
+/* Two benches wired alike: each has a slot "1" on a CH340 (no serial) at
+ * the same ID_PATH.  Their slots and adapters must not merge. */
+static void check_two_stations(void)
+{
+	static const struct {
+		const char *station, *result, *err;
+		int64_t cycle;
+	} jobs[] = {
+		{"bench-a", "passed", NULL, 40000},
+		{"bench-a", "passed", NULL, 44000},
+		{"bench-b", "failed", "ESP_E_NOSYNC", 9000},
+		{"bench-b", "passed", NULL, 30000},
+		{"bench-b", "failed", "ESP_E_NOSYNC", 11000},
+	};
+	struct db_audit_filter f = {0};
+	char path[300];
+	int64_t clock = T0;
+	struct db *db;
+	struct ids c;
+
+	t_path(path, sizeof path, s_dir, "central.db");
+	db = t_open(path);
+	db_set_clock(db, t_clock_step, &clock);
+	for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+		struct db_adapter ad = {0, 0x1a86, 0x7523, NULL, "pci-0000:00:14.0-usb-0:1.2:1.0",
+					"1", "ch340"};
+		struct db_job_start js = {.slot = "1", .mode = "refurbish"};
+		struct db_job_end e = {jobs[i].result, NULL, jobs[i].err ? 7 : 0, jobs[i].err, NULL};
+		int64_t job;
+
+		T_REQUIRE(db_station_upsert(db, jobs[i].station, &js.station_id) == 0);
+		ad.station_id = js.station_id;
+		T_REQUIRE(db_adapter_upsert(db, &ad, &js.adapter_id) == 0);
+		clock = T0 + (int64_t)i * HOUR;
+		T_REQUIRE(db_job_begin(db, &js, &job) == 0);
+		clock = T0 + (int64_t)i * HOUR + jobs[i].cycle;
+		T_REQUIRE(db_job_finish(db, job, &e) == 0);
+		if (i == 0) {
+			/* one station so far: the bare keys */
+			t_set_case("api: one station's summary keys");
+			memset(&c, 0, sizeof c);
+			T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_SLOT, NULL, group_text, &c), 0);
+			T_EQ_STR(c.text, "1|1|1|0|40000|\n");
+			memset(&c, 0, sizeof c);
+			T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_ADAPTER, NULL, group_text, &c), 0);
+			T_EQ_STR(c.text, "1a86:7523 pci-0000:00:14.0-usb-0:1.2:1.0|1|1|0|40000|\n");
+		}
+	}
+
+	t_set_case("api: two stations sharing a slot name, by slot");
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_SLOT, NULL, group_text, &c), 0);
+	T_EQ_STR(c.text, "bench-a/1|2|2|0|42000|\n"
+			 "bench-b/1|3|1|2|30000|ESP_E_NOSYNC 2\n");
+
+	t_set_case("api: two stations wired alike, by adapter");
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_ADAPTER, NULL, group_text, &c), 0);
+	T_EQ_STR(c.text, "bench-a/1a86:7523 pci-0000:00:14.0-usb-0:1.2:1.0|2|2|0|42000|\n"
+			 "bench-b/1a86:7523 pci-0000:00:14.0-usb-0:1.2:1.0|3|1|2|30000|"
+			 "ESP_E_NOSYNC 2\n");
+
+	t_set_case("api: one station of several, its bare keys");
+	f.station = "bench-b";
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_SLOT, &f, group_text, &c), 0);
+	T_EQ_STR(c.text, "1|3|1|2|30000|ESP_E_NOSYNC 2\n");
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_ADAPTER, &f, group_text, &c), 0);
+	T_EQ_STR(c.text, "1a86:7523 pci-0000:00:14.0-usb-0:1.2:1.0|3|1|2|30000|ESP_E_NOSYNC 2\n");
+
+	t_set_case("api: several stations, the family and boot keys unchanged");
+	memset(&c, 0, sizeof c);
+	T_EQ_INT(db_audit_summary(db, DB_AUDIT_BY_FAMILY, NULL, group_text, &c), 0);
+	T_EQ_STR(c.text, "|5|3|2|38000|ESP_E_NOSYNC 2\n");
+	db_close(db);
+}
+
 int main(void)
 {
 	char path[300];
@@ -499,6 +580,7 @@ int main(void)
 	check_family_api(db);
 	check_boot_api(db);
 	db_close(db);
+	check_two_stations();
 	h = t_raw_open(path);
 	check_answers(h);
 	check_plan(h, "backups of a MAC", s_q_backups_of_mac);
