@@ -26,6 +26,7 @@ void hub_init(struct hub *h, const struct st_config *cfg)
 	pthread_condattr_destroy(&ca);
 	for (unsigned i = 0; i < cfg->n_slots && i < CONSOLE_MAX_SLOTS; i++) {
 		h->s[i].used = 1;
+		h->s[i].rate_bps = h->s[i].eta_s = -1;
 		snprintf(h->s[i].slot, sizeof h->s[i].slot, "%s", cfg->slot[i].name);
 	}
 }
@@ -70,6 +71,19 @@ static void field(const char *line, const char *key, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* The number "key":N in one of the console's lines; -1 if absent. */
+static double number_field(const char *line, const char *key)
+{
+	char pat[24];
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	const char *p = strstr(line, pat);
+	if (!p)
+		return -1;
+	char *end;
+	double v = strtod(p + strlen(pat), &end);
+	return end == p + strlen(pat) || v < 0 ? -1 : v;
+}
+
 static struct hub_slot *slot_named(struct hub *h, const char *name, int create)
 {
 	struct hub_slot *free_one = NULL;
@@ -83,6 +97,7 @@ static struct hub_slot *slot_named(struct hub *h, const char *name, int create)
 		return NULL;
 	memset(free_one, 0, sizeof *free_one);
 	free_one->used = 1;
+	free_one->rate_bps = free_one->eta_s = -1;
 	snprintf(free_one->slot, sizeof free_one->slot, "%s", name);
 	return free_one;
 }
@@ -109,11 +124,6 @@ static const char *led_of(const struct hub_slot *s)
 
 static void slot_json(const struct hub_slot *s, uint64_t now, FILE *f)
 {
-	double rate = 0, eta = -1;
-	if (s->prog_t > s->prog_t0 && s->done > s->prog_done0)
-		rate = (double)(s->done - s->prog_done0) * 1000.0 / (double)(s->prog_t - s->prog_t0);
-	if (rate > 0 && s->total > s->done && !s->result[0])
-		eta = (double)(s->total - s->done) / rate;
 	fputs("{\"slot\":", f);
 	st_json_string(f, s->slot);
 	fputs(",\"port\":", f);
@@ -121,10 +131,16 @@ static void slot_json(const struct hub_slot *s, uint64_t now, FILE *f)
 	fputs(",\"adapter\":", f);
 	st_json_string(f, s->adapter);
 	fprintf(f, ",\"attached\":%s,\"job\":%lld,\"stage\":\"%s\",\"done\":%llu,\"total\":%llu,"
-		"\"stage_s\":%.1f,\"rate_bps\":%.0f,\"eta_s\":%.1f,\"mac\":",
+		"\"stage_s\":%.1f,",
 		s->attached ? "true" : "false", (long long)s->job, s->stage,
 		(unsigned long long)s->done, (unsigned long long)s->total,
-		s->stage_t0 ? (double)(now - s->stage_t0) / 1000.0 : 0.0, rate, eta);
+		s->stage_t0 ? (double)(now - s->stage_t0) / 1000.0 : 0.0);
+	/* the console's figures as it wrote them, absent while it has none */
+	if (s->rate_bps >= 0)
+		fprintf(f, "\"rate_bps\":%.0f,", s->rate_bps);
+	if (s->eta_s >= 0)
+		fprintf(f, "\"eta_s\":%.1f,", s->eta_s);
+	fputs("\"mac\":", f);
 	st_json_string(f, s->mac);
 	fputs(",\"chip\":", f);
 	st_json_string(f, s->chip);
@@ -152,7 +168,8 @@ static void fan_out(struct hub *h, const char *a, size_t alen)
 }
 
 /* The slot's state from the console that just wrote the line (same
- * thread), plus what only the line says (the chip, progress times). */
+ * thread), plus what only the line says (the chip; a progress line's rate
+ * and ETA, which the page shows as the console computed them). */
 static void update_slot(struct hub *h, struct hub_slot *s, const char *type, const char *line,
 			const struct console_slot *cs)
 {
@@ -162,19 +179,26 @@ static void update_slot(struct hub *h, struct hub_slot *s, const char *type, con
 		s->job = 0;
 		s->mac[0] = s->chip[0] = s->result[0] = s->cause[0] = s->stage[0] = '\0';
 		s->done = s->total = 0;
+		s->rate_bps = s->eta_s = -1;
 	} else if (strcmp(type, "detached") == 0) {
 		s->attached = 0;
 		s->waiting = 0;
+		s->eta_s = -1;
 	} else if (strcmp(type, "job") == 0) {
 		s->chip[0] = '\0';
 		s->stage_t0 = now;
+		s->rate_bps = s->eta_s = -1;
 	} else if (strcmp(type, "unit") == 0) {
 		field(line, "text", s->chip, sizeof s->chip);
 	} else if (strcmp(type, "stage") == 0) {
-		s->stage_t0 = s->prog_t0 = s->prog_t = now;
-		s->prog_done0 = 0;
+		s->stage_t0 = now;
+		s->rate_bps = s->eta_s = -1;
+	} else if (strcmp(type, "progress") == 0) {
+		s->rate_bps = number_field(line, "rate_bps");
+		s->eta_s = number_field(line, "eta_s");
 	} else if (strcmp(type, "done") == 0) {
 		s->job = cs ? cs->job_id : s->job;
+		s->eta_s = -1; /* nothing left to wait for; the last rate stays */
 	}
 	if (cs) {
 		snprintf(s->port, sizeof s->port, "%s", cs->devnode);
@@ -187,13 +211,6 @@ static void update_slot(struct hub *h, struct hub_slot *s, const char *type, con
 		s->waiting = cs->waiting;
 		if (strcmp(type, "done") != 0)
 			s->job = cs->job_id;
-		if (cs->done != s->done) {
-			if (s->done == 0) {
-				s->prog_t0 = s->stage_t0;
-				s->prog_done0 = 0;
-			}
-			s->prog_t = now;
-		}
 		s->done = cs->done;
 		s->total = cs->total;
 	}

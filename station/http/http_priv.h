@@ -30,7 +30,10 @@ struct hub_slot {
 	int waiting;
 	int64_t job;
 	uint64_t done, total;
-	uint64_t stage_t0, prog_t0, prog_t, prog_done0; /* monotonic ms */
+	uint64_t stage_t0;              /* monotonic ms */
+	/* the console's last progress line's rate_bps and eta_s (the terminal's
+	 * formula); < 0 while the line carried none */
+	double rate_bps, eta_s;
 };
 
 struct hub_client {

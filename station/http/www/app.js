@@ -47,8 +47,10 @@ function render(s) {
   t.querySelector('.bar div').style.width = pct + '%';
   let rate = '';
   if (s.total) rate = `${Math.round(pct)}% of ${human(s.total)}`;
-  if (s.rate_bps > 0) rate += ` · ${(s.rate_bps / 1024).toFixed(0)} KiB/s`;
-  if (s.eta_s >= 0) rate += ` · ${Math.ceil(s.eta_s)} s left`;
+  /* rate and ETA as the console computed them (its JSON progress lines);
+   * none shown while the slot's state carries none */
+  if (typeof s.rate_bps === 'number') rate += ` · ${(s.rate_bps / 1024).toFixed(0)} KiB/s`;
+  if (typeof s.eta_s === 'number') rate += ` · ${Math.ceil(s.eta_s)} s left`;
   t.querySelector('.rate').textContent = rate;
   const u = t.querySelector('.unit');
   u.textContent = '';
