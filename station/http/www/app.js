@@ -144,8 +144,8 @@ async function loadUnit() {
     table('backups', u.backups, ['backup_id', 'created', 'provenance', 'verified', 'size', 'slot', 'job_id', 'sha256', 'file', 'ciphertext']);
     table('jobs', u.jobs, ['job_id', 'start', 'slot', 'mode', 'result', 'stage', 'cycle_ms', 'stages', 'clean_proven', 'boot_result', 'cause']);
     table('boot', u.boot ? [u.boot] : []);
-    document.getElementById('restore').textContent = u.restore
-      ? (u.restore.backup_id ? `backup ${u.restore.backup_id}: ` : 'nothing: ') + u.restore.why : '';
+    // why names the backup restore would write, or says what exists
+    document.getElementById('restore').textContent = u.restore ? u.restore.why : '';
     document.body.dataset.backups = String(u.backups.length);
     document.body.dataset.loaded = 'yes';
   } catch (e) {
