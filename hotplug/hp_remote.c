@@ -5,7 +5,9 @@
  * again after a back-off, so a server that is down or refuses is asked once
  * per back-off step, never in a loop.  The probe connects and closes at
  * once: a server that serves one client (ser2net, esp_rfc2217_server) is
- * free again before the worker connects.  May call: libc only. */
+ * free again before the worker connects.  A host name is looked up when the
+ * port is added and again at most once a minute while probes fail.
+ * May call: libc only. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -65,6 +67,43 @@ static int split_url(const char *url, char *host, size_t hcap, char *service, si
 	return 0;
 }
 
+/* The next probe after a failed one or an ended worker. */
+static void back_off(struct hp_remote *r, uint64_t now_ns)
+{
+	r->state = HP_REMOTE_PROBE_DUE;
+	r->due_ns = now_ns + (uint64_t)r->backoff_ms * NS_PER_MS;
+	r->backoff_ms = r->backoff_ms * 2 > HP_REMOTE_BACKOFF_MAX_MS ? HP_REMOTE_BACKOFF_MAX_MS
+								     : r->backoff_ms * 2;
+}
+
+/* Looks the server up (a name blocks here: called at start-up, and again
+ * only when probes fail and the last look-up is a minute old, so a server
+ * that moved is found and a dead DNS costs the loop at most one wait a
+ * minute). */
+static void resolve(struct hp_remote *r, uint64_t now_ns)
+{
+	char host[256], service[16];
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_NUMERICSERV}, *res = NULL;
+	r->resolved_ns = now_ns;
+	if (split_url(r->ev.devnode, host, sizeof host, service, sizeof service) == 0 &&
+	    getaddrinfo(host, service, &hints, &res) == 0 && res &&
+	    res->ai_addrlen <= sizeof r->addr) {
+		memcpy(&r->addr, res->ai_addr, res->ai_addrlen);
+		r->addr_len = res->ai_addrlen;
+	}
+	if (res)
+		freeaddrinfo(res);
+}
+
+/* A probe failed: back off, and look the name up again once a minute. */
+static void probe_failed(struct hp_remote *r, uint64_t now_ns)
+{
+	back_off(r, now_ns);
+	if (!r->addr_len || now_ns - r->resolved_ns >= (uint64_t)HP_REMOTE_BACKOFF_MAX_MS * NS_PER_MS)
+		resolve(r, now_ns);
+}
+
 void hp_remote_init(struct hp_remote_set *s)
 {
 	memset(s, 0, sizeof *s);
@@ -103,40 +142,25 @@ int hp_remote_add(struct hp_remote_set *s, const char *url, uint64_t now_ns)
 	r->state = HP_REMOTE_PROBE_DUE;
 	r->due_ns = now_ns;
 	r->backoff_ms = HP_REMOTE_BACKOFF_MIN_MS;
+	resolve(r, now_ns);
 	s->n++;
 	return 0;
 }
 
-/* The next probe after a failed one or an ended worker. */
-static void back_off(struct hp_remote *r, uint64_t now_ns)
-{
-	r->state = HP_REMOTE_PROBE_DUE;
-	r->due_ns = now_ns + (uint64_t)r->backoff_ms * NS_PER_MS;
-	r->backoff_ms = r->backoff_ms * 2 > HP_REMOTE_BACKOFF_MAX_MS ? HP_REMOTE_BACKOFF_MAX_MS
-								     : r->backoff_ms * 2;
-}
-
 static void start_probe(struct hp_remote *r, uint64_t now_ns)
 {
-	char host[256], service[16];
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_NUMERICSERV}, *res = NULL;
 	r->fd = -1;
-	if (split_url(r->ev.devnode, host, sizeof host, service, sizeof service) == 0 &&
-	    getaddrinfo(host, service, &hints, &res) == 0 && res) {
-		int fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				res->ai_protocol);
-		if (fd >= 0 && (connect(fd, res->ai_addr, res->ai_addrlen) == 0 ||
+	if (r->addr_len) {
+		int fd = socket(r->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && (connect(fd, (const struct sockaddr *)&r->addr, r->addr_len) == 0 ||
 				errno == EINPROGRESS)) {
 			r->fd = fd;
 		} else if (fd >= 0) {
 			close(fd);
 		}
 	}
-	if (res)
-		freeaddrinfo(res);
 	if (r->fd < 0) {
-		back_off(r, now_ns);
+		probe_failed(r, now_ns);
 		return;
 	}
 	r->state = HP_REMOTE_PROBING;
@@ -180,7 +204,7 @@ int hp_remote_pop(struct hp_remote_set *s, uint64_t now_ns, struct hp_event *ev)
 		close(r->fd);
 		r->fd = -1;
 		if (res < 0) {
-			back_off(r, now_ns);
+			probe_failed(r, now_ns);
 			continue;
 		}
 		r->state = HP_REMOTE_ACTIVE;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "hotplug.h"
 
@@ -25,6 +26,11 @@ struct hp_remote {
 	enum hp_remote_state state;
 	int fd;
 	uint64_t due_ns, added_ns;
+	/* the server's address, looked up at start-up and again at most once
+	 * a minute while probes fail (a name lookup blocks the caller) */
+	struct sockaddr_storage addr;
+	socklen_t addr_len;          /* 0: not resolved */
+	uint64_t resolved_ns;
 	unsigned backoff_ms;     /* the next wait after a failure */
 	struct hp_event ev;      /* devnode = syspath = id_path = the URL */
 };
