@@ -6,6 +6,7 @@
  * that would overflow drops its client: the supervisor only ever copies
  * bytes under a short lock, it never waits for the network. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,10 +15,32 @@
 #include "json_text.h"
 #include "st_clock.h"
 
+/* ESPSTATION_HTTP_SSE_QUEUE (http_priv.h): a test's smaller queue, said on
+ * stderr; anything else keeps the product's. */
+static size_t queue_cap_from_env(void)
+{
+	const char *v = getenv("ESPSTATION_HTTP_SSE_QUEUE");
+	if (!v || !v[0])
+		return HUB_CLIENT_QUEUE;
+	char *end;
+	errno = 0;
+	uintmax_t n = strtoumax(v, &end, 10);
+	if (errno || *end || n < HUB_CLIENT_QUEUE_MIN || n > HUB_CLIENT_QUEUE) {
+		fprintf(stderr, "espstation: http: ESPSTATION_HTTP_SSE_QUEUE=%s ignored (fix: "
+			"bytes from %u to %u, or unset it)\n", v, HUB_CLIENT_QUEUE_MIN,
+			HUB_CLIENT_QUEUE);
+		return HUB_CLIENT_QUEUE;
+	}
+	fprintf(stderr, "espstation: http: event-stream queue %ju bytes per client "
+		"(ESPSTATION_HTTP_SSE_QUEUE, for tests)\n", n);
+	return (size_t)n;
+}
+
 /* The slots of the config are shown before anything is plugged in. */
 void hub_init(struct hub *h, const struct st_config *cfg)
 {
 	memset(h, 0, sizeof *h);
+	h->queue_cap = queue_cap_from_env();
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -157,7 +180,7 @@ static void fan_out(struct hub *h, const char *a, size_t alen)
 	for (struct hub_client *c = h->clients; c; c = c->next) {
 		if (c->dropped)
 			continue;
-		if (c->len + alen > HUB_CLIENT_QUEUE) {
+		if (c->len + alen > h->queue_cap) {
 			c->dropped = 1;
 			h->dropped_clients++;
 			continue;
@@ -279,7 +302,7 @@ struct hub_client *hub_client_add(struct hub *h)
 	size_t snaplen = 0;
 	FILE *f = c ? open_memstream(&snap, &snaplen) : NULL;
 	if (c)
-		c->buf = malloc(HUB_CLIENT_QUEUE);
+		c->buf = malloc(h->queue_cap);
 	if (!c || !c->buf || !f) {
 		if (f)
 			fclose(f);
@@ -294,7 +317,7 @@ struct hub_client *hub_client_add(struct hub *h)
 	fputs("retry: 2000\nevent: snapshot\ndata: ", f);
 	slots_json_locked(h, f);
 	fputs("\n\n", f);
-	int ok = fclose(f) == 0 && snaplen <= HUB_CLIENT_QUEUE && h->nclients < HUB_MAX_CLIENTS &&
+	int ok = fclose(f) == 0 && snaplen <= h->queue_cap && h->nclients < HUB_MAX_CLIENTS &&
 		 !h->stopping;
 	if (ok) {
 		memcpy(c->buf, snap, snaplen);
@@ -376,6 +399,14 @@ unsigned hub_client_count(struct hub *h)
 {
 	pthread_mutex_lock(&h->mu);
 	unsigned n = h->nclients;
+	pthread_mutex_unlock(&h->mu);
+	return n;
+}
+
+uint64_t hub_dropped_count(struct hub *h)
+{
+	pthread_mutex_lock(&h->mu);
+	uint64_t n = h->dropped_clients;
 	pthread_mutex_unlock(&h->mu);
 	return n;
 }

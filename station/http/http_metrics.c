@@ -2,11 +2,11 @@
 /* /metrics in the Prometheus text format 0.0.4: jobs by result and cause,
  * stage durations as histograms and the bytes each stage moved (from the
  * database, so a restarted station keeps counting), active workers and
- * event-stream clients (from the hub), and the central store's link and
- * backlog (the shipper's state file, when a central store is configured).
- * Every closed job is read on
- * each scrape: fine for a bench's history; a long-lived station with
- * hundreds of thousands of jobs would want the totals kept as it goes. */
+ * event-stream clients, open and dropped (from the hub), and the central
+ * store's link and backlog (the shipper's state file, when a central store
+ * is configured).  Every closed job is read on each scrape: fine for a
+ * bench's history; a long-lived station with hundreds of thousands of jobs
+ * would want the totals kept as it goes. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -216,6 +216,9 @@ int api_metrics(const struct api_ctx *a, FILE *f)
 	fprintf(f, "# HELP espstation_http_event_clients Open /events streams.\n"
 		"# TYPE espstation_http_event_clients gauge\nespstation_http_event_clients %u\n",
 		hub_client_count(a->hub));
+	fprintf(f, "# HELP espstation_http_sse_dropped_total /events clients dropped for falling a "
+		"full queue behind.\n# TYPE espstation_http_sse_dropped_total counter\n"
+		"espstation_http_sse_dropped_total %" PRIu64 "\n", hub_dropped_count(a->hub));
 	central_metrics(a->cfg, f);
 	db_close(m->db);
 	free(m);

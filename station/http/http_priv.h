@@ -19,8 +19,14 @@
 
 /* A client's queue: what it has not read yet.  A client that falls this far
  * behind is dropped (its browser reconnects and starts from a snapshot):
- * the station never waits for a network peer. */
+ * the station never waits for a network peer.  For tests only, the
+ * environment variable ESPSTATION_HTTP_SSE_QUEUE=BYTES (HUB_CLIENT_QUEUE_MIN
+ * up to HUB_CLIENT_QUEUE), read once by hub_init, sets a smaller queue, so
+ * that a few units on the virtual rack overflow it; start-up says so.  An
+ * /events socket's kernel send buffer (SO_SNDBUF) is capped at the same
+ * size, so "behind" counts what the kernel holds too, not megabytes more. */
 #define HUB_CLIENT_QUEUE (256u * 1024u)
+#define HUB_CLIENT_QUEUE_MIN (8u * 1024u)
 #define HUB_MAX_CLIENTS 32
 
 struct hub_slot {
@@ -50,6 +56,7 @@ struct hub {
 	struct hub_slot s[CONSOLE_MAX_SLOTS];
 	struct hub_client *clients;
 	unsigned nclients;
+	size_t queue_cap;               /* bytes per client: HUB_CLIENT_QUEUE or the test's */
 	uint64_t lines, dropped_clients;
 	/* writer side (supervisor thread only) */
 	const struct console *con;
@@ -75,6 +82,8 @@ void hub_slots_json(struct hub *h, FILE *f);
 /* Slots with a job open (the active workers). */
 unsigned hub_active(struct hub *h);
 unsigned hub_client_count(struct hub *h);
+/* Clients dropped for falling a full queue behind, since start-up. */
+uint64_t hub_dropped_count(struct hub *h);
 
 /* ---- http_auth.c ------------------------------------------------------ */
 

@@ -235,6 +235,14 @@ static enum MHD_Result send_events(struct http_server *s, struct MHD_Connection 
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	/* the kernel's buffer for the stream no bigger than the hub's queue:
+	 * left to autotune it grows to megabytes, and a stalled client would
+	 * fall that far behind before the hub saw it and dropped it */
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int sndbuf = (int)s->hub.queue_cap;
+	if (ci)
+		(void)setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	return send_response(c, MHD_HTTP_OK, "text/event-stream; charset=utf-8", r, cookie);
 }
 

@@ -2,7 +2,8 @@
 # Run inside the rack by the http tests: the station on DIR/station.cfg with
 # --http $HTTP_LISTEN (default 127.0.0.1:0).  DIR/port gets "HOST:PORT" once
 # it listens; touching DIR/restart stops it (SIGTERM) and starts it again on
-# the same address; touching DIR/stop (or 80 s) ends it.  Each run logs to
+# the same address; touching DIR/stop (or 80 s) ends it.  DIR/plug, once it
+# appears, goes to vrack's control FIFO (lines like "plug 0"), then is removed.  Each run logs to
 # DIR/station.N.log; DIR/station.exit gets the last exit status.
 # HTTP_OFF=1: without --http (the benchmark's baseline).  Before the stop,
 # DIR/station.res gets the supervisor's own CPU seconds and peak RSS (KiB).
@@ -29,6 +30,10 @@ while [ $i -lt 800 ] && [ ! -e "$D/stop" ]; do
 			listen=$addr
 			echo "$addr" >"$D/port.tmp" && mv "$D/port.tmp" "$D/port"
 		fi
+	fi
+	if [ -e "$D/plug" ]; then
+		cat "$D/plug" >"$VRACK_CONTROL"
+		rm -f "$D/plug"
 	fi
 	if [ -e "$D/restart" ]; then
 		rm -f "$D/restart" "$D/port"
