@@ -30,7 +30,8 @@
  *                arrival, or fetched altered)
  *   -EPERM       the store's append-only rules refused a change (a bug, or a
  *                hand-made row: the message has the server's text)
- *   -ENOENT      no such backup / MAC
+ *   -ENOENT      no such backup / MAC; central_open_readonly: the database
+ *                holds no central store (no station shipped to it yet)
  *   -EIO         anything else (the message has the server's text) */
 #pragma once
 
@@ -52,13 +53,25 @@ struct central;
  * server (url redacted), the cause and the fix. */
 int central_open(const char *url, const char *password_file, struct central **ret, char *err,
 		 size_t errlen) CENTRAL_MUST_CHECK;
+/* The same connect, for those who only read (audit, status, restore): no
+ * DDL, and the session is read-only (default_transaction_read_only), so a
+ * role with CONNECT and SELECT on the central tables is enough (plus
+ * TEMPORARY, which PUBLIC has by default: a snapshot maps ids in temp
+ * tables).  The schema version is checked, not changed: a database with no
+ * central store is -ENOENT ("no espstation central store in database ..."),
+ * a newer schema -ENOTSUP, an older one is read as it is (every version
+ * this build migrates through is readable).  central_ship on such a
+ * connection is -EPERM; central_backlog works (a station never shipped
+ * counts as nothing arrived). */
+int central_open_readonly(const char *url, const char *password_file, struct central **ret,
+			  char *err, size_t errlen) CENTRAL_MUST_CHECK;
 void central_close(struct central *c);
 const char *central_errmsg(const struct central *c);
 
 /* The url without any password, for messages: "postgresql://station@db:5432/espstation". */
 const char *central_url_redacted(const char *url, char *buf, size_t cap);
 
-/* The central schema version in the database (after central_open). */
+/* The central schema version in the database (after either open). */
 int central_schema_version(struct central *c);
 
 /* What the local database holds that the central store has not

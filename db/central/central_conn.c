@@ -2,7 +2,9 @@
 /* The connection to the central store: the url checked (no password in it)
  * and redacted for every message, the password read from its own file and
  * handed to libpq as a separate keyword (so it is in no string we format),
- * and libpq's failures mapped to the codes of central.h in one line. */
+ * and libpq's failures mapped to the codes of central.h in one line.  One
+ * connect path for both opens: migrating (central_open) and read-only
+ * (central_open_readonly: a read-only session, the version checked). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -206,13 +208,26 @@ int central_exec(struct central *c, const char *sql, const char *what)
 	return 0;
 }
 
+/* What every session of ours runs first; again after a reconnect, since
+ * settings die with their session. */
+static int session_setup(struct central *c)
+{
+	int r = central_exec(c, "SET client_min_messages = warning", "session");
+
+	/* read-only: the server refuses any write of ours, not only the role's
+	 * privileges (restore and status connect as the station's own role) */
+	if (r == 0 && c->readonly)
+		r = central_exec(c, "SET default_transaction_read_only = on", "session");
+	return r;
+}
+
 int central_alive(struct central *c)
 {
 	if (PQstatus(c->pg) == CONNECTION_OK)
 		return 0;
 	PQreset(c->pg);
 	if (PQstatus(c->pg) == CONNECTION_OK)
-		return 0;
+		return session_setup(c);
 	return central_fail_pg(c, NULL, "reconnect");
 }
 
@@ -299,9 +314,10 @@ int central_open_at(const char *url, const char *password_file, int target, stru
 				 " (fix: start the server, or check host and port)");
 		goto fail;
 	}
-	r = central_exec(c, "SET client_min_messages = warning", "session");
+	c->readonly = target == CENTRAL_OPEN_READONLY;
+	r = session_setup(c);
 	if (r == 0)
-		r = central_schema_migrate(c, target);
+		r = c->readonly ? central_schema_check(c) : central_schema_migrate(c, target);
 	if (r)
 		goto fail;
 	*ret = c;
@@ -316,6 +332,12 @@ int central_open(const char *url, const char *password_file, struct central **re
 		 size_t errlen)
 {
 	return central_open_at(url, password_file, CENTRAL_SCHEMA_VERSION, ret, err, errlen);
+}
+
+int central_open_readonly(const char *url, const char *password_file, struct central **ret,
+			  char *err, size_t errlen)
+{
+	return central_open_at(url, password_file, CENTRAL_OPEN_READONLY, ret, err, errlen);
 }
 
 void central_close(struct central *c)

@@ -16,13 +16,18 @@
 
 /* The schema version this build migrates to (central_schema.c). */
 #define CENTRAL_SCHEMA_VERSION 2
+/* The oldest schema the read paths (backlog, snapshot, restore choice,
+ * fetch) can read: they use v1's tables only (backup_problems is the
+ * shipper's). */
+#define CENTRAL_READ_MIN_VERSION 1
 /* pg_advisory_xact_lock key of the migrator: "ESST" */
 #define CENTRAL_MIGRATE_LOCK 0x45535354
 
 struct central {
 	PGconn *pg;
 	char url[512];              /* redacted: never holds a password */
-	int version;                /* central schema version after migration */
+	int version;                /* central schema version after migration (or as found) */
+	int readonly;               /* central_open_readonly: no DDL, no writes, no central_ship */
 	int32_t station_id;         /* central id of the shipping station; 0 unknown */
 	char station[65];           /* its name */
 	char err[768];
@@ -46,8 +51,10 @@ int central_alive(struct central *c);
 /* One line out of a libpq message (line breaks to blanks, runs of blanks
  * and trailing blanks cut). */
 void central_one_line(char *s);
-/* Opens up to version target (CENTRAL_SCHEMA_VERSION for central_open;
- * the migration tests stop earlier). */
+/* The one connect path: migrates up to version target (CENTRAL_SCHEMA_VERSION
+ * for central_open; the migration tests stop earlier), or, with target
+ * CENTRAL_OPEN_READONLY, only checks the version (central_open_readonly). */
+#define CENTRAL_OPEN_READONLY 0
 int central_open_at(const char *url, const char *password_file, int target, struct central **ret,
 		    char *err, size_t errlen);
 
@@ -56,6 +63,11 @@ int central_open_at(const char *url, const char *password_file, int target, stru
 /* Brings the schema to version target, one transaction per version under
  * the advisory lock; sets c->version.  -ENOTSUP when the database is newer. */
 int central_schema_migrate(struct central *c, int target);
+/* For a read-only open: reads the version, runs no DDL; sets c->version.
+ * -ENOENT when the database has no central store, -ENOTSUP when it is
+ * newer than this build, older than CENTRAL_READ_MIN_VERSION, or
+ * unreadable. */
+int central_schema_check(struct central *c);
 
 /* ---- central_file.c ----------------------------------------------------- */
 
@@ -72,5 +84,6 @@ int central_write_file(const char *path, const void *data, size_t n);
 /* ---- central_ship.c ----------------------------------------------------- */
 
 /* The central id of the local file's station (registered on first use):
- * sets c->station_id and c->station. */
+ * sets c->station_id and c->station.  Read-only: looked up only, 0 when
+ * the station never shipped. */
 int central_station(struct central *c, struct db *local);

@@ -20,7 +20,9 @@
  * replaced); nothing is deleted; append-only is never relaxed.  Each
  * version runs in one transaction holding pg_advisory_xact_lock, so
  * stations starting together migrate one after the other, and the later
- * ones find the work done.
+ * ones find the work done.  A read-only open (central_schema_check) only
+ * reads the version: older schemas down to CENTRAL_READ_MIN_VERSION are
+ * read as they are.
  *
  * Refusals carry our own SQLSTATEs, which central_conn.c maps:
  *   ES409  a conflict: this key holds other content (-EEXIST)
@@ -351,5 +353,43 @@ int central_schema_migrate(struct central *c, int target)
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+int central_schema_check(struct central *c)
+{
+	PGresult *res;
+	int r, have;
+
+	/* to_regclass, not the table itself: an empty database is no error of
+	 * the server's, it is a store nobody shipped to yet */
+	r = central_query(c, &res, "SELECT to_regclass('central_schema_log') IS NOT NULL", 0, NULL,
+			  "read the schema version");
+	if (r)
+		return r;
+	have = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	if (have) {
+		r = central_query(c, &res, "SELECT coalesce(max(version), 0) FROM central_schema_log",
+				  0, NULL, "read the schema version");
+		if (r)
+			return r;
+		have = atoi(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	c->version = have;
+	if (have == 0)
+		return central_fail(c, -ENOENT, "central store %s: no espstation central store in "
+				    "database %s (fix: let a station ship to it first)", c->url,
+				    PQdb(c->pg));
+	if (have > CENTRAL_SCHEMA_VERSION)
+		return central_fail(c, -ENOTSUP, "central store %s: schema v%d is newer than this "
+				    "espstation (v%d) (fix: upgrade espstation on this bench)", c->url,
+				    have, CENTRAL_SCHEMA_VERSION);
+	if (have < CENTRAL_READ_MIN_VERSION)
+		return central_fail(c, -ENOTSUP, "central store %s: schema v%d is older than this "
+				    "espstation reads (v%d) (fix: let a station of this version ship "
+				    "to it once, which migrates it)", c->url, have,
+				    CENTRAL_READ_MIN_VERSION);
 	return 0;
 }

@@ -327,15 +327,23 @@ int central_station(struct central *c, struct db *local)
 		return central_fail(c, r, "central store %s: %s", c->url, db_errmsg(local));
 	if (c->station_id && strcmp(name, c->station) == 0)
 		return 0;
-	r = central_query(c, &res, "INSERT INTO stations (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
-			  1, p, "register the station");
-	PQclear(res);
-	if (r == 0)
-		r = central_query(c, &res, "SELECT id FROM stations WHERE name = $1", 1, p,
-				  "register the station");
+	/* look before registering: a read-only session may not INSERT even
+	 * when the row is there already */
+	r = central_query(c, &res, "SELECT id FROM stations WHERE name = $1", 1, p,
+			  "look up the station");
+	if (r == 0 && PQntuples(res) == 0 && !c->readonly) {
+		PQclear(res);
+		r = central_query(c, &res, "INSERT INTO stations (name) VALUES ($1) ON CONFLICT (name)"
+				  " DO NOTHING", 1, p, "register the station");
+		PQclear(res);
+		if (r == 0)
+			r = central_query(c, &res, "SELECT id FROM stations WHERE name = $1", 1, p,
+					  "register the station");
+	}
 	if (r)
 		return r;
-	c->station_id = (int32_t)atoi(PQgetvalue(res, 0, 0));
+	/* read-only and never shipped: id 0 matches no row, nothing arrived */
+	c->station_id = PQntuples(res) ? (int32_t)atoi(PQgetvalue(res, 0, 0)) : 0;
 	snprintf(c->station, sizeof c->station, "%s", name);
 	PQclear(res);
 	return 0;
@@ -481,6 +489,9 @@ int central_ship(struct central *c, struct db *local, uint64_t max_bytes,
 		return -EINVAL;
 	s.st = st ? st : &dummy;
 	memset(s.st, 0, sizeof *s.st);
+	if (c->readonly)
+		return central_fail(c, -EPERM, "central store %s: opened read-only, cannot ship "
+				    "(a bug: the shipper opens with central_open)", c->url);
 	s.max_bytes = max_bytes ? max_bytes : DEFAULT_MAX_BYTES;
 	r = central_alive(c);
 	if (r == 0)

@@ -188,7 +188,9 @@ static int snapshot_open(struct central *c, const char *path, const char *mac_in
 		r = central_fail(c, r, "snapshot %s: %s", path, db_errmsg(snap));
 		goto fail;
 	}
-	r = central_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ", "snapshot: begin");
+	/* READ WRITE for the temp map tables alone (a read-only session
+	 * refuses even those); nothing here writes a table of the store */
+	r = central_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ WRITE", "snapshot: begin");
 	if (r)
 		goto fail;
 	began = 1;

@@ -43,7 +43,7 @@ int audit_central_open(const char *cmd, const char *url, const char *password_fi
 	*ret = NULL;
 	s->dir[0] = '\0';
 	/* a password in the url is refused here (-EINVAL): a usage error */
-	int r = central_open(url, password_file, &c, err, sizeof err);
+	int r = central_open_readonly(url, password_file, &c, err, sizeof err);
 	if (r)
 		return audit_fail(NULL, r == -EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_FILE, "%s: %s",
 				  cmd, err);

@@ -49,7 +49,7 @@ static void ask_central(struct status *st)
 {
 	struct central *c;
 	const char *pw = st->cfg.central.password_file[0] ? st->cfg.central.password_file : NULL;
-	if (central_open(st->cfg.central.url, pw, &c, st->error, sizeof st->error) != 0)
+	if (central_open_readonly(st->cfg.central.url, pw, &c, st->error, sizeof st->error) != 0)
 		return;
 	if (central_backlog(c, st->db, &st->live) == 0)
 		st->reachable = 1;

@@ -101,7 +101,7 @@ enum esp_err job_restore_from_central(struct job *j, const char *mac, char *why,
 	struct central *c = NULL;
 	*ret_fetched = 0;
 	central_url_redacted(p->central_url, store, sizeof store);
-	if (central_open(p->central_url, p->central_password_file, &c, err, sizeof err) != 0) {
+	if (central_open_readonly(p->central_url, p->central_password_file, &c, err, sizeof err) != 0) {
 		add_note(why, cap, "central store unreachable: %s", err);
 		return ESP_OK;
 	}

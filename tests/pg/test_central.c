@@ -4,7 +4,8 @@
  * append-only rules, shipping twice, crashes of the server between and
  * during calls, a backup altered in the store, two stations and their
  * snapshot, one station name from two benches, a wrong password, a server
- * that is down.  Environment from pg_lib.sh: PG_URL, PG_PASSFILE,
+ * that is down, a read-only open (an auditor's SELECT-only role, an empty
+ * database, older and newer schemas).  Environment from pg_lib.sh: PG_URL, PG_PASSFILE,
  * PG_SUPER_URL, PG_DIR, and PG_LIB (the library, to stop and restart the
  * server from here). */
 #include <errno.h>
@@ -915,6 +916,138 @@ static void case_down(void)
 	T_CHECK(t1.tv_sec - t0.tv_sec < 4);
 }
 
+/* PG_URL with another user and database: "postgresql://USER@127.0.0.1:PORT/DB". */
+static const char *url_as(char *buf, size_t cap, const char *user, const char *dbname)
+{
+	const char *at = strchr(env("PG_URL"), '@'), *slash = strchr(at, '/');
+
+	snprintf(buf, cap, "postgresql://%s@%.*s/%s", user, (int)(slash - at - 1), at + 1, dbname);
+	return buf;
+}
+
+/* The read-only open: an auditor's role with CONNECT, TEMPORARY and SELECT
+ * only reads the whole store (central_open would migrate and be refused);
+ * the station's own role opened read-only writes nothing; an empty
+ * database is one line naming it; an older schema is read as it is, a
+ * newer one refused. */
+static void case_readonly(void)
+{
+	struct central *c = open_central(), *ro = NULL;
+	struct bench a, b;
+	struct count all = {0};
+	struct db_audit_filter f = {0};
+	struct central_backup cb;
+	struct central_backlog bl;
+	struct central_ship_stats ss;
+	struct db *snap;
+	PGconn *pg;
+	FILE *fp;
+	char dir[512], path[700], pwfile[700], err[512], why[512], url[512], state[6];
+	const char *u = "5c:cf:7f:00:05:01";
+	long long stations;
+
+	bench_open(&a, "bench-a", 1700000000000);
+	bench_job(&a, u, 64 << 10, 31, 1, 1, NULL);
+	bench_job(&a, "5c:cf:7f:00:05:02", 0, 32, 1, 1, NULL);
+	T_EQ_INT(ship_all(c, a.db, 0, 5, NULL), 1);
+	central_close(c);
+
+	/* the auditor: no CREATE anywhere, PUBLIC's database rights revoked */
+	t_mkdtemp(dir, sizeof dir);
+	t_path(pwfile, sizeof pwfile, dir, "auditor.pw");
+	fp = fopen(pwfile, "w");
+	T_REQUIRE(fp && fputs("audit-Pw-1\n", fp) >= 0 && fclose(fp) == 0);
+	pg = super_db();
+	PQclear(PQexec(pg, "CREATE ROLE auditor LOGIN PASSWORD 'audit-Pw-1'"));
+	PQclear(PQexec(pg, "REVOKE ALL ON DATABASE espstation FROM PUBLIC"));
+	PQclear(PQexec(pg, "REVOKE CREATE ON SCHEMA public FROM PUBLIC"));
+	PQclear(PQexec(pg, "GRANT CONNECT, TEMPORARY ON DATABASE espstation TO auditor"));
+	PQclear(PQexec(pg, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO auditor"));
+	T_EQ_INT(q_int(pg, "SELECT count(*) FROM pg_roles WHERE rolname = 'auditor'"), 1);
+	url_as(url, sizeof url, "auditor", "espstation");
+
+	/* migrating is not the auditor's to do */
+	T_EQ_INT(central_open(url, pwfile, &ro, err, sizeof err), -EACCES);
+	fprintf(stderr, "auditor, migrating open: %s\n", err);
+
+	T_EQ_INT(central_open_readonly(url, pwfile, &ro, err, sizeof err), 0);
+	if (!ro)
+		fprintf(stderr, "auditor, read-only open: %s\n", err);
+	T_REQUIRE(ro != NULL);
+	T_EQ_INT(central_schema_version(ro), CENTRAL_SCHEMA_VERSION);
+	t_path(path, sizeof path, dir, "snap.db");
+	T_EQ_INT(central_snapshot(ro, path, NULL, err, sizeof err), 0);
+	if (err[0])
+		fprintf(stderr, "auditor snapshot: %s\n", err);
+	T_REQUIRE(db_open_readonly(path, &snap, err, sizeof err) == 0);
+	T_REQUIRE(db_audit_jobs(snap, &f, count_job, &all) == 0);
+	T_EQ_INT(all.jobs, 2);
+	T_HAS_STR(all.stations, "bench-a");
+	db_close(snap);
+	T_EQ_INT(central_restore_choice(ro, u, NULL, &cb, why, sizeof why), 0);
+	T_EQ_STR(cb.station, "bench-a");
+	t_path(path, sizeof path, dir, "fetched.bin");
+	T_EQ_INT(central_fetch_backup(ro, cb.b.sha256, path, err, sizeof err), 0);
+	T_EQ_INT(central_backlog(ro, a.db, &bl), 0);
+	T_EQ_INT(bl.jobs, 0);
+	T_EQ_INT(central_ship(ro, a.db, 0, &ss), -EPERM);
+	central_close(ro);
+
+	/* the station's own role, read-only (status, restore): a bench that never
+	 * shipped is all backlog and is not registered; the session writes nothing */
+	bench_open(&b, "bench-b", 1700000500000);
+	bench_job(&b, u, 0, 33, 1, 1, NULL);
+	stations = q_int(pg, "SELECT count(*) FROM stations");
+	T_EQ_INT(central_open_readonly(env("PG_URL"), env("PG_PASSFILE"), &ro, err, sizeof err), 0);
+	T_REQUIRE(ro != NULL);
+	T_EQ_INT(central_backlog(ro, b.db, &bl), 0);
+	T_EQ_INT(bl.jobs, 1);
+	T_EQ_INT(q_int(pg, "SELECT count(*) FROM stations"), stations);
+	/* 25006: read_only_sql_transaction */
+	T_EQ_STR(q_state(ro->pg, "CREATE TABLE not_here (x integer)", state), "25006");
+	central_close(ro);
+
+	/* an empty database: one line, and still empty after */
+	PQclear(PQexec(pg, "CREATE DATABASE empty OWNER station"));
+	PQclear(PQexec(pg, "CREATE DATABASE old OWNER station"));
+	PQfinish(pg);
+	url_as(url, sizeof url, "station", "empty");
+	T_EQ_INT(central_open_readonly(url, env("PG_PASSFILE"), &ro, err, sizeof err), -ENOENT);
+	T_CHECK(ro == NULL);
+	T_HAS_STR(err, "no espstation central store in database empty");
+	T_HAS_STR(err, "fix: let a station ship to it first");
+	T_CHECK(strchr(err, '\n') == NULL);
+	fprintf(stderr, "empty: %s\n", err);
+	snprintf(path, sizeof path, "postgresql://postgres@/empty%s", strchr(env("PG_SUPER_URL"), '?'));
+	pg = PQconnectdb(path);
+	T_REQUIRE(PQstatus(pg) == CONNECTION_OK);
+	T_EQ_INT(q_int(pg, "SELECT count(*) FROM pg_class WHERE relname = 'central_schema_log'"), 0);
+	PQfinish(pg);
+
+	/* an older schema (v1) is read as it is, not migrated; a newer one refused */
+	url_as(url, sizeof url, "station", "old");
+	T_REQUIRE(central_open_at(url, env("PG_PASSFILE"), 1, &c, err, sizeof err) == 0);
+	central_close(c);
+	T_EQ_INT(central_open_readonly(url, env("PG_PASSFILE"), &ro, err, sizeof err), 0);
+	T_REQUIRE(ro != NULL);
+	T_EQ_INT(central_schema_version(ro), 1);
+	t_path(path, sizeof path, dir, "snap-old.db");
+	T_EQ_INT(central_snapshot(ro, path, NULL, err, sizeof err), 0);
+	central_close(ro);
+	snprintf(path, sizeof path, "postgresql://postgres@/old%s", strchr(env("PG_SUPER_URL"), '?'));
+	pg = PQconnectdb(path);
+	T_REQUIRE(PQstatus(pg) == CONNECTION_OK);
+	T_EQ_INT(q_int(pg, "SELECT max(version) FROM central_schema_log"), 1);
+	PQclear(PQexec(pg, "INSERT INTO central_schema_log (version, description) VALUES (99, 'x')"));
+	PQfinish(pg);
+	T_EQ_INT(central_open_readonly(url, env("PG_PASSFILE"), &ro, err, sizeof err), -ENOTSUP);
+	T_HAS_STR(err, "newer");
+
+	t_rmtree(dir);
+	bench_close(&a);
+	bench_close(&b);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -925,6 +1058,7 @@ int main(int argc, char **argv)
 		{"crash_between", case_crash_between}, {"crash_during", case_crash_during},
 		{"tamper", case_tamper}, {"two_stations", case_two_stations},
 		{"conflict", case_conflict}, {"auth", case_auth}, {"down", case_down},
+		{"readonly", case_readonly},
 	};
 
 	if (argc != 2) {
