@@ -104,11 +104,17 @@ enum esp_err job_connect(struct job *j, unsigned stub_baud)
 	c.user = j;
 	job_link_close(&j->link);
 	enum esp_err e = job_link_open(&j->link, &c, 1);
-	/* a station's port came from udev: gone by the time it is opened means
-	 * the adapter was pulled, as a hang-up a moment later would say */
+	/* a station's port came from udev: gone by the time it is opened, or
+	 * hung up while it is opened (EIO: the tty dies before its node goes),
+	 * means the adapter was pulled, as a hang-up a moment later would say;
+	 * said at once, so the stage's row is written before the supervisor
+	 * stops the worker on the remove */
 	if (e == ESP_E_NOPORT && j->spec->slot && j->spec->slot[0])
 		return job_fail(j, ESP_E_NODEV, "adapter removed before its port %s could be opened",
 				c.port);
+	if (e == ESP_E_IO && j->spec->slot && j->spec->slot[0] && c.port[0] == '/')
+		return job_fail(j, ESP_E_NODEV, "port %s hung up while it was opened: adapter "
+				"removed (or failing: replug it)", c.port);
 	if (!e)
 		e = job_link_connect(&j->link);
 	return e ? job_link_failed(j, e) : ESP_OK;
