@@ -280,6 +280,29 @@ static const char *const s_descriptions[] = {
 
 /* One version, in its own transaction under the advisory lock: 1 when it
  * ran, 0 when the database already had it, or an error. */
+/* The newest version applied (0: none), into *have and c->version. */
+static int version_read(struct central *c, const char *what, int *have)
+{
+	PGresult *res;
+	int r = central_query(c, &res, "SELECT coalesce(max(version), 0) FROM central_schema_log",
+			      0, NULL, what);
+	if (r)
+		return r;
+	*have = c->version = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+/* A store migrated by a newer espstation is not ours to read or change. */
+static int version_not_newer(struct central *c, int have)
+{
+	if (have <= CENTRAL_SCHEMA_VERSION)
+		return 0;
+	return central_fail(c, -ENOTSUP, "central store %s: schema v%d is newer than this "
+			    "espstation (v%d) (fix: upgrade espstation on this bench)", c->url, have,
+			    CENTRAL_SCHEMA_VERSION);
+}
+
 static int migrate_one(struct central *c, int version)
 {
 	char v[16], lock[64];
@@ -300,19 +323,11 @@ static int migrate_one(struct central *c, int version)
 				 "  description text NOT NULL\n"
 				 ")", "migrate: version log");
 	if (r == 0)
-		r = central_query(c, &res, "SELECT coalesce(max(version), 0) FROM central_schema_log",
-				  0, NULL, "migrate: read version");
+		r = version_read(c, "migrate: read version", &have);
+	if (r == 0)
+		r = version_not_newer(c, have);
 	if (r)
 		goto fail;
-	have = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	c->version = have;
-	if (have > CENTRAL_SCHEMA_VERSION) {
-		r = central_fail(c, -ENOTSUP, "central store %s: schema v%d is newer than this "
-				 "espstation (v%d) (fix: upgrade espstation on this bench)", c->url,
-				 have, CENTRAL_SCHEMA_VERSION);
-		goto fail;
-	}
 	if (have >= version) {
 		r = central_exec(c, "COMMIT", "migrate: commit");
 		return r ? r : 0;
@@ -370,22 +385,18 @@ int central_schema_check(struct central *c)
 	have = PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	if (have) {
-		r = central_query(c, &res, "SELECT coalesce(max(version), 0) FROM central_schema_log",
-				  0, NULL, "read the schema version");
+		r = version_read(c, "read the schema version", &have);
 		if (r)
 			return r;
-		have = atoi(PQgetvalue(res, 0, 0));
-		PQclear(res);
 	}
 	c->version = have;
 	if (have == 0)
 		return central_fail(c, -ENOENT, "central store %s: no espstation central store in "
 				    "database %s (fix: let a station ship to it first)", c->url,
 				    PQdb(c->pg));
-	if (have > CENTRAL_SCHEMA_VERSION)
-		return central_fail(c, -ENOTSUP, "central store %s: schema v%d is newer than this "
-				    "espstation (v%d) (fix: upgrade espstation on this bench)", c->url,
-				    have, CENTRAL_SCHEMA_VERSION);
+	r = version_not_newer(c, have);
+	if (r)
+		return r;
 	if (have < CENTRAL_READ_MIN_VERSION)
 		return central_fail(c, -ENOTSUP, "central store %s: schema v%d is older than this "
 				    "espstation reads (v%d) (fix: let a station of this version ship "
